@@ -1,0 +1,167 @@
+import { type Clock, monotonicClock } from './clock.js';
+import { assertFunction, assertOptionsObject, assertPositiveInteger, assertPositiveNumber } from './validate.js';
+
+/** Options for {@link TokenBucket}. */
+export interface TokenBucketOptions {
+  /** Tokens added per second. Fractional rates are allowed (0.5 = one token every 2 s). Required. */
+  ratePerSecond: number;
+  /** Most tokens the bucket holds: the burst. Default `max(1, ratePerSecond)`. */
+  capacity?: number;
+  /** Tokens at creation. Default: `capacity` (a full bucket). */
+  initialTokens?: number;
+  /** Monotonic milliseconds. Default `performance.now`. */
+  clock?: Clock;
+}
+
+/**
+ * The shape every bucket in the package shares, so a {@link TokenBucket} and a
+ * `SharedTokenBucket` are interchangeable wherever a budget is taken from.
+ */
+export interface RateBucket {
+  /** Takes `n` tokens if all are there now; a refused take consumes nothing. */
+  tryTake(n?: number): boolean;
+  /**
+   * Takes `n` tokens even if that drives the balance negative (debt). Later takes wait until the
+   * debt is refilled. Used to keep a trace whole once its root was admitted.
+   */
+  forceTake(n?: number): void;
+  /** Tokens available now (may be negative while in debt). */
+  available(): number;
+  /** Milliseconds until `tryTake(n)` would succeed; 0 when it would succeed now. */
+  retryAfterMs(n?: number): number;
+  /** Refills the bucket to capacity. */
+  reset(): void;
+  /** Changes rate (and optionally capacity) keeping the current balance (clamped to capacity). */
+  setRate(ratePerSecond: number, capacity?: number): void;
+  readonly ratePerSecond: number;
+  readonly capacity: number;
+}
+
+/**
+ * A lazily refilled token bucket: no timers; each call adds `rate × elapsed` tokens, up to
+ * `capacity`. The classic shape for "at most N per second on average, bursts up to `capacity`".
+ *
+ * @example
+ * const bucket = new TokenBucket({ ratePerSecond: 10, capacity: 20 });
+ * if (bucket.tryTake()) doWork(); else console.log(`retry in ${bucket.retryAfterMs()} ms`);
+ */
+export class TokenBucket implements RateBucket {
+  #rate: number; // tokens per second
+  #ratePerMs: number;
+  #capacity: number;
+  #tokens: number;
+  #last: number;
+  readonly #clock: Clock;
+
+  constructor(options: TokenBucketOptions) {
+    assertOptionsObject('options', options);
+    if (options === undefined) throw new TypeError('Expected `options` with `ratePerSecond`');
+    const { ratePerSecond, clock = monotonicClock } = options;
+    assertPositiveNumber('ratePerSecond', ratePerSecond, { allowZero: true, allowInfinity: true });
+    const capacity = options.capacity ?? defaultCapacity(ratePerSecond);
+    assertPositiveNumber('capacity', capacity, { allowInfinity: ratePerSecond === Number.POSITIVE_INFINITY });
+    assertFunction('clock', clock);
+    const initialTokens = options.initialTokens ?? capacity;
+    assertPositiveNumber('initialTokens', initialTokens, { allowZero: true, allowInfinity: true });
+    if (initialTokens > capacity) {
+      throw new RangeError(
+        `Expected \`initialTokens\` to be <= capacity (${capacity}), got ${initialTokens}`,
+      );
+    }
+    this.#rate = ratePerSecond;
+    this.#ratePerMs = ratePerSecond / 1000;
+    this.#capacity = capacity;
+    this.#tokens = initialTokens;
+    this.#clock = clock;
+    this.#last = clock();
+  }
+
+  /** Tokens added per second. */
+  get ratePerSecond(): number {
+    return this.#rate;
+  }
+
+  /** Most tokens the bucket can hold. */
+  get capacity(): number {
+    return this.#capacity;
+  }
+
+  /**
+   * Takes `n` tokens (default 1) if they are all available now. A refused take consumes nothing.
+   * @throws RangeError when `n` is not a positive integer or exceeds `capacity` (it could never succeed).
+   */
+  tryTake(n = 1): boolean {
+    if (n !== 1) this.#checkCount(n);
+    const now = this.#clock();
+    let tokens = this.#tokens + (now - this.#last) * this.#ratePerMs;
+    if (tokens > this.#capacity) tokens = this.#capacity;
+    this.#last = now;
+    if (tokens >= n) {
+      this.#tokens = tokens - n;
+      return true;
+    }
+    this.#tokens = tokens;
+    return false;
+  }
+
+  forceTake(n = 1): void {
+    if (n !== 1) this.#checkCount(n, false);
+    this.#refill();
+    this.#tokens -= n;
+  }
+
+  available(): number {
+    this.#refill();
+    return this.#tokens;
+  }
+
+  retryAfterMs(n = 1): number {
+    this.#checkCount(n);
+    this.#refill();
+    const missing = n - this.#tokens;
+    if (missing <= 0) return 0;
+    if (this.#ratePerMs === 0) return Number.POSITIVE_INFINITY;
+    return Math.ceil(missing / this.#ratePerMs);
+  }
+
+  reset(): void {
+    this.#tokens = this.#capacity;
+    this.#last = this.#clock();
+  }
+
+  setRate(ratePerSecond: number, capacity?: number): void {
+    assertPositiveNumber('ratePerSecond', ratePerSecond, { allowZero: true, allowInfinity: true });
+    const nextCapacity = capacity ?? defaultCapacity(ratePerSecond);
+    assertPositiveNumber('capacity', nextCapacity, { allowInfinity: ratePerSecond === Number.POSITIVE_INFINITY });
+    this.#refill(); // settle what was earned at the old rate before switching
+    this.#rate = ratePerSecond;
+    this.#ratePerMs = ratePerSecond / 1000;
+    this.#capacity = nextCapacity;
+    if (this.#tokens > nextCapacity) this.#tokens = nextCapacity;
+  }
+
+  /** Describes the configuration, e.g. `TokenBucket{ratePerSecond=10, capacity=20}`. */
+  toString(): string {
+    return `TokenBucket{ratePerSecond=${this.#rate}, capacity=${this.#capacity}}`;
+  }
+
+  #refill(): void {
+    const now = this.#clock();
+    const tokens = this.#tokens + (now - this.#last) * this.#ratePerMs;
+    this.#tokens = tokens > this.#capacity ? this.#capacity : tokens;
+    this.#last = now;
+  }
+
+  #checkCount(n: number, boundByCapacity = true): void {
+    assertPositiveInteger('tokens', n);
+    if (boundByCapacity && n > this.#capacity) {
+      throw new RangeError(
+        `Cannot take ${n} tokens at once from a bucket of capacity ${this.#capacity}: it could never succeed`,
+      );
+    }
+  }
+}
+
+function defaultCapacity(ratePerSecond: number): number {
+  return Math.max(1, ratePerSecond);
+}

@@ -1,0 +1,2 @@
+export { type Clock, monotonicClock } from './clock.js';
+export { type RateBucket, TokenBucket, type TokenBucketOptions } from './TokenBucket.js';

@@ -1,0 +1,59 @@
+// Boundary checks shared by every constructor in the package. Each message names the option
+// and says why the value is refused, in the style of p-throttle.
+
+/** Throws unless `value` is a finite number > 0 (or >= 0 when `allowZero`). */
+export function assertPositiveNumber(
+  option: string,
+  value: unknown,
+  { allowZero = false, allowInfinity = false }: { allowZero?: boolean; allowInfinity?: boolean } = {},
+): asserts value is number {
+  if (typeof value !== 'number') {
+    throw new TypeError(`Expected \`${option}\` to be a number, got ${describe(value)}`);
+  }
+  if (Number.isNaN(value)) throw new RangeError(`Expected \`${option}\` to be a number, got NaN`);
+  if (!allowInfinity && !Number.isFinite(value)) {
+    throw new RangeError(`Expected \`${option}\` to be a finite number, got ${value}`);
+  }
+  if (value < 0 || (!allowZero && value === 0)) {
+    throw new RangeError(
+      `Expected \`${option}\` to be ${allowZero ? '>= 0' : '> 0'}, got ${value}`,
+    );
+  }
+}
+
+/** Throws unless `value` is a positive safe integer (or >= 0 when `allowZero`). */
+export function assertPositiveInteger(
+  option: string,
+  value: unknown,
+  { allowZero = false }: { allowZero?: boolean } = {},
+): asserts value is number {
+  if (typeof value !== 'number') {
+    throw new TypeError(`Expected \`${option}\` to be an integer, got ${describe(value)}`);
+  }
+  if (!Number.isSafeInteger(value)) {
+    throw new RangeError(`Expected \`${option}\` to be a whole number, got ${value}`);
+  }
+  if (value < 0 || (!allowZero && value === 0)) {
+    throw new RangeError(`Expected \`${option}\` to be ${allowZero ? '>= 0' : '> 0'}, got ${value}`);
+  }
+}
+
+/** Throws unless `value` is a function. */
+export function assertFunction(option: string, value: unknown): asserts value is Function {
+  if (typeof value !== 'function') {
+    throw new TypeError(`Expected \`${option}\` to be a function, got ${describe(value)}`);
+  }
+}
+
+/** Throws unless `value` is a plain options object (or undefined). */
+export function assertOptionsObject(name: string, value: unknown): void {
+  if (value !== undefined && (value === null || typeof value !== 'object')) {
+    throw new TypeError(`Expected \`${name}\` to be an object, got ${describe(value)}`);
+  }
+}
+
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'string') return `string ${JSON.stringify(value)}`;
+  return typeof value;
+}
