@@ -1,1 +1,12 @@
-export {};
+export type { CliIo, TextSink } from './CliIo.js';
+export { main } from './main.js';
+export type {
+  SpeedscopeEventedProfile,
+  SpeedscopeFile,
+  SpeedscopeFrame,
+  SpeedscopeFrameEvent,
+  SpeedscopeOptions,
+} from './speedscope.js';
+export { toSpeedscope } from './speedscope.js';
+export type { SummaryJson, SummaryJsonRow, SummarySortKey } from './summaryView.js';
+export { SUMMARY_SORT_KEYS } from './summaryView.js';

@@ -15,4 +15,10 @@ export interface SpanSink {
   flush?(): void | Promise<void>;
   /** Flushes and releases resources. Called once by `Profiler.close()`. Optional. */
   close?(): void | Promise<void>;
+  /**
+   * Writes out everything buffered, synchronously. Called at `process.on('exit')`, after the
+   * profiler handed its last batches to `write()`, when no asynchronous work can run any more.
+   * Optional; without it, data a sink buffers asynchronously at exit may be lost.
+   */
+  flushSync?(): void;
 }

@@ -1,3 +1,14 @@
+export type { Clock, RateBucket } from '@ferret/ratelimit';
+export { EnvironmentDefaults, type EnvironmentDefaultValues } from './EnvironmentDefaults.js';
+export { InMemorySink, type InMemorySinkOptions } from './InMemorySink.js';
+export { JsonLinesSink, type JsonLinesSinkOptions } from './JsonLinesSink.js';
+export { OTHER_NAME } from './NameTable.js';
+export { NOOP_SPAN, NoOpSpan } from './NoOpSpan.js';
+export { type AnySpan, Profiler } from './Profiler.js';
+export { ProfilerError, type ProfilerErrorCode } from './ProfilerError.js';
+export type { ProfilerOptions } from './ProfilerOptions.js';
+export type { NameStats, ProfilerStats } from './ProfilerStats.js';
+export { Span } from './Span.js';
 export type {
   AttributeValue,
   Attributes,

@@ -1,5 +1,12 @@
 import { type Clock, monotonicClock } from './clock.js';
-import { assertFunction, assertOptionsObject, assertPositiveInteger, assertPositiveNumber } from './validate.js';
+import {
+  assertCapacity,
+  assertFunction,
+  assertOptionsObject,
+  assertPositiveInteger,
+  assertPositiveNumber,
+  defaultCapacity,
+} from './validate.js';
 
 /** Options for {@link TokenBucket}. */
 export interface TokenBucketOptions {
@@ -38,14 +45,26 @@ export interface RateBucket {
 }
 
 /**
+ * A {@link RateBucket} that can also give tokens back, which an all-or-nothing take across
+ * several buckets ({@link tryTakeAll}) needs to undo a partial take.
+ */
+export interface RefundableBucket extends RateBucket {
+  /** Gives back `n` tokens (never above capacity). */
+  refund(n?: number): void;
+}
+
+/**
  * A lazily refilled token bucket: no timers; each call adds `rate × elapsed` tokens, up to
  * `capacity`. The classic shape for "at most N per second on average, bursts up to `capacity`".
+ *
+ * `ratePerSecond: Infinity` always allows; `ratePerSecond: 0` never refills (a fixed budget).
+ * `tryTake()` is the hot path: one clock read, a multiply and two compares.
  *
  * @example
  * const bucket = new TokenBucket({ ratePerSecond: 10, capacity: 20 });
  * if (bucket.tryTake()) doWork(); else console.log(`retry in ${bucket.retryAfterMs()} ms`);
  */
-export class TokenBucket implements RateBucket {
+export class TokenBucket implements RefundableBucket {
   #rate: number; // tokens per second
   #ratePerMs: number;
   #capacity: number;
@@ -59,7 +78,7 @@ export class TokenBucket implements RateBucket {
     const { ratePerSecond, clock = monotonicClock } = options;
     assertPositiveNumber('ratePerSecond', ratePerSecond, { allowZero: true, allowInfinity: true });
     const capacity = options.capacity ?? defaultCapacity(ratePerSecond);
-    assertPositiveNumber('capacity', capacity, { allowInfinity: ratePerSecond === Number.POSITIVE_INFINITY });
+    assertCapacity(capacity, ratePerSecond);
     assertFunction('clock', clock);
     const initialTokens = options.initialTokens ?? capacity;
     assertPositiveNumber('initialTokens', initialTokens, { allowZero: true, allowInfinity: true });
@@ -94,7 +113,9 @@ export class TokenBucket implements RateBucket {
     if (n !== 1) this.#checkCount(n);
     const now = this.#clock();
     let tokens = this.#tokens + (now - this.#last) * this.#ratePerMs;
-    if (tokens > this.#capacity) tokens = this.#capacity;
+    // Written as !(<=) so that NaN (an infinite rate times zero elapsed) also lands on capacity:
+    // `ratePerSecond: Infinity` always allows, at no extra cost on this path.
+    if (!(tokens <= this.#capacity)) tokens = this.#capacity;
     this.#last = now;
     if (tokens >= n) {
       this.#tokens = tokens - n;
@@ -121,7 +142,20 @@ export class TokenBucket implements RateBucket {
     const missing = n - this.#tokens;
     if (missing <= 0) return 0;
     if (this.#ratePerMs === 0) return Number.POSITIVE_INFINITY;
-    return Math.ceil(missing / this.#ratePerMs);
+    let wait = Math.ceil(missing / this.#ratePerMs);
+    // The quotient can round down past an integer: promise only a wait that really suffices.
+    if (this.#tokens + wait * this.#ratePerMs < n) wait++;
+    return wait;
+  }
+
+  /**
+   * Gives back `n` tokens taken earlier (never above capacity). Used by {@link tryTakeAll} to undo
+   * a partial take; a take followed by its refund leaves the bucket as if neither happened.
+   */
+  refund(n = 1): void {
+    if (n !== 1) this.#checkCount(n, false);
+    this.#refill();
+    this.#tokens = Math.min(this.#tokens + n, this.#capacity);
   }
 
   reset(): void {
@@ -132,7 +166,7 @@ export class TokenBucket implements RateBucket {
   setRate(ratePerSecond: number, capacity?: number): void {
     assertPositiveNumber('ratePerSecond', ratePerSecond, { allowZero: true, allowInfinity: true });
     const nextCapacity = capacity ?? defaultCapacity(ratePerSecond);
-    assertPositiveNumber('capacity', nextCapacity, { allowInfinity: ratePerSecond === Number.POSITIVE_INFINITY });
+    assertCapacity(nextCapacity, ratePerSecond);
     this.#refill(); // settle what was earned at the old rate before switching
     this.#rate = ratePerSecond;
     this.#ratePerMs = ratePerSecond / 1000;
@@ -148,7 +182,8 @@ export class TokenBucket implements RateBucket {
   #refill(): void {
     const now = this.#clock();
     const tokens = this.#tokens + (now - this.#last) * this.#ratePerMs;
-    this.#tokens = tokens > this.#capacity ? this.#capacity : tokens;
+    // biome-ignore lint/complexity/useMathMinMax: Math.min keeps NaN (Infinity × 0 ms); this maps it to capacity
+    this.#tokens = tokens <= this.#capacity ? tokens : this.#capacity;
     this.#last = now;
   }
 
@@ -160,8 +195,4 @@ export class TokenBucket implements RateBucket {
       );
     }
   }
-}
-
-function defaultCapacity(ratePerSecond: number): number {
-  return Math.max(1, ratePerSecond);
 }

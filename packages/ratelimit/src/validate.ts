@@ -5,7 +5,10 @@
 export function assertPositiveNumber(
   option: string,
   value: unknown,
-  { allowZero = false, allowInfinity = false }: { allowZero?: boolean; allowInfinity?: boolean } = {},
+  {
+    allowZero = false,
+    allowInfinity = false,
+  }: { allowZero?: boolean; allowInfinity?: boolean } = {},
 ): asserts value is number {
   if (typeof value !== 'number') {
     throw new TypeError(`Expected \`${option}\` to be a number, got ${describe(value)}`);
@@ -34,7 +37,9 @@ export function assertPositiveInteger(
     throw new RangeError(`Expected \`${option}\` to be a whole number, got ${value}`);
   }
   if (value < 0 || (!allowZero && value === 0)) {
-    throw new RangeError(`Expected \`${option}\` to be ${allowZero ? '>= 0' : '> 0'}, got ${value}`);
+    throw new RangeError(
+      `Expected \`${option}\` to be ${allowZero ? '>= 0' : '> 0'}, got ${value}`,
+    );
   }
 }
 
@@ -54,6 +59,38 @@ export function assertOptionsObject(name: string, value: unknown): void {
 
 export function describe(value: unknown): string {
   if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
   if (typeof value === 'string') return `string ${JSON.stringify(value)}`;
   return typeof value;
+}
+
+/** The capacity every bucket defaults to: one second of refill, at least one token. */
+export function defaultCapacity(ratePerSecond: number): number {
+  return Math.max(1, ratePerSecond);
+}
+
+/**
+ * Capacity must hold at least one token (a smaller bucket could never grant `tryTake()`), and may
+ * be infinite only for an infinite rate.
+ */
+export function assertCapacity(
+  capacity: unknown,
+  ratePerSecond: number,
+  option = 'capacity',
+): asserts capacity is number {
+  assertPositiveNumber(option, capacity, {
+    allowInfinity: ratePerSecond === Number.POSITIVE_INFINITY,
+  });
+  if (capacity < 1) {
+    throw new RangeError(
+      `Expected \`${option}\` to be >= 1 (a smaller bucket could never grant a token), got ${capacity}`,
+    );
+  }
+}
+
+/** Throws unless `value` is a boolean. */
+export function assertBoolean(option: string, value: unknown): asserts value is boolean {
+  if (typeof value !== 'boolean') {
+    throw new TypeError(`Expected \`${option}\` to be a boolean, got ${describe(value)}`);
+  }
 }

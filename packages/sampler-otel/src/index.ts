@@ -1,1 +1,17 @@
-export {};
+export { createRateLimitedSampler } from './createRateLimitedSampler.js';
+export {
+  DEFAULT_MAX_TRACES_PER_SECOND,
+  RateLimitingSampler,
+  type RateLimitingSamplerOptions,
+} from './RateLimitingSampler.js';
+export {
+  ENV_MAX_TRACES_PER_SECOND,
+  OTEL_TRACES_SAMPLER_FERRET,
+  samplerFromEnv,
+} from './samplerFromEnv.js';
+export {
+  ATTR_FERRET_SAMPLER_DECISION,
+  ATTR_FERRET_SAMPLING_PROBABILITY,
+  METRIC_FERRET_SAMPLER_DECISIONS,
+  PROBABILITY_WINDOW_MS,
+} from './semconv.js';

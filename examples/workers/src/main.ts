@@ -1,0 +1,115 @@
+/**
+ * One spans-per-second budget shared by several worker threads. The main thread creates a
+ * `SharedTokenBucket`; each worker attaches to its buffer and builds its own `Profiler` on it,
+ * so all of them together record at most `rate x seconds + burst` spans (plus the children of
+ * traces already admitted), however many workers there are and however hard they run.
+ *
+ *   node --import tsx src/main.ts [--db workers.db] [--workers 4] [--seconds 3]
+ */
+import { parseArgs } from 'node:util';
+import { Worker } from 'node:worker_threads';
+import { SharedTokenBucket } from '@ferret/ratelimit';
+import { openSpanReader } from '@ferret/store-sqlite';
+import type { WorkerJob, WorkerReport } from './WorkerJob.js';
+
+const RATE = 200; // spans per second, for all workers together
+const BURST = 200;
+const SPANS_PER_TRACE = 3; // job, parse, store
+
+const { values } = parseArgs({
+  options: {
+    db: { type: 'string', default: process.env.FERRET_EXAMPLE_DB ?? 'workers.db' },
+    workers: { type: 'string', default: '4' },
+    seconds: { type: 'string', default: '3' },
+  },
+});
+const workerCount = positiveInteger('--workers', values.workers);
+const seconds = positiveInteger('--seconds', values.seconds);
+const dbPath = values.db;
+const runId = `workers-${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}`;
+
+const budget = new SharedTokenBucket({ ratePerSecond: RATE, capacity: BURST });
+console.log('Ferret example: one budget shared by worker threads');
+console.log(`  budget   ${budget.toString()} (spans, all workers together)`);
+console.log(`  workers  ${workerCount}, each with its own Profiler, running flat out for ${seconds} s`);
+console.log(`  output   ${dbPath} (run ${runId})\n`);
+
+const job: WorkerJob = {
+  budget: budget.buffer,
+  dbPath,
+  runId,
+  durationMs: seconds * 1000,
+  maxCalls: 2_000_000,
+};
+const started = performance.now();
+const reports = await Promise.all(
+  Array.from({ length: workerCount }, () => runWorker(job)),
+);
+const elapsedSeconds = (performance.now() - started) / 1000;
+
+console.log(' worker  thread        calls  recorded spans  dropped calls');
+for (const [i, r] of reports.entries()) {
+  console.log(
+    `${String(i + 1).padStart(7)} ${String(r.threadId).padStart(7)} ${String(r.calls).padStart(12)} ${String(r.recordedSpans).padStart(15)} ${String(r.droppedCalls).padStart(14)}`,
+  );
+}
+const calls = sum(reports.map((r) => r.calls));
+const recorded = sum(reports.map((r) => r.recordedSpans));
+// Roots are admitted only while tokens remain; a trace admitted on the last token may still
+// record its children (at most SPANS_PER_TRACE - 1 each, one trace in flight per lane).
+const bound = Math.ceil(RATE * elapsedSeconds + BURST + workerCount * 8 * (SPANS_PER_TRACE - 1));
+console.log(
+  `  total          ${String(calls).padStart(12)} ${String(recorded).padStart(15)} ${String(sum(reports.map((r) => r.droppedCalls))).padStart(14)}`,
+);
+console.log(
+  `\nrecorded ${recorded} spans in ${elapsedSeconds.toFixed(1)} s: within the one budget (${RATE}/s x ${elapsedSeconds.toFixed(1)} s + burst ${BURST} + traces in flight = ${bound})`,
+);
+console.log(
+  `separate budgets of ${RATE}/s per worker would have allowed up to ${workerCount * Math.ceil(RATE * elapsedSeconds + BURST)}`,
+);
+
+// The file agrees: every worker wrote its own spans, with its own threadId.
+const reader = openSpanReader(dbPath);
+const byThread = new Map<number, number>();
+let stored = 0;
+for (const span of reader.spans({ runId })) {
+  stored++;
+  byThread.set(span.threadId, (byThread.get(span.threadId) ?? 0) + 1);
+}
+reader.close();
+const perThread = [...byThread.entries()]
+  .sort(([a], [b]) => a - b)
+  .map(([thread, n]) => `thread ${thread}: ${n}`)
+  .join(', ');
+console.log(`in ${dbPath}: ${stored} spans (${perThread})`);
+process.exitCode = recorded <= bound && stored === recorded ? 0 : 1;
+
+function runWorker(data: WorkerJob): Promise<WorkerReport> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./worker-bootstrap.mjs', import.meta.url), {
+      workerData: data,
+    });
+    let report: WorkerReport | undefined;
+    worker.once('message', (message: WorkerReport) => {
+      report = message;
+    });
+    worker.once('error', reject);
+    worker.once('exit', (code) => {
+      if (report !== undefined) resolve(report);
+      else reject(new Error(`worker exited with code ${code} before reporting`));
+    });
+  });
+}
+
+function sum(values: number[]): number {
+  return values.reduce((a, b) => a + b, 0);
+}
+
+function positiveInteger(flag: string, text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value <= 0) {
+    console.error(`${flag} must be a positive whole number, got ${JSON.stringify(text)}`);
+    process.exit(2);
+  }
+  return value;
+}

@@ -1,0 +1,34 @@
+import type { TextSink } from './CliIo.js';
+import type { Palette } from './Palette.js';
+import type { SpanReader } from './readerTypes.js';
+
+/** Opens a span database read-only; throws `FerretStoreError` for a missing or foreign file. */
+export type OpenSpanReader = (path: string) => SpanReader;
+
+/** What every command needs: resolved io, the colour decision and the way to open a database. */
+export interface CliContext {
+  stdout: TextSink;
+  stderr: TextSink;
+  palette: Palette;
+  openReader: () => Promise<OpenSpanReader>;
+}
+
+/** Opens `path`, runs `use`, and closes the reader whatever happens. */
+export async function withReader<T>(
+  context: CliContext,
+  path: string,
+  use: (reader: SpanReader) => T,
+): Promise<T> {
+  const open = await context.openReader();
+  const reader = open(path);
+  try {
+    return use(reader);
+  } finally {
+    reader.close();
+  }
+}
+
+/** Writes lines, each terminated by a newline, in one write call. */
+export function writeLines(sink: TextSink, lines: readonly string[]): void {
+  if (lines.length > 0) sink.write(`${lines.join('\n')}\n`);
+}

@@ -1,0 +1,86 @@
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { type Command, Option } from 'commander';
+import { type CliContext, withReader, writeLines } from '../CliContext.js';
+import { CliError } from '../CliError.js';
+import { formatCount } from '../formatNumbers.js';
+import { parseNonEmpty } from '../optionParsers.js';
+import { toSpeedscope } from '../speedscope.js';
+import { CLI_VERSION } from '../version.js';
+
+interface ExportOptions {
+  format: 'speedscope';
+  run?: string;
+  output?: string;
+}
+
+/** Writes through a temporary file and a rename, so a failed export never leaves half a file. */
+function writeFileAtomically(path: string, content: string): void {
+  const temporary = `${path}.${process.pid}.tmp`;
+  try {
+    writeFileSync(temporary, content);
+    renameSync(temporary, path);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new CliError(`cannot write ${path}: ${reason}`);
+  }
+}
+
+/** `ferret export <db> --format speedscope [--run ID] [-o file]`. */
+export function registerExportCommand(program: Command, context: CliContext): void {
+  program
+    .command('export')
+    .description(
+      'export one run to a file another tool opens (speedscope: https://www.speedscope.app)',
+    )
+    .argument('<db>', 'path to a Ferret span database (SQLite file)')
+    .addOption(
+      new Option('--format <format>', 'output format')
+        .choices(['speedscope'])
+        .default('speedscope'),
+    )
+    .addOption(
+      new Option('--run <id>', 'the run to export (default: the latest run)').argParser(
+        parseNonEmpty,
+      ),
+    )
+    .addOption(
+      new Option('-o, --output <file>', 'file to write (default: standard output)').argParser(
+        parseNonEmpty,
+      ),
+    )
+    .action(async (db: string, options: ExportOptions) => {
+      const { file, runId, spanCount, traceCount } = await withReader(context, db, (reader) => {
+        const runs = reader.runs();
+        const runId = options.run ?? reader.latestRunId();
+        if (runId === undefined) throw new CliError(`${db} has no runs to export`);
+        if (!runs.some((run) => run.runId === runId)) {
+          throw new CliError(`unknown run id '${runId}' in ${db} (see: ferret runs ${db})`);
+        }
+        let spanCount = 0;
+        const traceIds = new Set<string>();
+        const counted = (function* () {
+          for (const span of reader.spans({ runId })) {
+            spanCount += 1;
+            traceIds.add(span.traceId);
+            yield span;
+          }
+        })();
+        const file = toSpeedscope(counted, {
+          name: `ferret ${runId}`,
+          exporter: `@ferret/cli@${CLI_VERSION}`,
+        });
+        return { file, runId, spanCount, traceCount: traceIds.size };
+      });
+      const json = JSON.stringify(file);
+      if (options.output === undefined) {
+        context.stdout.write(`${json}\n`);
+        return;
+      }
+      writeFileAtomically(options.output, json);
+      writeLines(context.stdout, [
+        `Wrote ${formatCount(spanCount)} spans in ${formatCount(traceCount)} traces of run ${runId} ` +
+          `(${formatCount(file.profiles.length)} profiles) to ${options.output}; open it at https://www.speedscope.app`,
+      ]);
+    });
+}

@@ -1,0 +1,101 @@
+import { Command, CommanderError } from 'commander';
+import type { CliContext } from './CliContext.js';
+import { CliError } from './CliError.js';
+import type { CliIo } from './CliIo.js';
+import { registerAnalyzeCommand } from './commands/analyzeCommand.js';
+import { registerExportCommand } from './commands/exportCommand.js';
+import { registerRunsCommand } from './commands/runsCommand.js';
+import { Palette } from './Palette.js';
+import { CLI_VERSION } from './version.js';
+
+/** Exit codes: 0 success, 1 the command failed (bad file, unknown run…), 2 bad usage. */
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+
+/** The first line of an error message: the CLI prints one line per failure. */
+function firstLine(message: string): string {
+  const line = message.split('\n', 1)[0] ?? '';
+  return line.trim() === '' ? 'unexpected error' : line.trim();
+}
+
+function buildProgram(context: CliContext): Command {
+  const program = new Command('ferret')
+    .description('Inspect Ferret span databases: list runs, summarise, show slow traces, export.')
+    .version(CLI_VERSION, '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show help for a command')
+    .helpCommand('help [command]', 'show help for a command')
+    .showSuggestionAfterError(true)
+    .configureOutput({
+      writeOut: (text) => context.stdout.write(text),
+      writeErr: (text) => context.stderr.write(text),
+      // Errors are printed by runCli, once, with the `ferret:` prefix.
+      outputError: () => {},
+    })
+    .exitOverride();
+  registerRunsCommand(program, context);
+  registerAnalyzeCommand(program, context);
+  registerExportCommand(program, context);
+  for (const command of program.commands) {
+    command.exitOverride().configureOutput({
+      writeOut: (text) => context.stdout.write(text),
+      writeErr: (text) => context.stderr.write(text),
+      outputError: () => {},
+    });
+    command.showSuggestionAfterError(true);
+  }
+  return program;
+}
+
+/** How the CLI reaches the store; replaced in tests. */
+export interface CliDependencies {
+  openReader: CliContext['openReader'];
+}
+
+/**
+ * Runs the CLI once and returns the exit code. Every failure (commander usage errors, store
+ * errors, anything unexpected) is reported as one `ferret: …` line on stderr; `FERRET_DEBUG=1`
+ * adds the stack trace for bug reports.
+ */
+export async function runCli(
+  argv: readonly string[],
+  io: CliIo,
+  dependencies: CliDependencies,
+): Promise<number> {
+  const env = io.env ?? {};
+  const context: CliContext = {
+    stdout: io.stdout,
+    stderr: io.stderr,
+    palette: Palette.forOutput(io.isTTY === true, env),
+    openReader: dependencies.openReader,
+  };
+  const program = buildProgram(context);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return EXIT_OK;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help, --version and bare `ferret` (help on stderr) end parsing with an "error" too.
+      if (
+        error.code === 'commander.helpDisplayed' ||
+        error.code === 'commander.version' ||
+        error.code === 'commander.help'
+      ) {
+        return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+      }
+      // Commander puts "(Did you mean …?)" on a second line: keep it, on the same line.
+      const message = error.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ');
+      io.stderr.write(`ferret: ${message.trim()}\n`);
+      return EXIT_USAGE;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    io.stderr.write(`ferret: ${firstLine(message)}\n`);
+    const debug = env.FERRET_DEBUG;
+    if (debug !== undefined && debug !== '' && debug !== '0' && error instanceof Error) {
+      io.stderr.write(`${error.stack ?? ''}\n`);
+    }
+    if (error instanceof CliError) return error.exitCode;
+    const code = (error as { code?: unknown } | null)?.code;
+    return code === 'INVALID_ARGUMENT' ? EXIT_USAGE : EXIT_FAILURE;
+  }
+}

@@ -1,0 +1,186 @@
+import { readFileSync } from 'node:fs';
+import { Ajv } from 'ajv';
+import { describe, expect, it } from 'vitest';
+import { Palette, stripAnsi } from '../src/Palette.js';
+import {
+  renderSummaryTable,
+  SUMMARY_SORT_KEYS,
+  sortSummary,
+  toSummaryJsonRow,
+} from '../src/summaryView.js';
+import { summary } from './support/spans.js';
+
+const schema = JSON.parse(
+  readFileSync(new URL('../schemas/analyze.schema.json', import.meta.url), 'utf8'),
+) as object;
+const validate = new Ajv({ allErrors: true }).compile(schema);
+
+const rows = [
+  summary({
+    name: 'slow-rare',
+    calls: 2,
+    recorded: 2,
+    totalMs: 400,
+    avgMs: 200,
+    p95Ms: 250,
+    p99Ms: 260,
+  }),
+  summary({
+    name: 'hot',
+    calls: 5000,
+    recorded: 50,
+    dropped: 4950,
+    totalMs: 500,
+    avgMs: 10,
+    p95Ms: 30,
+    p99Ms: 90,
+  }),
+  summary({
+    name: 'flaky',
+    calls: 20,
+    recorded: 20,
+    totalMs: 60,
+    avgMs: 3,
+    p95Ms: 5,
+    p99Ms: 300,
+    errors: 5,
+    errorRate: 0.25,
+  }),
+  summary({
+    name: 'always-fails',
+    calls: 1,
+    recorded: 1,
+    totalMs: 1,
+    avgMs: 1,
+    p95Ms: 1,
+    p99Ms: 1,
+    errors: 1,
+    errorRate: 1,
+  }),
+];
+
+describe('sortSummary', () => {
+  it.each([
+    ['total', ['hot', 'slow-rare', 'flaky', 'always-fails']],
+    ['avg', ['slow-rare', 'hot', 'flaky', 'always-fails']],
+    ['p95', ['slow-rare', 'hot', 'flaky', 'always-fails']],
+    ['p99', ['flaky', 'slow-rare', 'hot', 'always-fails']],
+    ['calls', ['hot', 'flaky', 'slow-rare', 'always-fails']],
+    ['errors', ['flaky', 'always-fails', 'hot', 'slow-rare']],
+  ] as const)('--sort %s orders descending', (key, names) => {
+    expect(sortSummary(rows, key).map((r) => r.name)).toEqual(names);
+  });
+
+  it('breaks ties by total then name, and does not modify its input', () => {
+    const tied = [
+      summary({ name: 'b' }),
+      summary({ name: 'a' }),
+      summary({ name: 'c', totalMs: 101 }),
+    ];
+    expect(sortSummary(tied, 'avg').map((r) => r.name)).toEqual(['c', 'a', 'b']);
+    expect(tied.map((r) => r.name)).toEqual(['b', 'a', 'c']);
+  });
+
+  it('accepts exactly the documented keys', () => {
+    expect(SUMMARY_SORT_KEYS).toEqual(['total', 'avg', 'p95', 'p99', 'calls', 'errors']);
+  });
+});
+
+describe('renderSummaryTable', () => {
+  it('prints aligned columns with exact calls next to recorded spans', () => {
+    const lines = renderSummaryTable(sortSummary(rows, 'total'), 'total', new Palette(false));
+    expect(lines[0]).toMatch(
+      /^name\s+calls\s+recorded\s+total↓\s+avg\s+min\s+p50\s+p95\s+p99\s+max\s+error %$/,
+    );
+    expect(lines[1]).toMatch(
+      /^hot\s+5,000\s+50\s+500 ms\s+10.0 ms\s+1.00 ms\s+9.00 ms\s+30.0 ms\s+90.0 ms\s+30.0 ms\s+0%$/,
+    );
+    expect(lines[3]).toMatch(/^flaky\s.*\s25.0%$/);
+    // Right-aligned numeric columns: every line has the same printed width.
+    expect(new Set(lines.map((l) => l.length)).size).toBe(1);
+    expect(lines.join('\n')).not.toContain('\u001b[');
+  });
+
+  it('marks the sort column', () => {
+    expect(renderSummaryTable(rows, 'p99', new Palette(false))[0]).toMatch(/p99↓/);
+    expect(renderSummaryTable(rows, 'errors', new Palette(false))[0]).toMatch(/error %↓$/);
+  });
+
+  it('colours only when the palette is enabled, without breaking alignment', () => {
+    const plain = renderSummaryTable(rows, 'total', new Palette(false));
+    const coloured = renderSummaryTable(rows, 'total', new Palette(true));
+    expect(coloured.join('\n')).toContain('\u001b[31m25.0%\u001b[39m');
+    expect(coloured.map(stripAnsi)).toEqual(plain);
+  });
+
+  it('prints "-" for latencies of a name whose calls were all dropped', () => {
+    const dropped = summary({
+      name: 'never-sampled',
+      calls: 7,
+      recorded: 0,
+      dropped: 7,
+      totalMs: 0,
+      avgMs: Number.NaN,
+      minMs: Number.NaN,
+      p50Ms: Number.NaN,
+      p95Ms: Number.NaN,
+      p99Ms: Number.NaN,
+      maxMs: Number.NaN,
+      errorRate: Number.NaN,
+    });
+    const [, line] = renderSummaryTable([dropped], 'total', new Palette(false));
+    expect(line).toMatch(/^never-sampled\s+7\s+0\s+0 ms(\s+-){7}$/);
+  });
+
+  it('cuts very long names with an ellipsis', () => {
+    const [, line] = renderSummaryTable(
+      [summary({ name: 'x'.repeat(80) })],
+      'total',
+      new Palette(false),
+    );
+    expect(line).toMatch(new RegExp(`^${'x'.repeat(59)}… `));
+  });
+});
+
+describe('toSummaryJsonRow', () => {
+  it('produces rows valid against schemas/analyze.schema.json', () => {
+    const document = { file: 'x.db', runId: 'r', sort: 'total', rows: rows.map(toSummaryJsonRow) };
+    expect(validate(document), JSON.stringify(validate.errors)).toBe(true);
+    expect(document.rows[1]).toEqual({
+      name: 'hot',
+      calls: 5000,
+      recorded: 50,
+      dropped: 4950,
+      totalMs: 500,
+      avgMs: 10,
+      minMs: 1,
+      p50Ms: 9,
+      p95Ms: 30,
+      p99Ms: 90,
+      maxMs: 30,
+      errors: 0,
+      errorRate: 0,
+      estimatedTotalMs: 100,
+    });
+  });
+
+  it('turns latencies of unrecorded names into null, which the schema allows (JSON has no NaN)', () => {
+    const row = toSummaryJsonRow(
+      summary({ name: 'n', recorded: 0, dropped: 10, avgMs: Number.NaN, errorRate: Number.NaN }),
+    );
+    expect(row.avgMs).toBeNull();
+    expect(row.p99Ms).toBeNull();
+    expect(row.errorRate).toBeNull();
+    expect(validate({ file: 'x', runId: 'r', sort: 'avg', rows: [row] })).toBe(true);
+  });
+
+  it('the schema rejects what it should (missing fields, negative counts, unknown sort)', () => {
+    const good = toSummaryJsonRow(rows[0]!);
+    const { calls: _calls, ...missing } = good;
+    expect(validate({ file: 'x', runId: 'r', sort: 'total', rows: [missing] })).toBe(false);
+    expect(validate({ file: 'x', runId: 'r', sort: 'total', rows: [{ ...good, calls: -1 }] })).toBe(
+      false,
+    );
+    expect(validate({ file: 'x', runId: 'r', sort: 'nope', rows: [] })).toBe(false);
+  });
+});

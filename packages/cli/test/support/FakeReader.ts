@@ -1,0 +1,65 @@
+import type { SpanRecord } from '@ferret/profiler';
+import type { NameSummary, RunInfo, SpanReader, TraceTree } from '../../src/readerTypes.js';
+
+/** Shaped like @ferret/store-sqlite's FerretStoreError (the CLI only relies on message and code). */
+export class FakeStoreError extends Error {
+  override readonly name = 'FerretStoreError';
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** An in-memory SpanReader holding one run's data, recording how it was called. */
+export class FakeReader implements SpanReader {
+  closed = false;
+  readonly calls: Array<{ method: string; options: unknown }> = [];
+
+  constructor(
+    readonly path: string,
+    private readonly data: {
+      runs: RunInfo[];
+      summary?: NameSummary[];
+      traces?: TraceTree[];
+      spans?: SpanRecord[];
+    },
+  ) {}
+
+  #run(runId: string | undefined): string {
+    const latest = this.latestRunId();
+    if (latest === undefined) throw new FakeStoreError('NO_RUNS', `${this.path} contains no runs`);
+    const id = runId ?? latest;
+    if (!this.data.runs.some((r) => r.runId === id)) {
+      throw new FakeStoreError('UNKNOWN_RUN', `unknown run id '${id}' in ${this.path}`);
+    }
+    return id;
+  }
+
+  runs(): RunInfo[] {
+    this.calls.push({ method: 'runs', options: undefined });
+    return this.data.runs;
+  }
+  latestRunId(): string | undefined {
+    return this.data.runs.at(-1)?.runId;
+  }
+  summary(options?: { runId?: string }): NameSummary[] {
+    this.calls.push({ method: 'summary', options });
+    this.#run(options?.runId);
+    return this.data.summary ?? [];
+  }
+  slowestTraces(options?: { runId?: string; limit?: number }): TraceTree[] {
+    this.calls.push({ method: 'slowestTraces', options });
+    this.#run(options?.runId);
+    return (this.data.traces ?? []).slice(0, options?.limit ?? 5);
+  }
+  *spans(options?: { runId?: string; traceId?: string }): IterableIterator<SpanRecord> {
+    this.calls.push({ method: 'spans', options });
+    const id = this.#run(options?.runId);
+    yield* (this.data.spans ?? []).filter((s) => s.runId === id);
+  }
+  close(): void {
+    this.closed = true;
+  }
+}

@@ -1,0 +1,318 @@
+import { ProfilerError, type ProfilerErrorCode } from './ProfilerError.js';
+import type { Span } from './Span.js';
+import type { CountRecord } from './SpanRecord.js';
+import type { SpanRecordBuilder } from './SpanRecordBuilder.js';
+import type { SpanSink } from './SpanSink.js';
+
+/** Options of {@link BatchFlusher}. @internal */
+export interface BatchFlusherOptions {
+  sink: SpanSink | undefined;
+  maxQueueSize: number;
+  maxBatchSize: number;
+  flushIntervalMs: number;
+  sinkTimeoutMs: number;
+  builder: SpanRecordBuilder;
+  /** Count records since the last call (the name table's `collectCounts`). */
+  collectCounts: () => CountRecord[];
+  report: (error: ProfilerError) => void;
+}
+
+class SinkTimeout extends Error {}
+
+/**
+ * The hand-off between callers and the sink, modelled on OpenTelemetry JS's
+ * `BatchSpanProcessorBase`: a bounded queue that callers only append to; a full batch is flushed
+ * on the next `setImmediate`, the rest every `flushIntervalMs` by an unref'd timer. One sink call
+ * runs at a time, each bounded by `sinkTimeoutMs`; a throw, rejection or timeout drops that batch,
+ * counts it and reports it. A full queue drops the span and counts it, reported once with the count.
+ * @internal
+ */
+export class BatchFlusher {
+  readonly #sink: SpanSink | undefined;
+  readonly #maxQueueSize: number;
+  readonly #maxBatchSize: number;
+  readonly #sinkTimeoutMs: number;
+  readonly #builder: SpanRecordBuilder;
+  readonly #collectCounts: () => CountRecord[];
+  readonly #report: (error: ProfilerError) => void;
+  #queue: Span[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  #immediate: NodeJS.Immediate | undefined;
+  #chain: Promise<void> = Promise.resolve();
+  #pending: Promise<void> | undefined;
+  #countsWanted = false;
+  #queueFullReported = false;
+  #droppedSinceReport = 0;
+  #closing = false;
+
+  /** Spans handed to the sink successfully. */
+  exportedSpans = 0;
+  /** Spans dropped because the queue was full. */
+  droppedByQueue = 0;
+  /** Spans lost in sink calls that threw, rejected or timed out. */
+  droppedBySink = 0;
+  /** Count records lost the same way. */
+  droppedCountRecords = 0;
+  /** Sink calls that threw or rejected. */
+  sinkErrors = 0;
+  /** Sink calls given up on after `sinkTimeoutMs`. */
+  sinkTimeouts = 0;
+
+  constructor(options: BatchFlusherOptions) {
+    this.#sink = options.sink;
+    this.#maxQueueSize = options.maxQueueSize;
+    this.#maxBatchSize = options.maxBatchSize;
+    this.#sinkTimeoutMs = options.sinkTimeoutMs;
+    this.#builder = options.builder;
+    this.#collectCounts = options.collectCounts;
+    this.#report = options.report;
+    this.#timer = setInterval(() => {
+      void this.drain(true);
+    }, options.flushIntervalMs);
+    this.#timer.unref();
+  }
+
+  /** Spans waiting for the sink. */
+  get queued(): number {
+    return this.#queue.length;
+  }
+
+  /** The only work on the caller's path: append, or drop and count. */
+  push(span: Span): void {
+    const queue = this.#queue;
+    if (queue.length >= this.#maxQueueSize) {
+      this.droppedByQueue++;
+      this.#droppedSinceReport++;
+      return;
+    }
+    queue.push(span);
+    if (queue.length === this.#maxBatchSize && this.#immediate === undefined) {
+      this.#immediate = setImmediate(() => {
+        this.#immediate = undefined;
+        void this.drain(false);
+      });
+    }
+  }
+
+  /**
+   * Hands every queued span (and, with `counts`, the count records) to the sink, one batch at a
+   * time. Requests made while a drain is waiting to start join it. Never rejects.
+   */
+  drain(counts: boolean): Promise<void> {
+    if (counts) this.#countsWanted = true;
+    if (this.#pending !== undefined) return this.#pending;
+    const run = this.#chain.then(() => {
+      this.#pending = undefined;
+      return this.#drainNow();
+    });
+    this.#pending = run;
+    this.#chain = run;
+    return run;
+  }
+
+  /** Calls `sink.flush()` (bounded by the timeout), after the queue has drained. Never rejects. */
+  async flushSink(): Promise<void> {
+    const sink = this.#sink;
+    if (sink?.flush === undefined) return;
+    await this.#callSink('SINK_FLUSH', () => sink.flush!(), 0, false);
+  }
+
+  /**
+   * Stops the timers, drains (giving up after `sinkTimeoutMs` in total, dropping and counting what
+   * is left) and closes the sink (also bounded). Never rejects.
+   */
+  async close(): Promise<void> {
+    this.stopTimers();
+    this.#closing = true;
+    const drained = this.drain(true).then(() => this.flushSink());
+    const finished = await settleWithin(drained, this.#sinkTimeoutMs);
+    if (!finished) {
+      const left = this.#queue.length;
+      this.#queue = [];
+      this.droppedBySink += left;
+      this.#report(
+        new ProfilerError(
+          'CLOSE_TIMEOUT',
+          `close() stopped waiting for the sink after ${this.#sinkTimeoutMs} ms; ${left} queued spans dropped`,
+        ),
+      );
+    }
+    const sink = this.#sink;
+    if (sink?.close !== undefined) await this.#callSink('SINK_CLOSE', () => sink.close!(), 0, false);
+  }
+
+  /** Stops the interval timer and any scheduled batch flush. */
+  stopTimers(): void {
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    this.#timer = undefined;
+    if (this.#immediate !== undefined) clearImmediate(this.#immediate);
+    this.#immediate = undefined;
+  }
+
+  /**
+   * Best effort at `process.on('exit')`, where nothing asynchronous runs any more: hands every
+   * queued span and the counts to the sink synchronously, then calls `sink.flushSync()` if any.
+   */
+  drainSync(): void {
+    const sink = this.#sink;
+    try {
+      while (this.#queue.length > 0) {
+        const batch = this.#queue.splice(0, this.#maxBatchSize);
+        if (sink === undefined) continue;
+        const records = batch.map((span) => this.#builder.build(span));
+        const result = sink.write(records);
+        if (isPromiseLike(result)) result.then(undefined, () => {});
+        this.exportedSpans += batch.length;
+      }
+      const counts = this.#collectCounts();
+      if (counts.length > 0 && sink?.writeCounts !== undefined) {
+        const result = sink.writeCounts(counts);
+        if (isPromiseLike(result)) result.then(undefined, () => {});
+      }
+      sink?.flushSync?.();
+    } catch (error) {
+      this.sinkErrors++;
+      this.#report(new ProfilerError('SINK_WRITE', `sink failed at exit: ${message(error)}`, { cause: error }));
+    }
+  }
+
+  /** `BatchFlusher{maxQueueSize=..., maxBatchSize=..., sinkTimeoutMs=...}`. */
+  toString(): string {
+    return `BatchFlusher{maxQueueSize=${this.#maxQueueSize}, maxBatchSize=${this.#maxBatchSize}, sinkTimeoutMs=${this.#sinkTimeoutMs}}`;
+  }
+
+  async #drainNow(): Promise<void> {
+    if (this.#droppedSinceReport > 0) {
+      const dropped = this.#droppedSinceReport;
+      this.#droppedSinceReport = 0;
+      if (!this.#queueFullReported) {
+        this.#queueFullReported = true; // warn once; later drops are only counted (stats())
+        this.#report(
+          new ProfilerError(
+            'QUEUE_FULL',
+            `Dropped ${dropped} spans because the queue held maxQueueSize (${this.#maxQueueSize}) spans; further drops are counted in stats().droppedByQueue`,
+          ),
+        );
+      }
+    }
+    const sink = this.#sink;
+    while (this.#queue.length > 0) {
+      const batch = this.#queue.splice(0, this.#maxBatchSize);
+      if (sink === undefined) continue;
+      let records: ReturnType<SpanRecordBuilder['build']>[];
+      try {
+        records = batch.map((span) => this.#builder.build(span));
+      } catch (error) {
+        this.droppedBySink += batch.length;
+        this.#report(new ProfilerError('SINK_WRITE', `building records failed: ${message(error)}`, { cause: error }));
+        continue;
+      }
+      await this.#callSink('SINK_WRITE', () => sink.write(records), batch.length, false);
+    }
+    if (this.#countsWanted) {
+      this.#countsWanted = false;
+      const counts = this.#collectCounts();
+      if (counts.length > 0 && sink?.writeCounts !== undefined) {
+        await this.#callSink('SINK_COUNTS', () => sink.writeCounts!(counts), counts.length, true);
+      }
+    }
+  }
+
+  async #callSink(
+    code: ProfilerErrorCode,
+    call: () => void | Promise<void>,
+    items: number,
+    counts: boolean,
+  ): Promise<void> {
+    try {
+      const result = call();
+      if (isPromiseLike(result)) await withTimeout(result, this.#sinkTimeoutMs, this.#closing);
+      if (code === 'SINK_WRITE') this.exportedSpans += items;
+    } catch (error) {
+      if (code === 'SINK_WRITE') this.droppedBySink += items;
+      else if (counts) this.droppedCountRecords += items;
+      if (error instanceof SinkTimeout) {
+        this.sinkTimeouts++;
+        this.#report(
+          new ProfilerError(
+            'SINK_TIMEOUT',
+            `sink ${operation(code)} did not settle within ${this.#sinkTimeoutMs} ms${items > 0 ? `; ${items} ${counts ? 'count records' : 'spans'} dropped` : ''}`,
+          ),
+        );
+      } else {
+        this.sinkErrors++;
+        this.#report(
+          new ProfilerError(
+            code,
+            `sink ${operation(code)} failed${items > 0 ? `; ${items} ${counts ? 'count records' : 'spans'} dropped` : ''}: ${message(error)}`,
+            { cause: error },
+          ),
+        );
+      }
+    }
+  }
+}
+
+function operation(code: ProfilerErrorCode): string {
+  switch (code) {
+    case 'SINK_COUNTS':
+      return 'writeCounts()';
+    case 'SINK_FLUSH':
+      return 'flush()';
+    case 'SINK_CLOSE':
+      return 'close()';
+    default:
+      return 'write()';
+  }
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
+/** `keepAlive`: during close() the timer holds the process open so that close() always returns. */
+function withTimeout(promise: PromiseLike<unknown>, ms: number, keepAlive: boolean): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new SinkTimeout()), ms);
+    if (!keepAlive) timer.unref();
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
+
+/** Resolves `true` if `promise` settles within `ms`, else `false` (the promise is left running). */
+function settleWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms); // ref'd: close() must return
+    promise.then(
+      () => {
+        clearTimeout(timer);
+        resolve(true);
+      },
+      () => {
+        clearTimeout(timer);
+        resolve(true);
+      },
+    );
+  });
+}
+
+function message(error: unknown): string {
+  try {
+    return error instanceof Error ? error.message : String(error);
+  } catch {
+    return '(unprintable error)';
+  }
+}

@@ -1,0 +1,180 @@
+import { SonicBoom } from 'sonic-boom';
+import type { CountRecord, SpanRecord } from './SpanRecord.js';
+import type { SpanSink } from './SpanSink.js';
+
+/** Options of {@link JsonLinesSink}. */
+export interface JsonLinesSinkOptions {
+  /** A file path (appended to, directories created) or a file descriptor. Default 1 (stdout). */
+  destination?: string | number;
+  /**
+   * Most bytes waiting for the file system; a batch that would go beyond is dropped and counted
+   * (a slow disk never grows memory without bound). Default 16 MiB.
+   */
+  maxBufferedBytes?: number;
+  /** Called with write failures. Default: one `process.emitWarning`. */
+  onError?: (error: Error) => void;
+}
+
+/**
+ * Writes one JSON object per line: spans as `{"type":"span", ...SpanRecord}`, counts as
+ * `{"type":"count", ...CountRecord}`. Asynchronous and non-blocking (pino's `sonic-boom`
+ * underneath): `write()` only serialises and appends to a buffer. It never throws or rejects
+ * into the caller: failures are counted, reported to `onError`, and later batches are dropped
+ * once the destination failed. At process exit the profiler calls {@link flushSync}.
+ */
+export class JsonLinesSink implements SpanSink {
+  readonly #stream: SonicBoom;
+  readonly #maxBufferedBytes: number;
+  readonly #onError: ((error: Error) => void) | undefined;
+  readonly #destination: string | number;
+  #buffered = 0;
+  #failed: Error | undefined;
+  #warned = false;
+  #closed = false;
+  /** Span records written. */
+  writtenSpans = 0;
+  /** Span records dropped (buffer full, destination failed, or after close). */
+  droppedSpans = 0;
+  /** Count records dropped likewise. */
+  droppedCounts = 0;
+  /** Write errors seen. */
+  errors = 0;
+
+  constructor(options: JsonLinesSinkOptions = {}) {
+    const destination = options.destination ?? 1;
+    if (
+      !(typeof destination === 'string' && destination.length > 0) &&
+      !(typeof destination === 'number' && Number.isSafeInteger(destination) && destination >= 0)
+    ) {
+      throw new TypeError(
+        `Expected \`destination\` to be a file path or a file descriptor, got ${typeof destination}`,
+      );
+    }
+    const maxBufferedBytes = options.maxBufferedBytes ?? 16 * 1024 * 1024;
+    if (!Number.isSafeInteger(maxBufferedBytes) || maxBufferedBytes < 1) {
+      throw new RangeError(
+        `Expected \`maxBufferedBytes\` to be a whole number >= 1, got ${String(maxBufferedBytes)}`,
+      );
+    }
+    if (options.onError !== undefined && typeof options.onError !== 'function') {
+      throw new TypeError(`Expected \`onError\` to be a function, got ${typeof options.onError}`);
+    }
+    this.#destination = destination;
+    this.#maxBufferedBytes = maxBufferedBytes;
+    this.#onError = options.onError;
+    this.#stream =
+      typeof destination === 'number'
+        ? new SonicBoom({ fd: destination, sync: false })
+        : new SonicBoom({ dest: destination, sync: false, mkdir: true, append: true });
+    this.#stream.on('error', (error: Error) => this.#fail(error));
+    this.#stream.on('write', (bytes: number) => {
+      this.#buffered = Math.max(0, this.#buffered - bytes);
+    });
+  }
+
+  /** Serialises the batch and queues it for writing. */
+  write(spans: readonly SpanRecord[]): void {
+    if (spans.length === 0) return;
+    if (this.#failed !== undefined || this.#closed) {
+      this.droppedSpans += spans.length;
+      return;
+    }
+    let text = '';
+    for (const span of spans) text += `{"type":"span",${JSON.stringify(span).slice(1)}\n`;
+    if (this.#append(text)) this.writtenSpans += spans.length;
+    else this.droppedSpans += spans.length;
+  }
+
+  /** Serialises the count records and queues them for writing. */
+  writeCounts(counts: readonly CountRecord[]): void {
+    if (counts.length === 0) return;
+    if (this.#failed !== undefined || this.#closed) {
+      this.droppedCounts += counts.length;
+      return;
+    }
+    let text = '';
+    for (const count of counts) text += `{"type":"count",${JSON.stringify(count).slice(1)}\n`;
+    if (!this.#append(text)) this.droppedCounts += counts.length;
+  }
+
+  /** Resolves once everything queued so far reached the file system. Never rejects. */
+  flush(): Promise<void> {
+    if (this.#failed !== undefined || this.#closed) return Promise.resolve();
+    return new Promise((resolve) => {
+      try {
+        this.#stream.flush((error) => {
+          if (error) this.#fail(error);
+          resolve();
+        });
+      } catch (error) {
+        this.#fail(error as Error);
+        resolve();
+      }
+    });
+  }
+
+  /** Writes everything buffered synchronously (for `process.on('exit')`). Never throws. */
+  flushSync(): void {
+    if (this.#failed !== undefined || this.#closed) return;
+    try {
+      this.#stream.flushSync();
+    } catch (error) {
+      // "not ready yet" (the file is still opening) is expected at a very early exit.
+      this.#fail(error as Error);
+    }
+  }
+
+  /** Flushes and closes the destination (a descriptor passed in, such as stdout, stays open). Never rejects. */
+  close(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    const done = this.flush();
+    this.#closed = true;
+    return done.then(() => {
+      if (typeof this.#destination === 'number' || this.#failed !== undefined) return;
+      return new Promise<void>((resolve) => {
+        this.#stream.once('close', () => resolve());
+        try {
+          this.#stream.end();
+        } catch {
+          resolve();
+        }
+      });
+    });
+  }
+
+  /** `JsonLinesSink{destination=..., maxBufferedBytes=...}`. */
+  toString(): string {
+    return `JsonLinesSink{destination=${String(this.#destination)}, maxBufferedBytes=${this.#maxBufferedBytes}}`;
+  }
+
+  #append(text: string): boolean {
+    const bytes = Buffer.byteLength(text);
+    if (this.#buffered + bytes > this.#maxBufferedBytes) return false;
+    try {
+      this.#stream.write(text);
+      this.#buffered += bytes;
+      return true;
+    } catch (error) {
+      this.#fail(error as Error);
+      return false;
+    }
+  }
+
+  #fail(error: Error): void {
+    this.errors++;
+    this.#failed ??= error;
+    if (this.#onError !== undefined) {
+      try {
+        this.#onError(error);
+      } catch {
+        // never into the application
+      }
+      return;
+    }
+    if (this.#warned) return;
+    this.#warned = true;
+    process.emitWarning(`JsonLinesSink: ${error.message}; later records are dropped`, {
+      code: 'FERRET_JSONL_SINK',
+    });
+  }
+}

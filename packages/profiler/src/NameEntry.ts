@@ -1,0 +1,49 @@
+import { type Clock, TokenBucket } from '@ferret/ratelimit';
+
+/**
+ * Everything the profiler keeps about one root span name: exact cumulative counts, the
+ * snapshots that turn them into per-interval counts and per-window weights, and the name's
+ * fair-share bucket. Counts only grow; intervals and windows are differences of snapshots, so
+ * the hot path does one or two increments and nothing else.
+ * @internal
+ */
+export class NameEntry {
+  readonly name: string;
+  /** Root calls with this name (recorded + dropped), since the entry was created. */
+  calls = 0;
+  /** Root calls that were recorded. */
+  recorded = 0;
+  /** The name's fair share of the global budget (rate and capacity set by the table). */
+  readonly share: TokenBucket;
+  /** Table epoch this entry's share and window snapshots were computed for. */
+  epoch = -1;
+  /** Window the snapshots below belong to. */
+  windowIndex = -1;
+  callsAtWindowStart = 0;
+  recordedAtWindowStart = 0;
+  callsAtPreviousWindowStart = 0;
+  recordedAtPreviousWindowStart = 0;
+  /** Counts already written as CountRecords. */
+  callsReported = 0;
+  recordedReported = 0;
+
+  constructor(name: string, clock: Clock) {
+    this.name = name;
+    this.share = new TokenBucket({ ratePerSecond: 1, capacity: 1, clock });
+  }
+
+  /**
+   * Sampling weight over the recent window (the current one and the one before):
+   * calls ÷ recorded, at least 1. Called right after a recorded call was counted.
+   */
+  weight(): number {
+    const recorded = this.recorded - this.recordedAtPreviousWindowStart;
+    const calls = this.calls - this.callsAtPreviousWindowStart;
+    return recorded > 0 && calls > recorded ? calls / recorded : 1;
+  }
+
+  /** `NameEntry{name=..., calls=..., recorded=...}`. */
+  toString(): string {
+    return `NameEntry{name=${this.name}, calls=${this.calls}, recorded=${this.recorded}}`;
+  }
+}

@@ -1,0 +1,191 @@
+import type { Clock } from '@ferret/ratelimit';
+import { NameEntry } from './NameEntry.js';
+import type { CountRecord } from './SpanRecord.js';
+
+/** The entry that absorbs root names once the table is full. */
+export const OTHER_NAME = '(other)';
+
+/** Options of {@link NameTable}. @internal */
+export interface NameTableOptions {
+  /** Most distinct root names tracked; further names share the {@link OTHER_NAME} entry. */
+  maxNames: number;
+  /** Length of the fairness/weight window, ms. */
+  windowMs: number;
+  /** The profiler's cached clock: entries' share buckets read it instead of the real clock. */
+  clock: Clock;
+  /** Start of the first window (monotonic ms). */
+  now: number;
+}
+
+/**
+ * The bounded table of root span names. It counts every root call exactly, hands each name a
+ * fair share of the global budget (`rate ÷ names active in the last two windows`), and turns the
+ * counts into {@link CountRecord}s. Names idle for a whole count interval are evicted when the
+ * counts are collected; while the table is full, new names go to the {@link OTHER_NAME} entry.
+ *
+ * Work is lazy: a window change bumps `epoch`, and each entry brings its share and weight
+ * snapshots up to date the next time it is used, so no call ever walks the table.
+ * @internal
+ */
+export class NameTable {
+  readonly #entries = new Map<string, NameEntry>();
+  readonly #maxNames: number;
+  readonly #windowMs: number;
+  readonly #clock: Clock;
+  #other: NameEntry | undefined;
+  /** Bumped on every window change and budget change; entries compare against it. */
+  epoch = 0;
+  #windowIndex = 0;
+  #windowEnd: number;
+  #activeCurrent = 0;
+  #activePrevious = 0;
+  #rate = 0;
+  #burst = 1;
+  /** Calls that went to the overflow entry because the table was full. */
+  overflowCalls = 0;
+  /** Totals of evicted entries, so that global totals stay exact. */
+  evictedCalls = 0;
+  evictedRecorded = 0;
+
+  constructor(options: NameTableOptions) {
+    this.#maxNames = options.maxNames;
+    this.#windowMs = options.windowMs;
+    this.#clock = options.clock;
+    this.#windowEnd = options.now + options.windowMs;
+  }
+
+  /** Sets the budget the shares are cut from; entries pick it up lazily. */
+  setBudget(ratePerSecond: number, burst: number): void {
+    this.#rate = ratePerSecond;
+    this.#burst = burst;
+    this.epoch++;
+  }
+
+  /** Moves the window forward if `now` has passed its end. Cheap when it has not. */
+  advance(now: number): void {
+    if (now < this.#windowEnd) return;
+    const elapsed = Math.floor((now - this.#windowEnd) / this.#windowMs) + 1;
+    this.#activePrevious = elapsed === 1 ? this.#activeCurrent : 0;
+    this.#activeCurrent = 0;
+    this.#windowIndex += elapsed;
+    this.#windowEnd += elapsed * this.#windowMs;
+    this.epoch++;
+  }
+
+  /** The entry counting root calls named `name` (created, or the overflow entry when full). */
+  entryFor(name: string): NameEntry {
+    const entry = this.#entries.get(name);
+    if (entry !== undefined) return entry;
+    return this.#create(name);
+  }
+
+  /**
+   * Brings an entry's window snapshots and fair share up to date (after `epoch` moved). Called
+   * before the call being decided is counted.
+   */
+  refresh(entry: NameEntry): void {
+    entry.epoch = this.epoch;
+    if (entry.windowIndex !== this.#windowIndex) {
+      if (entry.windowIndex === this.#windowIndex - 1) {
+        entry.callsAtPreviousWindowStart = entry.callsAtWindowStart;
+        entry.recordedAtPreviousWindowStart = entry.recordedAtWindowStart;
+      } else {
+        entry.callsAtPreviousWindowStart = entry.calls;
+        entry.recordedAtPreviousWindowStart = entry.recorded;
+      }
+      entry.callsAtWindowStart = entry.calls;
+      entry.recordedAtWindowStart = entry.recorded;
+      entry.windowIndex = this.#windowIndex;
+      this.#activeCurrent++;
+    }
+    const rate = this.#rate;
+    if (rate > 0 && rate < Number.POSITIVE_INFINITY) {
+      const active = Math.max(1, this.#activeCurrent, this.#activePrevious);
+      const shareRate = rate / active;
+      entry.share.setRate(shareRate, Math.max(1, this.#burst / active));
+    }
+  }
+
+  /** Names currently tracked (the overflow entry included). */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /** Names active in the current window. */
+  get activeNames(): number {
+    return Math.max(this.#activeCurrent, this.#activePrevious);
+  }
+
+  /** True when some call has not been written as a CountRecord yet. */
+  hasUnreportedCounts(): boolean {
+    for (const entry of this.#entries.values()) {
+      if (entry.calls !== entry.callsReported) return true;
+    }
+    return false;
+  }
+
+  /**
+   * One CountRecord per name called since the last collection, then evicts the names that were
+   * not called in that interval (their totals move to `evictedCalls`/`evictedRecorded`).
+   */
+  collectCounts(intervalStart: number, intervalEnd: number, runId: string): CountRecord[] {
+    const records: CountRecord[] = [];
+    for (const entry of this.#entries.values()) {
+      const calls = entry.calls - entry.callsReported;
+      if (calls === 0) {
+        this.#evict(entry);
+        continue;
+      }
+      const recorded = entry.recorded - entry.recordedReported;
+      entry.callsReported = entry.calls;
+      entry.recordedReported = entry.recorded;
+      records.push({
+        name: entry.name,
+        calls,
+        recorded,
+        dropped: calls - recorded,
+        intervalStart,
+        intervalEnd,
+        runId,
+      });
+    }
+    return records;
+  }
+
+  /** Every tracked entry, for `stats()`. */
+  entries(): IterableIterator<NameEntry> {
+    return this.#entries.values();
+  }
+
+  /** `NameTable{maxNames=..., windowMs=..., size=...}`. */
+  toString(): string {
+    return `NameTable{maxNames=${this.#maxNames}, windowMs=${this.#windowMs}, size=${this.#entries.size}}`;
+  }
+
+  #create(name: string): NameEntry {
+    if (this.#entries.size >= this.#maxNames) {
+      this.overflowCalls++;
+      return this.#otherEntry();
+    }
+    const entry = new NameEntry(name, this.#clock);
+    this.#entries.set(name, entry);
+    return entry;
+  }
+
+  #otherEntry(): NameEntry {
+    let other = this.#other;
+    if (other === undefined || this.#entries.get(OTHER_NAME) !== other) {
+      other = new NameEntry(OTHER_NAME, this.#clock);
+      this.#other = other;
+      // The overflow entry lives outside the limit so that a full table still has it.
+      this.#entries.set(OTHER_NAME, other);
+    }
+    return other;
+  }
+
+  #evict(entry: NameEntry): void {
+    this.evictedCalls += entry.calls;
+    this.evictedRecorded += entry.recorded;
+    this.#entries.delete(entry.name);
+  }
+}

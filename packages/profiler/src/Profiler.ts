@@ -1,0 +1,562 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { threadId } from 'node:worker_threads';
+import { type Clock, type RateBucket, TokenBucket } from '@ferret/ratelimit';
+import { BatchFlusher } from './BatchFlusher.js';
+import { IdGenerator } from './IdGenerator.js';
+import { NameTable } from './NameTable.js';
+import { NOOP_SPAN, NoOpSpan } from './NoOpSpan.js';
+import { ProcessExitHooks } from './ProcessExitHooks.js';
+import { ProfilerError } from './ProfilerError.js';
+import {
+  checkBudget,
+  type ProfilerOptions,
+  type ResolvedProfilerOptions,
+  resolveProfilerOptions,
+} from './ProfilerOptions.js';
+import type { ProfilerStats } from './ProfilerStats.js';
+import { Span } from './Span.js';
+import type { Attributes, SpanStatus } from './SpanRecord.js';
+import { SpanRecordBuilder } from './SpanRecordBuilder.js';
+
+/** What `measure()`, `start()` and `currentSpan()` hand out: a recorded span or the no-op one. */
+export type AnySpan = Span | NoOpSpan;
+
+// How roots are admitted, fixed by the budget so that the hot path does one integer compare.
+const MODE_BUDGET = 0; // token bucket with fair shares
+const MODE_ALL = 1; // maxSpansPerSecond: Infinity
+const MODE_NONE = 2; // maxSpansPerSecond: 0
+
+// Admission results.
+const DROP = 0;
+const VIA_SHARE = 1; // the name had a fair-share token: children charge the share too
+const BEYOND_SHARE = 2; // spare global tokens above the reserve
+
+/**
+ * The Ferret profiler: `measure()` and `start()` record spans while a spans-per-second budget
+ * has room and hand out the shared {@link NOOP_SPAN} when it does not. The decision is taken once
+ * per trace, at the root (so traces are whole), every root call is counted exactly per name, and
+ * finished spans go through a bounded queue to a {@link SpanSink} in the background.
+ *
+ * @example
+ * const profiler = new Profiler({ maxSpansPerSecond: 100, sink: new JsonLinesSink() });
+ * const user = await profiler.measure('db.query', () => db.get(id), { table: 'users' });
+ * await profiler.close();
+ */
+export class Profiler {
+  readonly #als = new AsyncLocalStorage<AnySpan>();
+  readonly #clock: Clock;
+  /** The last clock read: buckets read this instead of the clock (one read per decision). */
+  #now = 0;
+  readonly #bucket: RateBucket;
+  readonly #ownBucket: boolean;
+  #rate: number;
+  #burst: number;
+  /** Global tokens kept for names under their fair share. */
+  #reserve: number;
+  #mode: number;
+  /** `enabled` and not closed. */
+  #active: boolean;
+  #closed = false;
+  readonly #enabled: boolean;
+  readonly #maxSpansPerTrace: number;
+  readonly #names: NameTable;
+  readonly #ids = new IdGenerator();
+  readonly #builder: SpanRecordBuilder;
+  readonly #flusher: BatchFlusher;
+  readonly #options: ResolvedProfilerOptions;
+  readonly #epochOffset: number;
+  #intervalStart: number;
+  #closing: Promise<void> | undefined;
+  readonly #warnedCodes = new Set<string>();
+  #recordedSpans = 0;
+  #truncatedSpans = 0;
+  #droppedAfterClose = 0;
+  #internalErrors = 0;
+
+  /** The id of this execution, on every record. */
+  readonly runId: string;
+
+  /**
+   * @throws TypeError or RangeError naming the option when an option is malformed.
+   */
+  constructor(options?: ProfilerOptions) {
+    const o = resolveProfilerOptions(options);
+    this.#options = o;
+    this.runId = o.runId;
+    this.#clock = o.clock ?? (() => performance.now());
+    this.#now = this.#clock();
+    this.#epochOffset =
+      o.clock === undefined ? performance.timeOrigin : Date.now() - this.#now;
+    this.#enabled = o.enabled;
+    this.#active = o.enabled;
+    this.#maxSpansPerTrace = o.maxSpansPerTrace;
+    const nowClock: Clock = () => this.#now;
+    if (o.bucket !== undefined) {
+      this.#bucket = o.bucket;
+      this.#ownBucket = false;
+    } else {
+      const rate = o.maxSpansPerSecond;
+      this.#bucket = new TokenBucket({
+        ratePerSecond: rate,
+        capacity: rate === Number.POSITIVE_INFINITY ? rate : o.burst,
+        initialTokens: rate === 0 ? 0 : undefined,
+        clock: nowClock,
+      });
+      this.#ownBucket = true;
+    }
+    this.#names = new NameTable({
+      maxNames: o.maxNames,
+      windowMs: o.windowMs,
+      clock: nowClock,
+      now: this.#now,
+    });
+    this.#rate = 0;
+    this.#burst = 1;
+    this.#reserve = 0;
+    this.#mode = MODE_BUDGET;
+    this.#applyBudget(o.maxSpansPerSecond, o.burst);
+    this.#builder = new SpanRecordBuilder(o.runId, process.pid, threadId, this.#epochOffset);
+    this.#intervalStart = this.#epochNow();
+    this.#flusher = new BatchFlusher({
+      sink: o.sink,
+      maxQueueSize: o.maxQueueSize,
+      maxBatchSize: o.maxBatchSize,
+      flushIntervalMs: o.flushIntervalMs,
+      sinkTimeoutMs: o.sinkTimeoutMs,
+      builder: this.#builder,
+      collectCounts: () => {
+        const end = this.#epochNow();
+        const records = this.#names.collectCounts(this.#intervalStart, end, this.runId);
+        this.#intervalStart = end;
+        return records;
+      },
+      report: (error) => this.#report(error),
+    });
+    if (!o.enabled) this.#flusher.stopTimers();
+    if (o.enabled && o.flushOnExit) ProcessExitHooks.register(this);
+  }
+
+  /** False when built with `enabled: false` (or `FERRET_ENABLED=false`) or after `close()`. */
+  get enabled(): boolean {
+    return this.#active;
+  }
+
+  /** The budget now in force, spans per second. */
+  get maxSpansPerSecond(): number {
+    return this.#rate;
+  }
+
+  /**
+   * Runs `fn` as a span named `name` and returns what it returns: a value, or the very same
+   * promise (the span ends when it settles). Inside `fn`, and in everything it starts (awaits,
+   * timers, event-emitter callbacks), the span is the parent of further `measure()` calls.
+   * A throw or rejection is recorded (`status: 'error'`, `error.type`, `error.message`) and passes
+   * through unchanged, the same object.
+   *
+   * @param fn Receives the span: a recorded {@link Span}, or {@link NOOP_SPAN} when not recorded.
+   * @param attributes Initial tags (not copied until changed: do not mutate the object afterwards).
+   */
+  measure<R>(name: string, fn: (span: AnySpan) => R, attributes?: Attributes): R {
+    if (typeof fn !== 'function') {
+      throw new TypeError(`Expected \`fn\` to be a function, got ${typeof fn}`);
+    }
+    if (typeof name !== 'string') {
+      throw new TypeError(`Expected \`name\` to be a string, got ${typeof name}`);
+    }
+    if (!this.#active) return fn(NOOP_SPAN);
+    const span = this.#decide(name, attributes);
+    // A child of a dropped span (or one refused by the trace cap) keeps the current context:
+    // no clock read, no context switch.
+    if (span === undefined) return fn(NOOP_SPAN);
+    if (span === NOOP_SPAN) return this.#als.run(NOOP_SPAN, fn, NOOP_SPAN);
+    return this.#runRecorded(span as Span, fn);
+  }
+
+  /**
+   * Starts a span that the caller must end (`span.end()`, or `using span = profiler.start(...)`).
+   * Its parent is the current span, but it does not become the current span itself: run code
+   * under it with {@link withSpan}. A span never ended is never recorded.
+   */
+  start(name: string, attributes?: Attributes): AnySpan {
+    if (typeof name !== 'string') {
+      throw new TypeError(`Expected \`name\` to be a string, got ${typeof name}`);
+    }
+    if (!this.#active) return NOOP_SPAN;
+    return this.#decide(name, attributes) ?? NOOP_SPAN;
+  }
+
+  /** Runs `fn` with `span` (from {@link start}) as the current span, so it parents what `fn` measures. */
+  withSpan<R>(span: AnySpan, fn: () => R): R {
+    if (typeof fn !== 'function') {
+      throw new TypeError(`Expected \`fn\` to be a function, got ${typeof fn}`);
+    }
+    if (span instanceof NoOpSpan) return this.#active ? this.#als.run(NOOP_SPAN, fn) : fn();
+    if (!(span instanceof Span) || span._owner !== this) {
+      throw new TypeError('Expected `span` to be a span started by this profiler');
+    }
+    return this.#active ? this.#als.run(span, fn) : fn();
+  }
+
+  /** The current span ({@link NOOP_SPAN} outside any, or inside a dropped trace). */
+  currentSpan(): AnySpan {
+    return this.#als.getStore() ?? NOOP_SPAN;
+  }
+
+  /**
+   * Wraps `fn` so that each call is measured. The name is a string, a function of the call's
+   * arguments (`(id) => \`load ${id}\``), or, with one argument, `fn.name`. A name function that
+   * throws is reported through `onError` and the function's own name is used.
+   */
+  wrap<This, Args extends unknown[], Return>(
+    fn: (this: This, ...args: Args) => Return,
+  ): (this: This, ...args: Args) => Return;
+  wrap<This, Args extends unknown[], Return>(
+    name: string | ((this: This, ...args: Args) => string),
+    fn: (this: This, ...args: Args) => Return,
+  ): (this: This, ...args: Args) => Return;
+  wrap<This, Args extends unknown[], Return>(
+    nameOrFn: string | ((this: This, ...args: Args) => unknown),
+    maybeFn?: (this: This, ...args: Args) => Return,
+  ): (this: This, ...args: Args) => Return {
+    let name = nameOrFn as string | ((this: This, ...args: Args) => string);
+    let fn = maybeFn;
+    if (fn === undefined) {
+      fn = nameOrFn as (this: This, ...args: Args) => Return;
+      name = typeof fn === 'function' && fn.name !== '' ? fn.name : 'anonymous';
+    }
+    if (typeof fn !== 'function') {
+      throw new TypeError(`Expected \`fn\` to be a function, got ${typeof fn}`);
+    }
+    if (typeof name !== 'string' && typeof name !== 'function') {
+      throw new TypeError(`Expected \`name\` to be a string or a function, got ${typeof name}`);
+    }
+    const profiler = this;
+    const target = fn;
+    const fallback = target.name !== '' ? target.name : 'anonymous';
+    if (typeof name === 'string') {
+      const fixed = name;
+      return function (this: This, ...args: Args): Return {
+        return profiler.measure(fixed, () => target.apply(this, args));
+      };
+    }
+    const nameFn = name;
+    return function (this: This, ...args: Args): Return {
+      const spanName = profiler.#nameFrom(nameFn, this, args, fallback);
+      return profiler.measure(spanName, () => target.apply(this, args));
+    };
+  }
+
+  /**
+   * A standard (TC39, TypeScript 5 `experimentalDecorators`-free) method decorator: each call of
+   * the method is measured. Default name `ClassName.method`; or a string; or a function of the
+   * call's arguments (called with the instance as `this`).
+   *
+   * @example
+   * class Repo { @profiler.measured() async load(id: string) { ... } }
+   */
+  measured<This, Args extends unknown[], Return>(
+    name?: string | ((this: This, ...args: Args) => string),
+  ): (
+    target: (this: This, ...args: Args) => Return,
+    context: ClassMethodDecoratorContext<This, (this: This, ...args: Args) => Return>,
+  ) => (this: This, ...args: Args) => Return {
+    if (name !== undefined && typeof name !== 'string' && typeof name !== 'function') {
+      throw new TypeError(`Expected \`name\` to be a string or a function, got ${typeof name}`);
+    }
+    const profiler = this;
+    return (target, context) => {
+      if (context.kind !== 'method') {
+        throw new TypeError(`@measured() decorates methods, not a ${String(context.kind)}`);
+      }
+      const method = String(context.name);
+      if (typeof name === 'string') return profiler.wrap(name, target);
+      if (typeof name === 'function') {
+        const nameFn = name;
+        return function (this: This, ...args: Args): Return {
+          const spanName = profiler.#nameFrom(nameFn, this, args, method);
+          return profiler.measure(spanName, () => target.apply(this, args));
+        };
+      }
+      const names = new WeakMap<object, string>();
+      const isStatic = context.static;
+      return function (this: This, ...args: Args): Return {
+        return profiler.measure(qualifiedName(this, method, isStatic, names), () =>
+          target.apply(this, args),
+        );
+      };
+    };
+  }
+
+  /**
+   * Changes the budget at run time. The bucket keeps its balance (clamped to the new burst), so
+   * a change never hands out a fresh burst; fair shares follow on each name's next call.
+   */
+  setMaxSpansPerSecond(maxSpansPerSecond: number, burst?: number): void {
+    checkBudget(maxSpansPerSecond, burst);
+    const capacity =
+      maxSpansPerSecond === Number.POSITIVE_INFINITY
+        ? Number.POSITIVE_INFINITY
+        : (burst ?? Math.max(1, maxSpansPerSecond));
+    this.#now = this.#clock();
+    this.#bucket.setRate(maxSpansPerSecond, capacity);
+    this.#applyBudget(maxSpansPerSecond, capacity);
+  }
+
+  /** Hands everything queued, and the counts so far, to the sink, then calls `sink.flush()`. Never rejects. */
+  async flush(): Promise<void> {
+    await this.#flusher.drain(true);
+    await this.#flusher.flushSink();
+  }
+
+  /**
+   * Stops recording (later calls pass through), drains the queue and the counts, and closes the
+   * sink, each step bounded by `sinkTimeoutMs` so a hanging sink cannot hang `close()`. Idempotent;
+   * never rejects.
+   */
+  close(): Promise<void> {
+    if (this.#closing !== undefined) return this.#closing;
+    this.#active = false;
+    this.#closed = true;
+    ProcessExitHooks.unregister(this);
+    this.#closing = this.#flusher.close();
+    return this.#closing;
+  }
+
+  /** Counters since construction: a snapshot, safe to keep. */
+  stats(): ProfilerStats {
+    const names = [];
+    let calls = this.#names.evictedCalls;
+    let recordedRoots = this.#names.evictedRecorded;
+    for (const entry of this.#names.entries()) {
+      calls += entry.calls;
+      recordedRoots += entry.recorded;
+      names.push({
+        name: entry.name,
+        calls: entry.calls,
+        recorded: entry.recorded,
+        dropped: entry.calls - entry.recorded,
+      });
+    }
+    const flusher = this.#flusher;
+    return {
+      enabled: this.#active,
+      maxSpansPerSecond: this.#rate,
+      burst: this.#burst,
+      calls,
+      recordedRoots,
+      droppedBySampling: calls - recordedRoots,
+      recordedSpans: this.#recordedSpans,
+      truncatedSpans: this.#truncatedSpans,
+      queued: flusher.queued,
+      exportedSpans: flusher.exportedSpans,
+      droppedByQueue: flusher.droppedByQueue,
+      droppedBySink: flusher.droppedBySink,
+      droppedAfterClose: this.#droppedAfterClose,
+      droppedCountRecords: flusher.droppedCountRecords,
+      droppedAttributes: this.#builder.droppedAttributes,
+      sinkErrors: flusher.sinkErrors,
+      sinkTimeouts: flusher.sinkTimeouts,
+      internalErrors: this.#internalErrors,
+      overflowCalls: this.#names.overflowCalls,
+      activeNames: this.#names.activeNames,
+      names,
+    };
+  }
+
+  /** E.g. `Profiler{enabled=true, maxSpansPerSecond=1000, burst=1000, maxSpansPerTrace=1000, ...}`. */
+  toString(): string {
+    const o = this.#options;
+    return (
+      `Profiler{enabled=${this.#active}, maxSpansPerSecond=${this.#rate}, burst=${this.#burst}, ` +
+      `maxSpansPerTrace=${o.maxSpansPerTrace}, maxNames=${o.maxNames}, maxQueueSize=${o.maxQueueSize}, ` +
+      `maxBatchSize=${o.maxBatchSize}, flushIntervalMs=${o.flushIntervalMs}, sinkTimeoutMs=${o.sinkTimeoutMs}, ` +
+      `bucket=${this.#ownBucket ? 'own' : String(this.#bucket)}, runId=${this.runId}}`
+    );
+  }
+
+  /** @internal Called by `Span.end()` and by `measure()` when `fn` finishes. */
+  _endSpan(span: Span, status: SpanStatus | undefined): void {
+    if (span._duration >= 0) return;
+    const duration = this.#clock() - span._start;
+    span._duration = duration > 0 ? duration : 0;
+    if (status === 'ok' || status === 'error') span._status = status;
+    if (this.#closed) {
+      this.#droppedAfterClose++;
+      return;
+    }
+    this.#flusher.push(span);
+  }
+
+  /** @internal `beforeExit`: flush if anything is pending. */
+  flushBeforeExit(): void {
+    if (this.#closed) return;
+    if (this.#flusher.queued > 0 || this.#names.hasUnreportedCounts()) void this.flush();
+  }
+
+  /** @internal `exit`: hand everything to the sink synchronously. */
+  flushAtExit(): void {
+    if (this.#closed) return;
+    this.#flusher.stopTimers();
+    this.#flusher.drainSync();
+  }
+
+  /**
+   * The decision. Returns `undefined` for "not recorded, keep the current context" (child of a
+   * dropped span, trace cap), `NOOP_SPAN` for "not recorded, children must see that" (dropped
+   * root), or the new recorded span.
+   */
+  #decide(name: string, attributes: Attributes | undefined): AnySpan | undefined {
+    const parent = this.#als.getStore();
+    if (parent !== undefined) {
+      if (parent === NOOP_SPAN) return undefined;
+      return this.#decideChild(parent as Span, name, attributes);
+    }
+    const now = this.#clock();
+    this.#now = now;
+    const names = this.#names;
+    names.advance(now);
+    const entry = names.entryFor(name);
+    if (entry.epoch !== names.epoch) names.refresh(entry);
+    entry.calls++;
+    let admission: number;
+    if (this.#mode === MODE_BUDGET) {
+      const share = entry.share;
+      if (share.available() >= 1) {
+        admission = this.#bucket.tryTake() ? VIA_SHARE : DROP;
+        if (admission === VIA_SHARE) share.forceTake();
+      } else {
+        const bucket = this.#bucket;
+        admission = bucket.available() > this.#reserve && bucket.tryTake() ? BEYOND_SHARE : DROP;
+      }
+    } else {
+      admission = this.#mode === MODE_ALL ? BEYOND_SHARE : DROP;
+    }
+    if (admission === DROP) return NOOP_SPAN;
+    entry.recorded++;
+    this.#recordedSpans++;
+    const ids = this.#ids;
+    const span = new Span(this, name, attributes, now, undefined, ids.nextWord(), ids.nextWord());
+    span._trace0 = ids.nextWord();
+    span._trace1 = ids.nextWord();
+    span._trace2 = ids.nextWord();
+    span._trace3 = ids.nextWord();
+    span._weight = entry.weight();
+    if (admission === VIA_SHARE) span._shareBucket = entry.share;
+    return span;
+  }
+
+  #decideChild(parent: Span, name: string, attributes: Attributes | undefined): Span | undefined {
+    const root = parent._root;
+    if (root._spanCount >= this.#maxSpansPerTrace) {
+      root._truncated++;
+      this.#truncatedSpans++;
+      return undefined;
+    }
+    root._spanCount++;
+    const now = this.#clock();
+    this.#now = now;
+    if (this.#mode === MODE_BUDGET) {
+      // Children of an admitted trace borrow from the future (bucket debt) so traces stay whole.
+      this.#bucket.forceTake();
+      root._shareBucket?.forceTake();
+    }
+    this.#recordedSpans++;
+    const ids = this.#ids;
+    return new Span(this, name, attributes, now, parent, ids.nextWord(), ids.nextWord());
+  }
+
+  #runRecorded<R>(span: Span, fn: (span: AnySpan) => R): R {
+    let result: R;
+    try {
+      result = this.#als.run(span, fn, span);
+    } catch (error) {
+      span.recordError(error);
+      this._endSpan(span, 'error');
+      throw error;
+    }
+    if (result !== null && typeof result === 'object') {
+      try {
+        const then = (result as { then?: unknown }).then;
+        if (typeof then === 'function') {
+          then.call(
+            result,
+            () => this._endSpan(span, undefined),
+            (error: unknown) => {
+              span.recordError(error);
+              this._endSpan(span, 'error');
+            },
+          );
+          return result;
+        }
+      } catch {
+        // A thenable whose `then` throws: end the span now rather than never.
+      }
+    }
+    this._endSpan(span, undefined);
+    return result;
+  }
+
+  #applyBudget(rate: number, burst: number): void {
+    this.#rate = rate;
+    this.#burst = burst;
+    this.#reserve = Number.isFinite(burst) ? burst / 2 : 0;
+    this.#mode = rate === Number.POSITIVE_INFINITY ? MODE_ALL : rate === 0 ? MODE_NONE : MODE_BUDGET;
+    this.#names.setBudget(rate, burst);
+  }
+
+  #nameFrom<This, Args extends unknown[]>(
+    nameFn: (this: This, ...args: Args) => string,
+    thisArg: This,
+    args: Args,
+    fallback: string,
+  ): string {
+    try {
+      const name = nameFn.apply(thisArg, args);
+      return typeof name === 'string' ? name : String(name);
+    } catch (error) {
+      this.#report(
+        new ProfilerError('NAME_FUNCTION', `span name function threw; using "${fallback}"`, {
+          cause: error,
+        }),
+      );
+      return fallback;
+    }
+  }
+
+  #epochNow(): number {
+    return this.#epochOffset + this.#clock();
+  }
+
+  #report(error: ProfilerError): void {
+    this.#internalErrors++;
+    const onError = this.#options.onError;
+    if (onError !== undefined) {
+      try {
+        onError(error);
+      } catch {
+        // The error hook failing must not reach the application either.
+      }
+      return;
+    }
+    if (this.#warnedCodes.has(error.code)) return;
+    this.#warnedCodes.add(error.code);
+    process.emitWarning(error.message, { code: `FERRET_${error.code}` });
+  }
+}
+
+function qualifiedName(
+  self: unknown,
+  method: string,
+  isStatic: boolean,
+  cache: WeakMap<object, string>,
+): string {
+  const owner = isStatic ? self : (self as { constructor?: unknown } | null | undefined)?.constructor;
+  if (owner === null || (typeof owner !== 'function' && typeof owner !== 'object')) return method;
+  let name = cache.get(owner as object);
+  if (name === undefined) {
+    const className = (owner as { name?: unknown }).name;
+    name = typeof className === 'string' && className !== '' ? `${className}.${method}` : method;
+    cache.set(owner as object, name);
+  }
+  return name;
+}

@@ -1,0 +1,24 @@
+/** What went wrong inside the profiler (never the application's own errors). */
+export type ProfilerErrorCode =
+  | 'SINK_WRITE' // sink.write threw or rejected: the batch was dropped
+  | 'SINK_COUNTS' // sink.writeCounts threw or rejected: the count records were dropped
+  | 'SINK_TIMEOUT' // a sink call did not settle within `sinkTimeoutMs`
+  | 'SINK_FLUSH' // sink.flush threw or rejected
+  | 'SINK_CLOSE' // sink.close threw, rejected or timed out
+  | 'QUEUE_FULL' // spans were dropped because the queue held `maxQueueSize` spans
+  | 'NAME_FUNCTION' // a dynamic span name function threw; a fallback name was used
+  | 'CLOSE_TIMEOUT'; // close() gave up waiting for the queue to drain
+
+/**
+ * An internal failure, handed to the `onError` option (by default printed once per code with
+ * `process.emitWarning`). The original error, if any, is in `cause`.
+ */
+export class ProfilerError extends Error {
+  override readonly name = 'ProfilerError';
+  readonly code: ProfilerErrorCode;
+
+  constructor(code: ProfilerErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+}

@@ -1,0 +1,221 @@
+import { randomUUID } from 'node:crypto';
+import type { Clock, RateBucket } from '@ferret/ratelimit';
+import { EnvironmentDefaults } from './EnvironmentDefaults.js';
+import type { ProfilerError } from './ProfilerError.js';
+import type { SpanSink } from './SpanSink.js';
+
+/** Options of {@link Profiler}. Every one is optional. */
+export interface ProfilerOptions {
+  /**
+   * The budget: recorded spans (roots and children) per second. `Infinity` records everything,
+   * `0` records nothing (calls are still counted). Default: `FERRET_MAX_SPANS_PER_SECOND`, else 1000.
+   */
+  maxSpansPerSecond?: number;
+  /** Most spans recorded in one burst (bucket capacity). Default `max(1, maxSpansPerSecond)`. */
+  burst?: number;
+  /**
+   * A bucket to take the budget from instead of building one, e.g. a `SharedTokenBucket` shared
+   * by worker threads. Excludes `maxSpansPerSecond` and `burst`.
+   */
+  bucket?: RateBucket;
+  /** Most recorded spans in one trace; further descendants are not recorded and counted on the root. Default 1000. */
+  maxSpansPerTrace?: number;
+  /** Most distinct root names tracked for counts and fairness; more go to `(other)`. Default 1000. */
+  maxNames?: number;
+  /** Where finished spans and counts go. Default: none (spans are counted, then discarded). */
+  sink?: SpanSink;
+  /** Id of this execution, on every record. Default: a random UUID. */
+  runId?: string;
+  /** Called with every internal failure. Default: one `process.emitWarning` per error code. */
+  onError?: (error: ProfilerError) => void;
+  /** Monotonic milliseconds for the budget and durations. Default `performance.now`. */
+  clock?: Clock;
+  /** `false` makes the profiler a pure pass-through. Default: `FERRET_ENABLED`, else `true`. */
+  enabled?: boolean;
+  /** Most finished spans waiting for the sink; more are dropped and counted. Default 2048. */
+  maxQueueSize?: number;
+  /** Spans per `sink.write()`; a full batch is flushed at once (`setImmediate`). Default 512. */
+  maxBatchSize?: number;
+  /** Interval of the background flush of spans and counts (unref'd timer), ms. Default 1000. */
+  flushIntervalMs?: number;
+  /** How long one sink call may take before it is given up on, ms. Default 5000. */
+  sinkTimeoutMs?: number;
+  /** Length of the fairness and weight window, ms. Default 1000. */
+  windowMs?: number;
+  /** Flush pending spans on `beforeExit` and (synchronously) on `exit`. Default `true`. */
+  flushOnExit?: boolean;
+}
+
+/** Options after defaults, environment and checks. @internal */
+export interface ResolvedProfilerOptions {
+  maxSpansPerSecond: number;
+  burst: number;
+  bucket: RateBucket | undefined;
+  maxSpansPerTrace: number;
+  maxNames: number;
+  sink: SpanSink | undefined;
+  runId: string;
+  onError: ((error: ProfilerError) => void) | undefined;
+  clock: Clock | undefined;
+  enabled: boolean;
+  maxQueueSize: number;
+  maxBatchSize: number;
+  flushIntervalMs: number;
+  sinkTimeoutMs: number;
+  windowMs: number;
+  flushOnExit: boolean;
+}
+
+const DEFAULT_MAX_SPANS_PER_SECOND = 1000;
+
+/**
+ * Applies defaults (environment first) and checks every option, throwing a `TypeError` or
+ * `RangeError` that names the option and says why.
+ * @internal
+ */
+export function resolveProfilerOptions(
+  options: ProfilerOptions | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): ResolvedProfilerOptions {
+  if (options !== undefined && (options === null || typeof options !== 'object')) {
+    throw new TypeError(`Expected \`options\` to be an object, got ${describe(options)}`);
+  }
+  const o = options ?? {};
+  const fromEnv = EnvironmentDefaults.read(env);
+
+  const bucket = o.bucket;
+  if (bucket !== undefined) {
+    if (
+      bucket === null ||
+      typeof bucket !== 'object' ||
+      typeof bucket.tryTake !== 'function' ||
+      typeof bucket.forceTake !== 'function' ||
+      typeof bucket.available !== 'function'
+    ) {
+      throw new TypeError(
+        `Expected \`bucket\` to be a RateBucket (tryTake, forceTake, available), got ${describe(bucket)}`,
+      );
+    }
+    if (o.maxSpansPerSecond !== undefined || o.burst !== undefined) {
+      throw new TypeError('Expected either `bucket` or `maxSpansPerSecond`/`burst`, not both');
+    }
+  }
+
+  let maxSpansPerSecond: number;
+  if (bucket !== undefined) {
+    maxSpansPerSecond = bucket.ratePerSecond;
+  } else if (o.maxSpansPerSecond !== undefined) {
+    maxSpansPerSecond = o.maxSpansPerSecond;
+    checkNumber('maxSpansPerSecond', maxSpansPerSecond, { min: 0, allowInfinity: true });
+  } else {
+    maxSpansPerSecond = fromEnv.maxSpansPerSecond ?? DEFAULT_MAX_SPANS_PER_SECOND;
+  }
+
+  let burst: number;
+  if (bucket !== undefined) burst = bucket.capacity;
+  else if (o.burst !== undefined) {
+    burst = o.burst;
+    checkNumber('burst', burst, { min: 1, allowInfinity: false });
+  } else burst = Math.max(1, maxSpansPerSecond);
+
+  const maxSpansPerTrace = integer('maxSpansPerTrace', o.maxSpansPerTrace, 1000);
+  const maxNames = integer('maxNames', o.maxNames, 1000);
+  const maxQueueSize = integer('maxQueueSize', o.maxQueueSize, 2048);
+  const maxBatchSize = integer('maxBatchSize', o.maxBatchSize, Math.min(512, maxQueueSize));
+  if (maxBatchSize > maxQueueSize) {
+    throw new RangeError(
+      `Expected \`maxBatchSize\` to be <= \`maxQueueSize\` (${maxQueueSize}), got ${maxBatchSize}`,
+    );
+  }
+  const flushIntervalMs = positive('flushIntervalMs', o.flushIntervalMs, 1000);
+  const sinkTimeoutMs = positive('sinkTimeoutMs', o.sinkTimeoutMs, 5000);
+  const windowMs = positive('windowMs', o.windowMs, 1000);
+
+  const sink = o.sink;
+  if (sink !== undefined && (sink === null || typeof sink !== 'object' || typeof sink.write !== 'function')) {
+    throw new TypeError(`Expected \`sink\` to be a SpanSink with a write() method, got ${describe(sink)}`);
+  }
+  const runId = o.runId ?? randomUUID();
+  if (typeof runId !== 'string' || runId.length === 0) {
+    throw new TypeError(`Expected \`runId\` to be a non-empty string, got ${describe(runId)}`);
+  }
+  if (o.onError !== undefined && typeof o.onError !== 'function') {
+    throw new TypeError(`Expected \`onError\` to be a function, got ${describe(o.onError)}`);
+  }
+  if (o.clock !== undefined && typeof o.clock !== 'function') {
+    throw new TypeError(`Expected \`clock\` to be a function, got ${describe(o.clock)}`);
+  }
+  const enabled = o.enabled ?? fromEnv.enabled ?? true;
+  if (typeof enabled !== 'boolean') {
+    throw new TypeError(`Expected \`enabled\` to be a boolean, got ${describe(enabled)}`);
+  }
+  const flushOnExit = o.flushOnExit ?? true;
+  if (typeof flushOnExit !== 'boolean') {
+    throw new TypeError(`Expected \`flushOnExit\` to be a boolean, got ${describe(flushOnExit)}`);
+  }
+  return {
+    maxSpansPerSecond,
+    burst,
+    bucket,
+    maxSpansPerTrace,
+    maxNames,
+    sink,
+    runId,
+    onError: o.onError,
+    clock: o.clock,
+    enabled,
+    maxQueueSize,
+    maxBatchSize,
+    flushIntervalMs,
+    sinkTimeoutMs,
+    windowMs,
+    flushOnExit,
+  };
+}
+
+/** Checks a run-time budget change (`Profiler.setMaxSpansPerSecond`). @internal */
+export function checkBudget(maxSpansPerSecond: unknown, burst: unknown): void {
+  checkNumber('maxSpansPerSecond', maxSpansPerSecond, { min: 0, allowInfinity: true });
+  if (burst !== undefined) checkNumber('burst', burst, { min: 1, allowInfinity: false });
+}
+
+function checkNumber(
+  option: string,
+  value: unknown,
+  { min, allowInfinity }: { min: number; allowInfinity: boolean },
+): asserts value is number {
+  if (typeof value !== 'number') {
+    throw new TypeError(`Expected \`${option}\` to be a number, got ${describe(value)}`);
+  }
+  if (Number.isNaN(value)) throw new RangeError(`Expected \`${option}\` to be a number, got NaN`);
+  if (!allowInfinity && !Number.isFinite(value)) {
+    throw new RangeError(`Expected \`${option}\` to be a finite number, got ${value}`);
+  }
+  if (value < min) throw new RangeError(`Expected \`${option}\` to be >= ${min}, got ${value}`);
+}
+
+function integer(option: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number') {
+    throw new TypeError(`Expected \`${option}\` to be an integer, got ${describe(value)}`);
+  }
+  if (!Number.isSafeInteger(value)) {
+    throw new RangeError(`Expected \`${option}\` to be a whole number, got ${value}`);
+  }
+  if (value < 1) throw new RangeError(`Expected \`${option}\` to be >= 1, got ${value}`);
+  return value;
+}
+
+function positive(option: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  checkNumber(option, value, { min: 0, allowInfinity: false });
+  if (value === 0) throw new RangeError(`Expected \`${option}\` to be > 0, got 0`);
+  return value;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  if (typeof value === 'string') return `string ${JSON.stringify(value)}`;
+  return typeof value;
+}

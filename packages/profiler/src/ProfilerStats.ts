@@ -1,0 +1,51 @@
+/** Exact counts of one root span name (cumulative while the name stays in the table). */
+export interface NameStats {
+  name: string;
+  calls: number;
+  recorded: number;
+  dropped: number;
+}
+
+/** What `Profiler.stats()` returns: counters since construction. */
+export interface ProfilerStats {
+  /** False when disabled or closed. */
+  enabled: boolean;
+  maxSpansPerSecond: number;
+  burst: number;
+  /** Root calls (`measure()`/`start()` outside any span), recorded or not. */
+  calls: number;
+  /** Root calls that were recorded. */
+  recordedRoots: number;
+  /** Root calls not recorded because of the budget: `calls - recordedRoots`. */
+  droppedBySampling: number;
+  /** Spans recorded, roots and children. */
+  recordedSpans: number;
+  /** Descendants not recorded because their trace reached `maxSpansPerTrace`. */
+  truncatedSpans: number;
+  /** Finished spans waiting for the sink. */
+  queued: number;
+  /** Spans the sink accepted. */
+  exportedSpans: number;
+  /** Spans dropped because the queue was full. */
+  droppedByQueue: number;
+  /** Spans in sink calls that threw, rejected or timed out (or left when close() gave up). */
+  droppedBySink: number;
+  /** Spans that ended after `close()`. */
+  droppedAfterClose: number;
+  /** Count records lost in failed `writeCounts()` calls. */
+  droppedCountRecords: number;
+  /** Attribute values dropped (wrong type, or more than 128 on a span). */
+  droppedAttributes: number;
+  /** Sink calls that threw or rejected. */
+  sinkErrors: number;
+  /** Sink calls given up on after `sinkTimeoutMs`. */
+  sinkTimeouts: number;
+  /** Reports made through `onError`. */
+  internalErrors: number;
+  /** Root calls counted under `(other)` because the name table was full. */
+  overflowCalls: number;
+  /** Root names active in the current fairness window. */
+  activeNames: number;
+  /** Per root name, for the names in the table now. */
+  names: NameStats[];
+}

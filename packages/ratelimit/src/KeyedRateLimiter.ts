@@ -1,0 +1,341 @@
+import { type Clock, monotonicClock } from './clock.js';
+import { grown, KeyTable } from './KeyTable.js';
+import { type CounterSource, RateLimitMetrics } from './RateLimitMetrics.js';
+import {
+  assertBoolean,
+  assertCapacity,
+  assertFunction,
+  assertOptionsObject,
+  assertPositiveInteger,
+  assertPositiveNumber,
+  defaultCapacity,
+  describe,
+} from './validate.js';
+
+/** Options for {@link KeyedRateLimiter}. Shaped so that `rateLimitConfigFromEnv()` fits as is. */
+export interface KeyedRateLimiterOptions {
+  /** Tokens added per second to each key's bucket (fractional allowed, `Infinity` = unlimited). Required. */
+  ratePerSecond: number;
+  /** Burst per key. Default `max(1, ratePerSecond)`. */
+  capacity?: number;
+  /** Most keys held at once; the least recently used key is evicted beyond it. Default 100,000. */
+  maxKeys?: number;
+  /** `false` allows every check (fail-open) while still counting. Default `true`. */
+  enabled?: boolean;
+  /** Monotonic milliseconds. Default `performance.now`. */
+  clock?: Clock;
+  /** Report per-key counters through OpenTelemetry metrics when a MeterProvider is registered. Default `true`. */
+  metrics?: boolean;
+}
+
+/** A per-key rate and burst, set with {@link KeyedRateLimiter.configure}. */
+export interface KeyLimit {
+  ratePerSecond: number;
+  /** Default `max(1, ratePerSecond)`. */
+  capacity?: number;
+}
+
+/** The outcome of one check. */
+export interface RateLimitDecision {
+  /** Whether the request may proceed. Always true while the limiter is disabled. */
+  allowed: boolean;
+  /** 0 when allowed; otherwise milliseconds until the same check would succeed (`Infinity` if never). */
+  retryAfterMs: number;
+  /** Whole tokens (or events) left after this check, e.g. for an `X-RateLimit-Remaining` header. */
+  remaining: number;
+}
+
+/** Counters and balance of one key. */
+export interface KeyUsage {
+  /** Checks made for this key since it became live. */
+  requests: number;
+  /** Checks refused (or, when disabled, that would have been refused). */
+  limited: number;
+  /** Tokens (or events) available now. */
+  tokens: number;
+}
+
+/** Totals of a keyed limiter. */
+export interface KeyedLimiterStats {
+  /** Keys currently held. Never above `maxKeys`. */
+  liveKeys: number;
+  /** Keys evicted so far, for any reason. */
+  evictions: number;
+  /** Evictions of keys whose state was not yet back to "fresh" (LRU under pressure): those keys got a fresh burst back. */
+  forcedEvictions: number;
+  /** Checks made (all keys, including evicted ones). */
+  requests: number;
+  /** Checks refused (or that would have been refused while disabled). */
+  limited: number;
+}
+
+const DEFAULT_MAX_KEYS = 100_000;
+/** Idle keys evicted per admission of a new key: amortises the clean-up over arrivals. */
+const IDLE_EVICTIONS_PER_ADMISSION = 2;
+
+/**
+ * One token bucket per key (a client, a route, an ad line item), created on first use.
+ *
+ * Memory is bounded by `maxKeys`. A key whose bucket has refilled to capacity is
+ * indistinguishable from a new one, so such idle keys are evicted first, losslessly, as new keys
+ * arrive; beyond `maxKeys` the least recently used key is evicted even if not yet refilled
+ * (counted in `forcedEvictions`). **An evicted key comes back with a full bucket and zeroed
+ * counters.** Size `maxKeys` above the number of keys active within one refill period
+ * (`capacity / ratePerSecond` seconds) and forced evictions never happen.
+ *
+ * @example
+ * const limiter = new KeyedRateLimiter({ ratePerSecond: 5, capacity: 10 });
+ * limiter.configure('partner-42', { ratePerSecond: 50 });
+ * const { allowed, retryAfterMs } = limiter.check(clientIp);
+ * if (!allowed) res.writeHead(429, { 'Retry-After': Math.ceil(retryAfterMs / 1000) });
+ */
+export class KeyedRateLimiter implements CounterSource {
+  readonly #clock: Clock;
+  readonly #defaultRate: number;
+  readonly #defaultRatePerMs: number;
+  readonly #defaultCapacity: number;
+  readonly #overrides = new Map<string, { ratePerMs: number; capacity: number }>();
+  readonly #table: KeyTable;
+  #enabled: boolean;
+  // Per-slot state (struct of arrays, see KeyTable).
+  #tokens = new Float64Array(0);
+  #last = new Float64Array(0);
+  #ratePerMs = new Float64Array(0);
+  #capacity = new Float64Array(0);
+  #requests = new Float64Array(0);
+  #limited = new Float64Array(0);
+  #evictions = 0;
+  #forcedEvictions = 0;
+  #totalRequests = 0;
+  #totalLimited = 0;
+
+  constructor(options: KeyedRateLimiterOptions) {
+    assertOptionsObject('options', options);
+    if (options === undefined) throw new TypeError('Expected `options` with `ratePerSecond`');
+    const {
+      ratePerSecond,
+      clock = monotonicClock,
+      maxKeys = DEFAULT_MAX_KEYS,
+      enabled = true,
+      metrics = true,
+    } = options;
+    assertPositiveNumber('ratePerSecond', ratePerSecond, { allowZero: true, allowInfinity: true });
+    const capacity = options.capacity ?? defaultCapacity(ratePerSecond);
+    assertCapacity(capacity, ratePerSecond);
+    assertPositiveInteger('maxKeys', maxKeys);
+    assertBoolean('enabled', enabled);
+    assertBoolean('metrics', metrics);
+    assertFunction('clock', clock);
+    this.#clock = clock as Clock;
+    this.#defaultRate = ratePerSecond;
+    this.#defaultRatePerMs = ratePerSecond / 1000;
+    this.#defaultCapacity = capacity;
+    this.#enabled = enabled;
+    this.#table = new KeyTable(maxKeys, (size) => {
+      this.#tokens = grown(this.#tokens, size);
+      this.#last = grown(this.#last, size);
+      this.#ratePerMs = grown(this.#ratePerMs, size);
+      this.#capacity = grown(this.#capacity, size);
+      this.#requests = grown(this.#requests, size);
+      this.#limited = grown(this.#limited, size);
+    });
+    if (metrics) RateLimitMetrics.global.track(this);
+  }
+
+  /** Whether checks are enforced. Setting `false` makes every check allowed (fail-open) while counting on. */
+  get enabled(): boolean {
+    return this.#enabled;
+  }
+
+  set enabled(value: boolean) {
+    assertBoolean('enabled', value);
+    this.#enabled = value;
+  }
+
+  /** Keys currently held. */
+  get size(): number {
+    return this.#table.size;
+  }
+
+  /** The configured limit on live keys. */
+  get maxKeys(): number {
+    return this.#table.maxKeys;
+  }
+
+  /**
+   * Takes `tokens` (default 1) from `key`'s bucket if they are all there; a refused check
+   * consumes nothing. While disabled, the check is always allowed: tokens are still taken when
+   * available and a check that would have been refused is counted in `limited`, so the limiter
+   * can run in shadow mode before it is enforced.
+   * @throws RangeError when `tokens` is not a positive integer or exceeds the key's capacity.
+   */
+  check(key: string, tokens = 1): RateLimitDecision {
+    if (typeof key !== 'string')
+      throw new TypeError(`Expected \`key\` to be a string, got ${describe(key)}`);
+    if (tokens !== 1) assertPositiveInteger('tokens', tokens);
+    const now = this.#clock();
+    let slot = this.#table.get(key);
+    if (slot === undefined) slot = this.#admit(key, now);
+    else this.#table.touch(slot);
+    const capacity = this.#capacity[slot]!;
+    if (tokens > capacity) {
+      throw new RangeError(
+        `Cannot take ${tokens} tokens at once for key ${JSON.stringify(key)} of capacity ${capacity}`,
+      );
+    }
+    const ratePerMs = this.#ratePerMs[slot]!;
+    let available = this.#tokens[slot]! + (now - this.#last[slot]!) * ratePerMs;
+    if (!(available <= capacity)) available = capacity; // NaN from Infinity × 0 included
+    this.#last[slot] = now;
+    this.#requests[slot]!++;
+    this.#totalRequests++;
+    if (available >= tokens) {
+      const left = available - tokens;
+      this.#tokens[slot] = left;
+      return { allowed: true, retryAfterMs: 0, remaining: Math.floor(left) };
+    }
+    this.#tokens[slot] = available;
+    this.#limited[slot]!++;
+    this.#totalLimited++;
+    if (!this.#enabled) return { allowed: true, retryAfterMs: 0, remaining: Math.floor(available) };
+    return {
+      allowed: false,
+      retryAfterMs: waitFor(tokens, available, ratePerMs),
+      remaining: Math.floor(available),
+    };
+  }
+
+  /**
+   * Sets a rate and burst for one key, overriding the defaults. A live key keeps its balance
+   * (clamped to the new capacity), so reconfiguring never hands out a fresh burst.
+   * Overrides are configuration, not traffic: they are kept until {@link removeOverride}, also
+   * while the key itself is evicted.
+   */
+  configure(key: string, limit: KeyLimit): void {
+    if (typeof key !== 'string')
+      throw new TypeError(`Expected \`key\` to be a string, got ${describe(key)}`);
+    assertOptionsObject('limit', limit);
+    if (limit === undefined) throw new TypeError('Expected `limit` with `ratePerSecond`');
+    assertPositiveNumber('ratePerSecond', limit.ratePerSecond, {
+      allowZero: true,
+      allowInfinity: true,
+    });
+    const capacity = limit.capacity ?? defaultCapacity(limit.ratePerSecond);
+    assertCapacity(capacity, limit.ratePerSecond);
+    const config = { ratePerMs: limit.ratePerSecond / 1000, capacity };
+    this.#overrides.set(key, config);
+    this.#reconfigure(key, config.ratePerMs, config.capacity);
+  }
+
+  /** Removes `key`'s override; a live key keeps its balance (clamped) under the defaults. */
+  removeOverride(key: string): boolean {
+    const removed = this.#overrides.delete(key);
+    if (removed) this.#reconfigure(key, this.#defaultRatePerMs, this.#defaultCapacity);
+    return removed;
+  }
+
+  /** Counters and current balance of `key`. An unknown (or evicted) key reads as fresh. */
+  usage(key: string): KeyUsage {
+    const slot = this.#table.get(key);
+    if (slot === undefined) {
+      return {
+        requests: 0,
+        limited: 0,
+        tokens: this.#overrides.get(key)?.capacity ?? this.#defaultCapacity,
+      };
+    }
+    return {
+      requests: this.#requests[slot]!,
+      limited: this.#limited[slot]!,
+      tokens: this.#balance(slot, this.#clock()),
+    };
+  }
+
+  /** Totals, including keys evicted since. */
+  stats(): KeyedLimiterStats {
+    return {
+      liveKeys: this.#table.size,
+      evictions: this.#evictions,
+      forcedEvictions: this.#forcedEvictions,
+      requests: this.#totalRequests,
+      limited: this.#totalLimited,
+    };
+  }
+
+  /** Forgets `key` (it comes back fresh). Returns whether it was live. */
+  delete(key: string): boolean {
+    const slot = this.#table.get(key);
+    if (slot === undefined) return false;
+    this.#table.remove(slot);
+    return true;
+  }
+
+  /** Forgets every key (overrides and totals are kept). */
+  clear(): void {
+    this.#table.clear();
+  }
+
+  /** @internal Reports live keys' counters to OpenTelemetry (see `RateLimitMetrics`). */
+  collectCounters(observe: (key: string, requests: number, limited: number) => void): void {
+    this.#table.forEach((key, slot) => {
+      observe(key, this.#requests[slot]!, this.#limited[slot]!);
+    });
+  }
+
+  /** e.g. `KeyedRateLimiter{ratePerSecond=10, capacity=20, maxKeys=100000, enabled=true}`. */
+  toString(): string {
+    return `KeyedRateLimiter{ratePerSecond=${this.#defaultRate}, capacity=${this.#defaultCapacity}, maxKeys=${this.#table.maxKeys}, enabled=${this.#enabled}}`;
+  }
+
+  #admit(key: string, now: number): number {
+    const table = this.#table;
+    // Lossless first: the least recently used keys that have refilled completely.
+    for (let i = 0; i < IDLE_EVICTIONS_PER_ADMISSION; i++) {
+      const tail = table.tail;
+      if (tail === -1 || this.#balance(tail, now) < this.#capacity[tail]!) break;
+      table.remove(tail);
+      this.#evictions++;
+    }
+    if (table.size >= table.maxKeys) {
+      table.remove(table.tail);
+      this.#evictions++;
+      this.#forcedEvictions++;
+    }
+    const slot = table.insert(key);
+    const override = this.#overrides.size === 0 ? undefined : this.#overrides.get(key);
+    const capacity = override?.capacity ?? this.#defaultCapacity;
+    this.#ratePerMs[slot] = override?.ratePerMs ?? this.#defaultRatePerMs;
+    this.#capacity[slot] = capacity;
+    this.#tokens[slot] = capacity;
+    this.#last[slot] = now;
+    this.#requests[slot] = 0;
+    this.#limited[slot] = 0;
+    return slot;
+  }
+
+  #balance(slot: number, now: number): number {
+    const capacity = this.#capacity[slot]!;
+    const tokens = this.#tokens[slot]! + (now - this.#last[slot]!) * this.#ratePerMs[slot]!;
+    // biome-ignore lint/complexity/useMathMinMax: Math.min keeps NaN (Infinity × 0 ms); this maps it to capacity
+    return tokens <= capacity ? tokens : capacity;
+  }
+
+  #reconfigure(key: string, ratePerMs: number, capacity: number): void {
+    const slot = this.#table.get(key);
+    if (slot === undefined) return;
+    const now = this.#clock();
+    const balance = this.#balance(slot, now); // settle what was earned at the old rate
+    this.#tokens[slot] = Math.min(balance, capacity);
+    this.#last[slot] = now;
+    this.#ratePerMs[slot] = ratePerMs;
+    this.#capacity[slot] = capacity;
+  }
+}
+
+/** Milliseconds until `available` grows to `tokens` at `ratePerMs` (robust to float rounding). */
+function waitFor(tokens: number, available: number, ratePerMs: number): number {
+  if (ratePerMs === 0) return Number.POSITIVE_INFINITY;
+  let wait = Math.ceil((tokens - available) / ratePerMs);
+  if (available + wait * ratePerMs < tokens) wait++;
+  return wait;
+}

@@ -1,0 +1,262 @@
+import { describe, expect, it } from 'vitest';
+import { KeyedRateLimiter } from '../src/KeyedRateLimiter.js';
+import { RateLimiter } from '../src/RateLimiter.js';
+import { SharedTokenBucket } from '../src/SharedTokenBucket.js';
+import { SlidingWindowLimiter } from '../src/SlidingWindowLimiter.js';
+import { TokenBucket } from '../src/TokenBucket.js';
+
+type Case = [
+  description: string,
+  build: () => unknown,
+  error: typeof TypeError | typeof RangeError,
+  message: RegExp,
+];
+
+const clock = () => 0;
+
+const cases: Case[] = [
+  [
+    'TokenBucket without options',
+    () => new TokenBucket(undefined as never),
+    TypeError,
+    /`options`/,
+  ],
+  [
+    'TokenBucket with a string for options',
+    () => new TokenBucket('fast' as never),
+    TypeError,
+    /`options`/,
+  ],
+  [
+    'ratePerSecond NaN',
+    () => new TokenBucket({ ratePerSecond: Number.NaN }),
+    RangeError,
+    /`ratePerSecond`.*NaN/,
+  ],
+  [
+    'ratePerSecond negative',
+    () => new TokenBucket({ ratePerSecond: -1 }),
+    RangeError,
+    /`ratePerSecond`.*>= 0.*-1/,
+  ],
+  [
+    'ratePerSecond as a string',
+    () => new TokenBucket({ ratePerSecond: '10' as never }),
+    TypeError,
+    /`ratePerSecond`.*string "10"/,
+  ],
+  [
+    'capacity 0',
+    () => new TokenBucket({ ratePerSecond: 1, capacity: 0 }),
+    RangeError,
+    /`capacity`.*> 0/,
+  ],
+  [
+    'capacity below one token',
+    () => new TokenBucket({ ratePerSecond: 1, capacity: 0.5 }),
+    RangeError,
+    /`capacity`.*>= 1/,
+  ],
+  [
+    'capacity Infinity with a finite rate',
+    () => new TokenBucket({ ratePerSecond: 1, capacity: Number.POSITIVE_INFINITY }),
+    RangeError,
+    /`capacity`.*finite/,
+  ],
+  [
+    'initialTokens above capacity',
+    () => new TokenBucket({ ratePerSecond: 1, capacity: 2, initialTokens: 3 }),
+    RangeError,
+    /`initialTokens`/,
+  ],
+  [
+    'initialTokens negative',
+    () => new TokenBucket({ ratePerSecond: 1, initialTokens: -1 }),
+    RangeError,
+    /`initialTokens`/,
+  ],
+  [
+    'clock not a function',
+    () => new TokenBucket({ ratePerSecond: 1, clock: 5 as never }),
+    TypeError,
+    /`clock`.*function/,
+  ],
+  [
+    'tryTake(1.5)',
+    () => new TokenBucket({ ratePerSecond: 1, capacity: 5, clock }).tryTake(1.5),
+    RangeError,
+    /`tokens`.*whole/,
+  ],
+  [
+    'tryTake(0)',
+    () => new TokenBucket({ ratePerSecond: 1, capacity: 5, clock }).tryTake(0),
+    RangeError,
+    /`tokens`.*> 0/,
+  ],
+  [
+    'tryTake("2")',
+    () => new TokenBucket({ ratePerSecond: 1, capacity: 5, clock }).tryTake('2' as never),
+    TypeError,
+    /`tokens`/,
+  ],
+  [
+    'forceTake(-1)',
+    () => new TokenBucket({ ratePerSecond: 1, clock }).forceTake(-1),
+    RangeError,
+    /`tokens`/,
+  ],
+  [
+    'setRate(NaN)',
+    () => new TokenBucket({ ratePerSecond: 1, clock }).setRate(Number.NaN),
+    RangeError,
+    /`ratePerSecond`/,
+  ],
+  [
+    'setRate with capacity 0',
+    () => new TokenBucket({ ratePerSecond: 1, clock }).setRate(1, 0),
+    RangeError,
+    /`capacity`/,
+  ],
+  [
+    'RateLimiter requestsPerSecond NaN',
+    () => new RateLimiter({ requestsPerSecond: Number.NaN }),
+    RangeError,
+    /`requestsPerSecond`/,
+  ],
+  [
+    'RateLimiter burstSize 0.5',
+    () => new RateLimiter({ requestsPerSecond: 1, burstSize: 0.5 }),
+    RangeError,
+    /`burstSize`/,
+  ],
+  [
+    'RateLimiter maxQueue 1.5',
+    () => new RateLimiter({ requestsPerSecond: 1, maxQueue: 1.5 }),
+    RangeError,
+    /`maxQueue`/,
+  ],
+  [
+    'RateLimiter maxQueue -1',
+    () => new RateLimiter({ requestsPerSecond: 1, maxQueue: -1 }),
+    RangeError,
+    /`maxQueue`/,
+  ],
+  [
+    'RateLimiter waitOnLimit "yes"',
+    () => new RateLimiter({ requestsPerSecond: 1, waitOnLimit: 'yes' as never }),
+    TypeError,
+    /`waitOnLimit`/,
+  ],
+  [
+    'RateLimiter onWait not a function',
+    () => new RateLimiter({ requestsPerSecond: 1, onWait: 1 as never }),
+    TypeError,
+    /`onWait`/,
+  ],
+  [
+    'RateLimiter name not a string',
+    () => new RateLimiter({ requestsPerSecond: 1, name: 3 as never }),
+    TypeError,
+    /`name`/,
+  ],
+  [
+    'KeyedRateLimiter ratePerSecond -5',
+    () => new KeyedRateLimiter({ ratePerSecond: -5 }),
+    RangeError,
+    /`ratePerSecond`/,
+  ],
+  [
+    'KeyedRateLimiter maxKeys 0',
+    () => new KeyedRateLimiter({ ratePerSecond: 1, maxKeys: 0 }),
+    RangeError,
+    /`maxKeys`/,
+  ],
+  [
+    'KeyedRateLimiter maxKeys Infinity',
+    () => new KeyedRateLimiter({ ratePerSecond: 1, maxKeys: Number.POSITIVE_INFINITY }),
+    RangeError,
+    /`maxKeys`/,
+  ],
+  [
+    'KeyedRateLimiter enabled "false"',
+    () => new KeyedRateLimiter({ ratePerSecond: 1, enabled: 'false' as never }),
+    TypeError,
+    /`enabled`/,
+  ],
+  [
+    'KeyedRateLimiter key not a string',
+    () => new KeyedRateLimiter({ ratePerSecond: 1, metrics: false }).check(42 as never),
+    TypeError,
+    /`key`/,
+  ],
+  [
+    'KeyedRateLimiter configure with NaN',
+    () =>
+      new KeyedRateLimiter({ ratePerSecond: 1, metrics: false }).configure('k', {
+        ratePerSecond: Number.NaN,
+      }),
+    RangeError,
+    /`ratePerSecond`/,
+  ],
+  [
+    'SlidingWindowLimiter limit 2.5',
+    () => new SlidingWindowLimiter({ limit: 2.5, windowMs: 1000 }),
+    RangeError,
+    /`limit`/,
+  ],
+  [
+    'SlidingWindowLimiter limit 0',
+    () => new SlidingWindowLimiter({ limit: 0, windowMs: 1000 }),
+    RangeError,
+    /`limit`/,
+  ],
+  [
+    'SlidingWindowLimiter windowMs Infinity',
+    () => new SlidingWindowLimiter({ limit: 1, windowMs: Number.POSITIVE_INFINITY }),
+    RangeError,
+    /`windowMs`.*finite/,
+  ],
+  [
+    'SlidingWindowLimiter windowMs 0',
+    () => new SlidingWindowLimiter({ limit: 1, windowMs: 0 }),
+    RangeError,
+    /`windowMs`/,
+  ],
+  [
+    'SlidingWindowLimiter precision 0',
+    () => new SlidingWindowLimiter({ limit: 1, windowMs: 10, precision: 0 }),
+    RangeError,
+    /`precision`/,
+  ],
+  [
+    'SlidingWindowLimiter precision 5000',
+    () => new SlidingWindowLimiter({ limit: 1, windowMs: 10, precision: 5000 }),
+    RangeError,
+    /`precision`/,
+  ],
+  [
+    'SharedTokenBucket ratePerSecond NaN',
+    () => new SharedTokenBucket({ ratePerSecond: Number.NaN }),
+    RangeError,
+    /`ratePerSecond`/,
+  ],
+  [
+    'SharedTokenBucket capacity -1',
+    () => new SharedTokenBucket({ ratePerSecond: 1, capacity: -1 }),
+    RangeError,
+    /`capacity`/,
+  ],
+  [
+    'SharedTokenBucket tryTake above capacity',
+    () => new SharedTokenBucket({ ratePerSecond: 1, capacity: 2 }).tryTake(3),
+    RangeError,
+    /capacity 2/,
+  ],
+];
+
+describe('bad input is refused at the boundary, naming the option', () => {
+  it.each(cases)('%s', (_description, build, error, message) => {
+    expect(build).toThrow(error);
+    expect(build).toThrow(message);
+  });
+});

@@ -1,0 +1,250 @@
+import { type Clock, monotonicClock, type RateBucket, TokenBucket } from '@ferret/ratelimit';
+import { type MeterProvider, metrics } from '@opentelemetry/api';
+import {
+  type Sampler,
+  SamplingDecision,
+  type SamplingResult,
+} from '@opentelemetry/sdk-trace-base';
+import { DecisionCounter } from './DecisionCounter.js';
+import {
+  assertOptionalObject,
+  assertPositiveFiniteNumber,
+  assertPositiveInteger,
+  describeValue,
+} from './optionChecks.js';
+import { SamplingWindow } from './SamplingWindow.js';
+import {
+  ATTR_FERRET_SAMPLING_PROBABILITY,
+  PROBABILITY_WINDOW_MS,
+  PROBABILITY_WINDOW_SLOTS,
+} from './semconv.js';
+
+/** Default for {@link RateLimitingSamplerOptions.maxTracesPerSecond}. */
+export const DEFAULT_MAX_TRACES_PER_SECOND = 100;
+
+/**
+ * Most roots dropped in a row, after the bucket was found empty, without reading the clock
+ * again. Bounds how long a synchronous loop (where the reopening timer cannot run) may keep
+ * dropping roots after a token became available.
+ */
+const MAX_DROPS_WITHOUT_CLOCK = 256;
+
+/** Options for {@link RateLimitingSampler}. */
+export interface RateLimitingSamplerOptions {
+  /**
+   * Root spans (so traces) sampled per second on average. A finite number > 0; fractions are
+   * allowed (`0.5` = one trace every 2 s). Default `100`. Not allowed together with `bucket`.
+   */
+  maxTracesPerSecond?: number;
+  /**
+   * Most traces sampled in a burst after a quiet period: the bucket's capacity. A whole
+   * number >= 1. Default `max(1, floor(maxTracesPerSecond))`. Not allowed together with `bucket`.
+   */
+  burst?: number;
+  /**
+   * An existing bucket to take tokens from instead of creating one: share a single budget with
+   * a Ferret `Profiler`, with other samplers, or across worker threads (`SharedTokenBucket`).
+   * Its rate and capacity are then the budget.
+   */
+  bucket?: RateBucket;
+  /**
+   * Monotonic milliseconds, used for the probability window and for the bucket this sampler
+   * creates (a `bucket` you pass keeps its own clock). Default `performance.now`. With an
+   * injected clock every decision reads it (no timer-based shortcut while the bucket is empty).
+   */
+  clock?: Clock;
+  /**
+   * Where `ferret.sampler.decisions` is reported. Default: the global MeterProvider, looked up
+   * at the first decision (so `NodeSDK.start()` may register it after the sampler is created).
+   */
+  meterProvider?: MeterProvider;
+}
+
+const DROP: SamplingResult = Object.freeze({ decision: SamplingDecision.NOT_RECORD });
+
+/**
+ * A `Sampler` that samples at most `maxTracesPerSecond` root spans per second (bursts up to
+ * `burst`), taking one token from a `@ferret/ratelimit` bucket per sampled root:
+ * `RECORD_AND_SAMPLED` while the bucket has a token, `NOT_RECORD` otherwise.
+ *
+ * Every sampled span carries `ferret.sampling.probability` (sampled ÷ seen over the last second,
+ * 1 under budget) so backends can extrapolate counts. It decides every span it is asked about,
+ * so use it as the root of a `ParentBasedSampler` ({@link createRateLimitedSampler}) to keep
+ * traces whole: children then follow their parent without spending budget.
+ *
+ * @example
+ * const provider = new NodeTracerProvider({
+ *   sampler: new ParentBasedSampler({ root: new RateLimitingSampler({ maxTracesPerSecond: 50 }) }),
+ * });
+ */
+export class RateLimitingSampler implements Sampler {
+  readonly #bucket: RateBucket;
+  readonly #sharedBucket: boolean;
+  readonly #clock: Clock;
+  readonly #window: SamplingWindow;
+  readonly #meterProvider: MeterProvider | undefined;
+  #counter: DecisionCounter | undefined;
+  // The last sampled result, reused while the probability is unchanged (always, under budget):
+  // results are immutable per the Sampler contract, and this keeps the hot path allocation-free.
+  #lastProbability = Number.NaN;
+  #lastSampled: SamplingResult = DROP;
+  // A clock read costs ~50 ns, most of a decision. The bucket this sampler owns reuses the
+  // decision's read instead of taking its own (NaN = not inside a decision: read the clock).
+  #decisionNow = Number.NaN;
+  // While the bucket is known empty, up to this many roots are dropped without reading the
+  // clock; a timer set for when the next token is due reopens the gate early.
+  readonly #gateEnabled: boolean;
+  #gateRemaining = 0;
+  #gateStart = 0;
+  #gatedDrops = 0;
+  #gateTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #openGate = (): void => {
+    this.#gateTimer = undefined;
+    this.#gateRemaining = 0;
+  };
+
+  constructor(options: RateLimitingSamplerOptions = {}) {
+    assertOptionalObject('options', options);
+    const { bucket, clock = monotonicClock, meterProvider } = options;
+    if (typeof clock !== 'function') {
+      throw new TypeError(`Expected \`clock\` to be a function, got ${describeValue(clock)}`);
+    }
+    if (
+      meterProvider !== undefined &&
+      (meterProvider === null || typeof meterProvider.getMeter !== 'function')
+    ) {
+      throw new TypeError(
+        `Expected \`meterProvider\` to be a MeterProvider, got ${describeValue(meterProvider)}`,
+      );
+    }
+    if (bucket !== undefined) {
+      if (options.maxTracesPerSecond !== undefined || options.burst !== undefined) {
+        throw new TypeError(
+          'Pass either `bucket` or `maxTracesPerSecond`/`burst`, not both: a shared bucket carries its own rate and capacity',
+        );
+      }
+      if (bucket === null || typeof bucket !== 'object' || typeof bucket.tryTake !== 'function') {
+        throw new TypeError(
+          `Expected \`bucket\` to be a RateBucket (an object with tryTake()), got ${describeValue(bucket)}`,
+        );
+      }
+      this.#bucket = bucket;
+      this.#sharedBucket = true;
+    } else {
+      // `=== undefined`, not `??`: an explicit null is a caller bug worth reporting.
+      const maxTracesPerSecond =
+        options.maxTracesPerSecond === undefined
+          ? DEFAULT_MAX_TRACES_PER_SECOND
+          : options.maxTracesPerSecond;
+      assertPositiveFiniteNumber('maxTracesPerSecond', maxTracesPerSecond);
+      const burst =
+        options.burst === undefined ? Math.max(1, Math.floor(maxTracesPerSecond)) : options.burst;
+      assertPositiveInteger('burst', burst);
+      const decisionNow = (): number => {
+        const now = this.#decisionNow;
+        return now === now ? now : clock(); // now !== now only for NaN
+      };
+      this.#bucket = new TokenBucket({
+        ratePerSecond: maxTracesPerSecond,
+        capacity: burst,
+        clock: decisionNow,
+      });
+      this.#sharedBucket = false;
+    }
+    this.#clock = clock;
+    // An injected clock may be virtual time, which a real timer cannot follow.
+    this.#gateEnabled = options.clock === undefined;
+    this.#meterProvider = meterProvider;
+    if (meterProvider !== undefined) this.#counter = DecisionCounter.forProvider(meterProvider);
+    this.#window = new SamplingWindow(PROBABILITY_WINDOW_MS, PROBABILITY_WINDOW_SLOTS, clock());
+  }
+
+  /** Samples when the bucket has a token; never throws (a failing bucket counts as empty). */
+  shouldSample(): SamplingResult {
+    const counter = this.#counter ?? this.#resolveCounter();
+    if (this.#gateRemaining > 0) {
+      this.#gateRemaining--;
+      this.#gatedDrops++;
+      counter.dropped++;
+      return DROP;
+    }
+    const now = this.#clock();
+    if (this.#gatedDrops > 0) this.#flushGatedDrops();
+    let admitted: boolean;
+    this.#decisionNow = now;
+    try {
+      admitted = this.#bucket.tryTake();
+    } catch {
+      admitted = false; // a broken shared bucket must not take the host app down
+    }
+    if (!admitted) {
+      this.#window.recordDropped(now);
+      counter.dropped++;
+      if (this.#gateEnabled) this.#closeGate(now);
+      this.#decisionNow = Number.NaN;
+      return DROP;
+    }
+    this.#decisionNow = Number.NaN;
+    this.#window.recordSampled(now);
+    counter.sampled++;
+    const probability = this.#window.probability();
+    if (probability === this.#lastProbability) return this.#lastSampled;
+    this.#lastProbability = probability;
+    this.#lastSampled = Object.freeze({
+      decision: SamplingDecision.RECORD_AND_SAMPLED,
+      attributes: Object.freeze({ [ATTR_FERRET_SAMPLING_PROBABILITY]: probability }),
+    });
+    return this.#lastSampled;
+  }
+
+  /** The bucket decisions are taken from (the one passed as `bucket`, or the one created). */
+  get bucket(): RateBucket {
+    return this.#bucket;
+  }
+
+  /**
+   * Effective sampling probability now: sampled ÷ seen roots over the last second (1 when
+   * nothing was seen).
+   */
+  get probability(): number {
+    if (this.#gatedDrops > 0) this.#flushGatedDrops();
+    this.#window.expire(this.#clock());
+    return this.#window.probability();
+  }
+
+  /** Describes the budget, e.g. `RateLimitingSampler{maxTracesPerSecond=100, burst=100}`. */
+  toString(): string {
+    const shared = this.#sharedBucket ? ', shared' : '';
+    return `RateLimitingSampler{maxTracesPerSecond=${this.#bucket.ratePerSecond}, burst=${this.#bucket.capacity}${shared}}`;
+  }
+
+  #resolveCounter(): DecisionCounter {
+    this.#counter = DecisionCounter.forProvider(this.#meterProvider ?? metrics.getMeterProvider());
+    return this.#counter;
+  }
+
+  // Drops made behind the gate belong to the window slot the gate was closed in: the gate never
+  // outlives that slot by timer, and by at most MAX_DROPS_WITHOUT_CLOCK roots otherwise.
+  #flushGatedDrops(): void {
+    this.#window.recordDropped(this.#gateStart, this.#gatedDrops);
+    this.#gatedDrops = 0;
+  }
+
+  #closeGate(now: number): void {
+    let wait: number;
+    try {
+      wait = this.#bucket.retryAfterMs();
+    } catch {
+      return;
+    }
+    wait = Math.min(wait, this.#window.msLeftInSlot(now));
+    if (!(wait >= 1)) return; // a token is (nearly) due: keep reading the clock
+    this.#gateRemaining = MAX_DROPS_WITHOUT_CLOCK;
+    this.#gateStart = now;
+    // One pending timer at a time; an older one opens the gate early, which is the safe side.
+    if (this.#gateTimer === undefined) {
+      this.#gateTimer = setTimeout(this.#openGate, wait);
+      this.#gateTimer.unref?.();
+    }
+  }
+}

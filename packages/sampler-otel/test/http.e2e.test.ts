@@ -1,0 +1,131 @@
+// End to end: a real node:http server on loopback, instrumented by
+// @opentelemetry/instrumentation-http under a real NodeTracerProvider sampling with
+// createRateLimitedSampler({ maxTracesPerSecond: 50 }), driven by 2,000 requests over ~5 s.
+import type * as Http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createRequire } from 'node:module';
+import { SpanKind } from '@opentelemetry/api';
+import { registerInstrumentations } from '@opentelemetry/instrumentation';
+import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import {
+  BatchSpanProcessor,
+  InMemorySpanExporter,
+  type ReadableSpan,
+} from '@opentelemetry/sdk-trace-base';
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRateLimitedSampler } from '../src/createRateLimitedSampler.js';
+import { ATTR_FERRET_SAMPLING_PROBABILITY } from '../src/semconv.js';
+import { DecisionMetricReader } from './support/DecisionMetricReader.js';
+import { runBoundedLoad } from './support/runBoundedLoad.js';
+
+const BUDGET = 50; // traces per second
+const BURST = 50; // the default burst for 50/s
+const REQUESTS = 2_000;
+const LOAD_MS = 5_000;
+
+describe('createRateLimitedSampler under real HTTP load', () => {
+  const metricReader = new DecisionMetricReader();
+  const meterProvider = new MeterProvider({ readers: [metricReader] });
+  const exporter = new InMemorySpanExporter();
+  const provider = new NodeTracerProvider({
+    sampler: createRateLimitedSampler({ maxTracesPerSecond: BUDGET, meterProvider }),
+    spanProcessors: [
+      new BatchSpanProcessor(exporter, { maxQueueSize: 100_000, maxExportBatchSize: 512, scheduledDelayMillis: 200 }),
+    ],
+  });
+  let http: typeof Http;
+  let server: Http.Server;
+  let disableInstrumentations: () => void;
+
+  beforeAll(async () => {
+    provider.register();
+    disableInstrumentations = registerInstrumentations({
+      tracerProvider: provider,
+      // The load generator's own requests stay untraced, so every server span is a root.
+      instrumentations: [new HttpInstrumentation({ ignoreOutgoingRequestHook: () => true })],
+    });
+    // Required only now, through require(), so instrumentation-http's require hook patches it.
+    http = createRequire(import.meta.url)('node:http') as typeof Http;
+    const tracer = provider.getTracer('e2e');
+    server = http.createServer((_req, res) => {
+      tracer.startActiveSpan('handle request', (handle) => {
+        tracer.startActiveSpan('load user', (load) => {
+          setImmediate(() => {
+            load.end();
+            handle.end();
+            res.end('ok');
+          });
+        });
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  });
+
+  afterAll(async () => {
+    await new Promise<void>((resolve) => server?.close(() => resolve()));
+    disableInstrumentations?.();
+    await provider.shutdown();
+    await meterProvider.shutdown();
+  });
+
+  it('stores at most budget × seconds + burst whole traces and counts every request', async () => {
+    const { port } = server.address() as AddressInfo;
+    const load = await runBoundedLoad(http, `http://127.0.0.1:${port}/users/42`, {
+      total: REQUESTS,
+      durationMs: LOAD_MS,
+    });
+    expect(load.failed).toBe(0);
+    expect(load.ok).toBe(REQUESTS);
+    await provider.forceFlush();
+
+    const spans: ReadableSpan[] = exporter.getFinishedSpans();
+    const seconds = load.elapsedMs / 1000;
+    const roots = spans.filter((s) => s.parentSpanContext === undefined);
+
+    // instrumentation-http really created the roots: server spans with HTTP attributes
+    expect(roots.length).toBeGreaterThan(0);
+    for (const root of roots) {
+      expect(root.kind).toBe(SpanKind.SERVER);
+      expect(root.name).toBe('GET');
+      expect(root.attributes['http.target'] ?? root.attributes['url.path']).toBe('/users/42');
+      const p = root.attributes[ATTR_FERRET_SAMPLING_PROBABILITY] as number;
+      expect(p).toBeGreaterThan(0);
+      expect(p).toBeLessThanOrEqual(1);
+    }
+
+    // the budget holds, and was actually used (2,000 requests is 8× the budget)
+    expect(roots.length).toBeLessThanOrEqual(BUDGET * seconds + BURST);
+    expect(roots.length).toBeGreaterThanOrEqual(BUDGET * seconds * 0.8);
+    expect(roots.length).toBeLessThan(REQUESTS);
+
+    // whole traces: every stored child's parent is stored, in the same trace
+    const byId = new Map(spans.map((s) => [s.spanContext().spanId, s]));
+    for (const span of spans) {
+      const parentId = span.parentSpanContext?.spanId;
+      if (parentId === undefined) continue;
+      const parent = byId.get(parentId);
+      expect(parent, `parent of ${span.name}`).toBeDefined();
+      expect(parent!.spanContext().traceId).toBe(span.spanContext().traceId);
+    }
+    expect(spans.length).toBe(roots.length * 3);
+
+    // the decisions counter saw every request exactly once
+    const decisions = await metricReader.decisions();
+    expect(decisions.sampled + decisions.dropped).toBe(REQUESTS);
+    expect(decisions.sampled).toBe(roots.length);
+
+    const estimated = roots.reduce(
+      (sum, r) => sum + 1 / (r.attributes[ATTR_FERRET_SAMPLING_PROBABILITY] as number),
+      0,
+    );
+    // 1/p extrapolates the request count; the initial burst (sampled at p = 1) makes the
+    // first second read low, so the tolerance is wide.
+    expect(estimated / REQUESTS).toBeGreaterThan(0.75);
+    expect(estimated / REQUESTS).toBeLessThan(1.15);
+    console.log(
+      `e2e: ${REQUESTS} requests in ${seconds.toFixed(2)} s, ${roots.length} traces stored (bound ${(BUDGET * seconds + BURST).toFixed(0)}), sum(1/p) = ${estimated.toFixed(0)}`,
+    );
+  });
+});

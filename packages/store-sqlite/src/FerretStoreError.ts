@@ -1,0 +1,34 @@
+/** What went wrong, as a stable code the CLI (or any caller) can switch on. */
+export type FerretStoreErrorCode =
+  | 'NOT_FOUND'
+  | 'NOT_FERRET'
+  | 'NEWER_SCHEMA'
+  | 'EMPTY_FILE'
+  | 'CORRUPT'
+  | 'UNKNOWN_RUN'
+  | 'NO_RUNS'
+  | 'INVALID_ARGUMENT'
+  | 'WRITE_FAILED'
+  | 'DROPPED';
+
+/**
+ * Thrown for every problem with a database file or a query argument, and handed to `onError` for
+ * write-side failures. `message` is one clear line that names the file or argument, fit to print
+ * as is (no stack trace needed).
+ */
+export class FerretStoreError extends Error {
+  override readonly name = 'FerretStoreError';
+
+  /**
+   * @param code - Stable machine-readable reason.
+   * @param message - One line, naming the file or argument.
+   * @param options - `cause`: the underlying error, when there is one.
+   */
+  constructor(
+    readonly code: FerretStoreErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

@@ -1,0 +1,377 @@
+import { existsSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
+import type { CountRecord, SpanRecord, SpanSink } from '@ferret/profiler';
+import { describeError, inspectDatabaseFile } from './databaseFile.js';
+import { registerExitFlush, unregisterExitFlush } from './exitFlush.js';
+import { FerretStoreError } from './FerretStoreError.js';
+import { SpanWriter, type WriteOutcome } from './SpanWriter.js';
+import {
+  assertBoolean,
+  assertFunction,
+  assertOptionsObject,
+  assertPositiveInteger,
+} from './validate.js';
+import {
+  type FromWriter,
+  HANDLED_SEQ,
+  type ToWriter,
+  type WriterWorkerData,
+} from './writerProtocol.js';
+
+/** Options for {@link SqliteSpanStore}. */
+export interface SqliteSpanStoreOptions {
+  /** Database file, created when missing; `':memory:'` for a private in-memory database. Required. */
+  path: string;
+  /**
+   * Called with every write-side failure (a refused record, a failed transaction, a dropped
+   * batch). Default: one `process.emitWarning` per error code. Errors never reach `write()`'s caller.
+   */
+  onError?: (error: FerretStoreError) => void;
+  /** Write in a worker thread (true) or on the calling thread (false). Default: true for files, false for `':memory:'`. */
+  worker?: boolean;
+  /** How long a writer waits for another process's write lock (`PRAGMA busy_timeout`). Default 10000. */
+  busyTimeoutMs?: number;
+  /**
+   * Most spans handed to the worker and not yet committed. Beyond it, new batches are dropped
+   * (counted, reported) instead of queueing without bound. Default 200000.
+   */
+  maxPendingSpans?: number;
+  /** Longest wait at process exit for the worker to commit what it was handed. Default 5000. */
+  exitFlushTimeoutMs?: number;
+}
+
+/** Counters of a {@link SqliteSpanStore}, all since construction. */
+export interface SpanStoreStats {
+  /** Spans committed to the database. */
+  spansWritten: number;
+  /** Count records committed. */
+  countsWritten: number;
+  /** Malformed records refused (the rest of their batch was committed). */
+  rejected: number;
+  /** Records lost: queue full, store closed, unclonable batch or failed transaction. */
+  dropped: number;
+  /** Spans handed to the worker and not yet committed. */
+  pendingSpans: number;
+}
+
+interface Waiter {
+  seq: number;
+  resolve: () => void;
+}
+
+/**
+ * A {@link SpanSink} that stores spans and count records in a SQLite file (better-sqlite3, WAL,
+ * `synchronous=NORMAL`, one transaction per batch). For a file, a worker thread owns the
+ * connection: `write()` only posts the batch, and serialisation (attributes to JSON) and disk work
+ * happen off the host's event loop. Several processes may write one file at once.
+ *
+ * `write()`, `writeCounts()`, `flush()` and `close()` never throw or reject: failures are counted
+ * in {@link SqliteSpanStore.stats} and reported through `onError`.
+ *
+ * @example
+ * ```ts
+ * const store = new SqliteSpanStore({ path: 'ferret.db' });
+ * store.write(spans);
+ * await store.close(); // everything handed over is committed
+ * ```
+ */
+export class SqliteSpanStore implements SpanSink {
+  /** The database path this store writes. */
+  readonly path: string;
+  readonly #onError: (error: FerretStoreError) => void;
+  readonly #maxPendingSpans: number;
+  readonly #exitFlushTimeoutMs: number;
+  readonly #busyTimeoutMs: number;
+  readonly #inThread: SpanWriter | undefined;
+  readonly #worker: Worker | undefined;
+  readonly #progress: Int32Array | undefined;
+  readonly #pendingByBatch = new Map<number, number>();
+  readonly #waiters: Waiter[] = [];
+  readonly #flushAtExit = () => this.#flushSync();
+  #seq = 0;
+  #handledSeq = 0;
+  #pendingSpans = 0;
+  #workerGone = false;
+  #closed = false;
+  #closing: Promise<void> | undefined;
+  #resolveClosed: (() => void) | undefined;
+  #stats = { spansWritten: 0, countsWritten: 0, rejected: 0, dropped: 0 };
+
+  /**
+   * @throws TypeError/RangeError for invalid options.
+   * @throws FerretStoreError when `path` names an existing file that is not a Ferret database
+   *   (empty, not SQLite, another application's SQLite file, or a newer schema). The file is not
+   *   modified.
+   */
+  constructor(options: SqliteSpanStoreOptions) {
+    assertOptionsObject('options', options);
+    if (options === undefined) throw new TypeError('Expected `options` to be an object, got undefined');
+    const { path } = options;
+    if (typeof path !== 'string' || path.length === 0) {
+      throw new TypeError(`Expected \`path\` to be a non-empty string, got ${typeof path === 'string' ? 'an empty string' : typeof path}`);
+    }
+    const {
+      onError = defaultOnError,
+      busyTimeoutMs = 10_000,
+      maxPendingSpans = 200_000,
+      exitFlushTimeoutMs = 5_000,
+    } = options;
+    assertFunction('onError', onError);
+    assertPositiveInteger('busyTimeoutMs', busyTimeoutMs, { allowZero: true });
+    assertPositiveInteger('maxPendingSpans', maxPendingSpans);
+    assertPositiveInteger('exitFlushTimeoutMs', exitFlushTimeoutMs, { allowZero: true });
+    const memory = path === ':memory:';
+    const useWorker = options.worker ?? !memory;
+    assertBoolean('worker', useWorker);
+    if (memory && useWorker) {
+      throw new RangeError('Expected `worker` to be false for `:memory:` (a worker cannot share an in-memory database)');
+    }
+    this.path = path;
+    this.#onError = onError;
+    this.#busyTimeoutMs = busyTimeoutMs;
+    this.#maxPendingSpans = maxPendingSpans;
+    this.#exitFlushTimeoutMs = exitFlushTimeoutMs;
+
+    if (!useWorker) {
+      this.#inThread = new SpanWriter(path, { busyTimeoutMs });
+      return;
+    }
+    // Refuse a bad file here, synchronously, with the file untouched; the worker creates a
+    // missing file (atomically) and opens it.
+    inspectDatabaseFile(path);
+    const progress = new SharedArrayBuffer(4);
+    this.#progress = new Int32Array(progress);
+    const workerData: WriterWorkerData = { path, busyTimeoutMs, progress };
+    this.#worker = new Worker(writerEntry(), { workerData });
+    // The worker must not keep the host alive; it is ref'd only while someone awaits it.
+    this.#worker.unref();
+    this.#worker.on('message', (message: FromWriter) => this.#onMessage(message));
+    this.#worker.on('error', (error) => {
+      this.#report('WRITE_FAILED', `${path}: writer thread failed (${describeError(error)})`, error);
+    });
+    this.#worker.on('exit', () => this.#onWorkerExit());
+    registerExitFlush(this.#flushAtExit);
+  }
+
+  /** Counters since construction. */
+  get stats(): SpanStoreStats {
+    return { ...this.#stats, pendingSpans: this.#pendingSpans };
+  }
+
+  /** Hands a batch over for storage. Returns at once; never throws. */
+  write(spans: readonly SpanRecord[]): void {
+    this.#hand('spans', spans);
+  }
+
+  /** Hands per-name call counts over for storage. Returns at once; never throws. */
+  writeCounts(counts: readonly CountRecord[]): void {
+    this.#hand('counts', counts);
+  }
+
+  /** Resolves once everything handed over before the call is committed (or reported lost). Never rejects. */
+  flush(): Promise<void> {
+    if (this.#inThread !== undefined || this.#workerGone || this.#handledSeq >= this.#seq) {
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      this.#waiters.push({ seq: this.#seq, resolve });
+      this.#worker!.ref();
+    });
+  }
+
+  /** Commits everything handed over, then closes the database. Idempotent; never rejects. */
+  close(): Promise<void> {
+    if (this.#closing) return this.#closing;
+    this.#closed = true;
+    if (this.#inThread !== undefined) {
+      try {
+        this.#inThread.close();
+      } catch (error) {
+        this.#report('WRITE_FAILED', `${this.path}: close failed (${describeError(error)})`, error);
+      }
+      this.#closing = Promise.resolve();
+      return this.#closing;
+    }
+    unregisterExitFlush(this.#flushAtExit);
+    if (this.#workerGone) {
+      this.#closing = Promise.resolve();
+      return this.#closing;
+    }
+    this.#closing = new Promise<void>((resolve) => {
+      this.#resolveClosed = resolve;
+    });
+    this.#worker!.ref();
+    this.#post({ kind: 'close' });
+    return this.#closing;
+  }
+
+  /** The connection of an in-thread store (`worker: false`), for tests and in-process readers. */
+  get database(): import('better-sqlite3').Database | undefined {
+    return this.#inThread?.database;
+  }
+
+  toString(): string {
+    return `SqliteSpanStore(path=${this.path}, worker=${this.#worker !== undefined}, busyTimeoutMs=${this.#busyTimeoutMs}, maxPendingSpans=${this.#maxPendingSpans})`;
+  }
+
+  #hand(kind: 'spans' | 'counts', records: readonly SpanRecord[] | readonly CountRecord[]): void {
+    if (!Array.isArray(records)) {
+      this.#report('INVALID_ARGUMENT', `Expected \`${kind}\` to be an array, got ${typeof records}`);
+      return;
+    }
+    if (records.length === 0) return;
+    if (this.#closed || this.#workerGone) {
+      this.#stats.dropped += records.length;
+      this.#report('DROPPED', `${this.path}: store is closed; dropped ${records.length} ${kind}`);
+      return;
+    }
+    if (this.#inThread !== undefined) {
+      try {
+        const outcome =
+          kind === 'spans'
+            ? this.#inThread.writeSpans(records as readonly SpanRecord[])
+            : this.#inThread.writeCounts(records as readonly CountRecord[]);
+        this.#account(kind, records.length, outcome);
+      } catch (error) {
+        this.#stats.dropped += records.length;
+        this.#report('WRITE_FAILED', `${this.path}: lost ${records.length} ${kind} (${describeError(error)})`, error);
+      }
+      return;
+    }
+    const spanCount = kind === 'spans' ? records.length : 0;
+    if (this.#pendingSpans + spanCount > this.#maxPendingSpans) {
+      this.#stats.dropped += records.length;
+      this.#report(
+        'DROPPED',
+        `${this.path}: ${this.#pendingSpans} spans await the writer (maxPendingSpans ${this.#maxPendingSpans}); dropped ${records.length} ${kind}`,
+      );
+      return;
+    }
+    const seq = this.#seq + 1;
+    const message = { kind, seq, records } as ToWriter;
+    if (!this.#post(message)) {
+      this.#stats.dropped += records.length;
+      return;
+    }
+    this.#seq = seq;
+    if (spanCount > 0) {
+      this.#pendingSpans += spanCount;
+      this.#pendingByBatch.set(seq, spanCount);
+    }
+  }
+
+  #post(message: ToWriter): boolean {
+    try {
+      this.#worker!.postMessage(message);
+      return true;
+    } catch (error) {
+      // DataCloneError: a record holds a function, symbol or the like.
+      this.#report('DROPPED', `${this.path}: batch cannot be sent to the writer (${describeError(error)})`, error);
+      return false;
+    }
+  }
+
+  #onMessage(message: FromWriter): void {
+    switch (message.kind) {
+      case 'open-failed':
+        this.#report(
+          message.code === 'WRITE_FAILED' ? 'WRITE_FAILED' : (message.code as FerretStoreError['code']),
+          message.message,
+        );
+        return;
+      case 'closed':
+        return;
+      case 'done': {
+        const spans = this.#pendingByBatch.get(message.seq);
+        if (spans !== undefined) {
+          this.#pendingByBatch.delete(message.seq);
+          this.#pendingSpans -= spans;
+        }
+        const kind = spans !== undefined ? 'spans' : 'counts';
+        if (message.failure !== undefined) {
+          this.#stats.dropped += message.records;
+          this.#report('WRITE_FAILED', `${this.path}: lost ${message.records} ${kind} (${message.failure})`);
+        } else {
+          this.#account(kind, message.records, message);
+        }
+        this.#handledSeq = message.seq;
+        this.#releaseWaiters();
+        return;
+      }
+    }
+  }
+
+  #account(kind: 'spans' | 'counts', records: number, outcome: WriteOutcome): void {
+    if (kind === 'spans') this.#stats.spansWritten += outcome.written;
+    else this.#stats.countsWritten += outcome.written;
+    if (outcome.rejected > 0) {
+      this.#stats.rejected += outcome.rejected;
+      this.#report(
+        'INVALID_ARGUMENT',
+        `${this.path}: refused ${outcome.rejected} of ${records} ${kind}: ${outcome.problem ?? 'malformed record'}`,
+      );
+    }
+  }
+
+  #releaseWaiters(): void {
+    let kept = 0;
+    for (const waiter of this.#waiters) {
+      if (waiter.seq <= this.#handledSeq || this.#workerGone) waiter.resolve();
+      else this.#waiters[kept++] = waiter;
+    }
+    this.#waiters.length = kept;
+    if (kept === 0 && this.#resolveClosed === undefined) this.#worker?.unref();
+  }
+
+  #onWorkerExit(): void {
+    this.#workerGone = true;
+    unregisterExitFlush(this.#flushAtExit);
+    if (this.#pendingSpans > 0) {
+      this.#stats.dropped += this.#pendingSpans;
+      this.#report('WRITE_FAILED', `${this.path}: writer thread stopped with ${this.#pendingSpans} spans uncommitted`);
+      this.#pendingSpans = 0;
+      this.#pendingByBatch.clear();
+    }
+    this.#releaseWaiters();
+    this.#resolveClosed?.();
+  }
+
+  /** At process exit: block until the worker has handled every batch, or the timeout passes. */
+  #flushSync(): void {
+    const progress = this.#progress;
+    if (progress === undefined || this.#workerGone) return;
+    const deadline = performance.now() + this.#exitFlushTimeoutMs;
+    for (;;) {
+      const handled = Atomics.load(progress, HANDLED_SEQ);
+      if (handled >= this.#seq) return;
+      const remaining = deadline - performance.now();
+      if (remaining <= 0) {
+        this.#report('WRITE_FAILED', `${this.path}: exit flush timed out; ${this.#seq - handled} batches may be lost`);
+        return;
+      }
+      Atomics.wait(progress, HANDLED_SEQ, handled, remaining);
+    }
+  }
+
+  #report(code: FerretStoreError['code'], message: string, cause?: unknown): void {
+    try {
+      this.#onError(new FerretStoreError(code, message, cause === undefined ? undefined : { cause }));
+    } catch {
+      // An onError that throws must not turn into an exception in the host.
+    }
+  }
+}
+
+const warned = new Set<string>();
+function defaultOnError(error: FerretStoreError): void {
+  if (warned.has(error.code)) return;
+  warned.add(error.code);
+  process.emitWarning(error.message, { code: `FERRET_STORE_${error.code}` });
+}
+
+/** dist/writer.worker.js next to this module; from src/ (tests run on sources) the built one. */
+function writerEntry(): URL {
+  const sibling = new URL('./writer.worker.js', import.meta.url);
+  if (existsSync(sibling)) return sibling;
+  return new URL('../dist/writer.worker.js', import.meta.url);
+}

@@ -1,0 +1,61 @@
+// Entry of the writer thread (built as its own file, dist/writer.worker.js). It owns the only
+// read-write connection of its SqliteSpanStore, so SQLite's disk work never runs on the host's
+// event loop: the model is pino's transports.
+import { parentPort, workerData } from 'node:worker_threads';
+import { describeError } from './databaseFile.js';
+import { FerretStoreError } from './FerretStoreError.js';
+import { SpanWriter } from './SpanWriter.js';
+import { type FromWriter, HANDLED_SEQ, type ToWriter, type WriterWorkerData } from './writerProtocol.js';
+
+const data = workerData as WriterWorkerData;
+const progress = new Int32Array(data.progress);
+const port = parentPort!;
+
+function send(message: FromWriter): void {
+  port.postMessage(message);
+}
+
+let writer: SpanWriter | undefined;
+let openFailure: string | undefined;
+try {
+  writer = new SpanWriter(data.path, { busyTimeoutMs: data.busyTimeoutMs });
+} catch (error) {
+  openFailure = describeError(error);
+  send({
+    kind: 'open-failed',
+    code: error instanceof FerretStoreError ? error.code : 'WRITE_FAILED',
+    message: openFailure,
+  });
+}
+
+port.on('message', (message: ToWriter) => {
+  if (message.kind === 'close') {
+    writer?.close();
+    send({ kind: 'closed' });
+    port.close();
+    return;
+  }
+  const records = message.records.length;
+  let reply: FromWriter;
+  if (writer === undefined) {
+    reply = { kind: 'done', seq: message.seq, records, written: 0, rejected: 0, failure: openFailure };
+  } else {
+    try {
+      const outcome =
+        message.kind === 'spans' ? writer.writeSpans(message.records) : writer.writeCounts(message.records);
+      reply = { kind: 'done', seq: message.seq, records, ...outcome };
+    } catch (error) {
+      reply = {
+        kind: 'done',
+        seq: message.seq,
+        records,
+        written: 0,
+        rejected: 0,
+        failure: describeError(error),
+      };
+    }
+  }
+  Atomics.store(progress, HANDLED_SEQ, message.seq);
+  Atomics.notify(progress, HANDLED_SEQ);
+  send(reply);
+});

@@ -1,0 +1,33 @@
+// Messages between SqliteSpanStore (main thread) and its writer worker.
+import type { CountRecord, SpanRecord } from '@ferret/profiler';
+
+export interface WriterWorkerData {
+  path: string;
+  busyTimeoutMs: number;
+  /**
+   * Int32 slots shared with the owner: [HANDLED_SEQ] is the sequence number of the last batch the
+   * worker finished (committed or refused), so the owner can wait for it synchronously at exit.
+   */
+  progress: SharedArrayBuffer;
+}
+
+export const HANDLED_SEQ = 0;
+
+export type ToWriter =
+  | { kind: 'spans'; seq: number; records: readonly SpanRecord[] }
+  | { kind: 'counts'; seq: number; records: readonly CountRecord[] }
+  | { kind: 'close' };
+
+export type FromWriter =
+  | { kind: 'open-failed'; code: string; message: string }
+  | {
+      kind: 'done';
+      seq: number;
+      records: number;
+      written: number;
+      rejected: number;
+      problem?: string | undefined;
+      /** Set when the whole batch was lost (the transaction failed). */
+      failure?: string | undefined;
+    }
+  | { kind: 'closed' };
