@@ -35,7 +35,9 @@ export class BudgetMonitor {
 
   /** Prints the table header and takes the starting point of the first second. */
   start(): void {
-    console.log(' second  phase    requests/s  recorded spans/s  dropped calls/s');
+    console.log(
+      ' second  phase    requests/s  recorded spans/s  dropped calls/s  recorded vs budget (|)',
+    );
     this.#last = this.#read();
   }
 
@@ -44,7 +46,7 @@ export class BudgetMonitor {
     return {
       requests: this.#load.completed,
       recorded: stats.recordedSpans,
-      dropped: stats.droppedCalls,
+      dropped: stats.droppedBySampling,
     };
   }
 
@@ -60,11 +62,14 @@ export class BudgetMonitor {
     };
     this.#last = now;
     this.samples.push(sample);
-    const filled = Math.min(BAR_WIDTH, Math.round((sample.recorded / this.#budget) * (BAR_WIDTH / 2)));
+    const filled = Math.min(
+      BAR_WIDTH,
+      Math.round((sample.recorded / this.#budget) * (BAR_WIDTH / 2)),
+    );
     const bar = `${'#'.repeat(filled)}${' '.repeat(BAR_WIDTH - filled)}`;
     const budgetMark = `${bar.slice(0, BAR_WIDTH / 2)}|${bar.slice(BAR_WIDTH / 2)}`;
     console.log(
-      `${String(sample.second).padStart(7)}  ${sample.phase.padEnd(7)} ${String(sample.requests).padStart(11)} ${String(sample.recorded).padStart(17)} ${String(sample.droppedCalls).padStart(16)}  ${budgetMark}`,
+      `${String(sample.second).padStart(7)}  ${sample.phase.padEnd(7)} ${String(sample.requests).padStart(11)} ${String(sample.recorded).padStart(17)} ${String(sample.droppedCalls).padStart(16)}  ${budgetMark}`.trimEnd(),
     );
     return sample;
   }

@@ -26,12 +26,14 @@ describe('examples/http-service (pnpm demo)', () => {
     expect(existsSync(dbPath)).toBe(true);
 
     // The per-second table: phase, requests, recorded spans, dropped calls.
-    const rows = [...stdout.matchAll(/^ +(\d+) {2}(steady|burst) +(\d+) +(\d+) +(\d+)/gm)].map((m) => ({
-      phase: m[2],
-      requests: Number(m[3]),
-      recorded: Number(m[4]),
-      dropped: Number(m[5]),
-    }));
+    const rows = [...stdout.matchAll(/^ +(\d+) {2}(steady|burst) +(\d+) +(\d+) +(\d+)/gm)].map(
+      (m) => ({
+        phase: m[2],
+        requests: Number(m[3]),
+        recorded: Number(m[4]),
+        dropped: Number(m[5]),
+      }),
+    );
     const burst = rows.filter((r) => r.phase === 'burst');
     expect(burst.length).toBeGreaterThanOrEqual(3);
     // The burst really was about 10x, and the budget turned calls away...
@@ -45,7 +47,9 @@ describe('examples/http-service (pnpm demo)', () => {
     expect(rows.at(-1)?.phase).toBe('steady');
     expect(rows.at(-1)?.dropped).toBe(0);
 
-    const served = /Requests served: (\d+) \((\d+) ok, (\d+) declined checkouts, (\d+) errors/.exec(stdout);
+    const served = /Requests served: (\d+) \((\d+) ok, (\d+) declined checkouts, (\d+) errors/.exec(
+      stdout,
+    );
     expect(served).not.toBeNull();
     const requests = Number(served![1]);
     expect(requests).toBeGreaterThan(1500); // 40/s x 7 s + 400/s x 4 s = 1,880 scheduled

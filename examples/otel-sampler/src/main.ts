@@ -18,6 +18,7 @@ import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 
 const MAX_TRACES_PER_SECOND = 20;
+const WARM_UP_REQUESTS = 100;
 
 const { values } = parseArgs({
   options: {
@@ -30,7 +31,13 @@ const requests = positiveInteger('--requests', values.requests);
 const seconds = positiveInteger('--seconds', values.seconds);
 const dbPath = values.db;
 
-// 1. Tracing first, before the app touches `http`.
+// 1. Instrumentation first, before the app touches `http`.
+registerInstrumentations({ instrumentations: [new HttpInstrumentation()] });
+// In an ES module app nothing `require`s http, so load it once through require: that is the
+// moment require-in-the-middle applies the instrumentation's patch.
+createRequire(import.meta.url)('node:http');
+const { OrdersApp, sendLoad } = await import('./OrdersApp.js');
+
 const exporter = new SqliteSpanExporter({ path: dbPath });
 const sampler = createRateLimitedSampler({ maxTracesPerSecond: MAX_TRACES_PER_SECOND });
 const provider = new NodeTracerProvider({
@@ -38,23 +45,20 @@ const provider = new NodeTracerProvider({
   sampler,
   spanProcessors: [new BatchSpanProcessor(exporter)],
 });
-provider.register();
-registerInstrumentations({ instrumentations: [new HttpInstrumentation()] });
-// In an ES module app nothing `require`s http, so load it once through require: that is the
-// moment require-in-the-middle applies the instrumentation's patch.
-createRequire(import.meta.url)('node:http');
-const { OrdersApp, sendLoad } = await import('./OrdersApp.js');
 
 console.log('Ferret example: an OpenTelemetry app sampled by a traces-per-second budget');
 console.log(`  sampler   ${sampler.toString()}`);
 console.log(`  exporter  SqliteSpanExporter -> ${dbPath}`);
 console.log(
-  `  load      ${requests} requests over ${seconds} s (${Math.round(requests / seconds)}/s) on 127.0.0.1\n`,
+  `  load      ${requests} requests over ${seconds} s (${Math.round(requests / seconds)}/s) on 127.0.0.1, after ${WARM_UP_REQUESTS} untraced warm-up requests\n`,
 );
 
-// 2. Run the app and drive traffic through it.
+// 2. Run the app. A short warm-up (connections, JIT) runs before the provider is registered, so
+//    it is not traced: otherwise the sampler's initial burst would be spent on cold-start requests.
 const app = new OrdersApp();
 const port = await app.listen();
+await sendLoad(port, WARM_UP_REQUESTS, 500);
+provider.register();
 const started = performance.now();
 const load = await sendLoad(port, requests, seconds * 1000);
 const elapsedSeconds = (performance.now() - started) / 1000;
@@ -67,13 +71,16 @@ const runId = reader.latestRunId();
 let spans = 0;
 let roots = 0;
 let orphans = 0;
+let estimatedRequests = 0; // each stored root stands for 1 / ferret.sampling.probability requests
 const ids = new Set<string>();
 const parents: string[] = [];
 for (const span of reader.spans({ runId })) {
   spans++;
   ids.add(span.spanId);
-  if (span.parentSpanId === undefined) roots++;
-  else parents.push(span.parentSpanId);
+  if (span.parentSpanId === undefined) {
+    roots++;
+    estimatedRequests += span.weight;
+  } else parents.push(span.parentSpanId);
 }
 for (const parent of parents) if (!ids.has(parent)) orphans++;
 reader.close();
@@ -83,6 +90,9 @@ console.log(
 );
 console.log(
   `stored:   ${roots} traces (budget ${MAX_TRACES_PER_SECOND}/s x ${elapsedSeconds.toFixed(1)} s + burst ${MAX_TRACES_PER_SECOND} = ${bound}), ${spans} spans, ${orphans} spans without their parent`,
+);
+console.log(
+  `weights:  sum of 1 / ferret.sampling.probability over stored roots = ${Math.round(estimatedRequests)} (requests sent: ${load.sent}; a 1 s window, so it lags while traffic ramps up)`,
 );
 console.log(`run:      ${runId}\n`);
 

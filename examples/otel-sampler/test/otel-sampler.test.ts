@@ -42,7 +42,11 @@ describe('examples/otel-sampler', () => {
       for (const span of spans) {
         if (span.parentSpanId !== undefined) expect(ids.has(span.parentSpanId)).toBe(true);
       }
-      expect(new Set(roots.map((s) => s.kind))).toEqual(new Set(['CLIENT']));
+      expect(new Set(roots.map((s) => s.kind))).toEqual(new Set(['client']));
+      const rootIds = new Set(roots.map((s) => s.spanId));
+      const serverSpans = spans.filter((s) => rootIds.has(s.parentSpanId ?? ''));
+      expect(serverSpans).toHaveLength(roots.length);
+      expect(new Set(serverSpans.map((s) => s.kind))).toEqual(new Set(['server']));
       const names = new Set(spans.map((s) => s.name));
       expect(names).toEqual(new Set(['GET', 'db.query', 'render']));
       expect(spans.length).toBeGreaterThanOrEqual(roots.length * 3);

@@ -7,7 +7,7 @@ import { parentPort, threadId, workerData } from 'node:worker_threads';
 import { Profiler } from '@ferret/profiler';
 import { SharedTokenBucket } from '@ferret/ratelimit';
 import { SqliteSpanStore } from '@ferret/store-sqlite';
-import type { WorkerJob, WorkerReport } from './WorkerJob.js';
+import type { WorkerJob, WorkerMessage } from './WorkerJob.js';
 
 const job = workerData as WorkerJob;
 const profiler = new Profiler({
@@ -30,7 +30,13 @@ function runJob(i: number): Promise<number> {
 }
 
 const CONCURRENCY = 8;
+const epochNow = (): number => performance.timeOrigin + performance.now();
+const go = new Promise<void>((resolve) => parentPort?.once('message', () => resolve()));
+parentPort?.postMessage({ type: 'ready' } satisfies WorkerMessage);
+await go;
+
 let calls = 0;
+const startedAt = epochNow();
 const deadline = performance.now() + job.durationMs;
 async function lane(): Promise<void> {
   while (calls < job.maxCalls && performance.now() < deadline) {
@@ -40,13 +46,17 @@ async function lane(): Promise<void> {
   }
 }
 await Promise.all(Array.from({ length: CONCURRENCY }, lane));
+const endedAt = epochNow();
 await profiler.close();
 
 const stats = profiler.stats();
-const report: WorkerReport = {
+const report: WorkerMessage = {
+  type: 'report',
   threadId,
+  startedAt,
+  endedAt,
   calls,
   recordedSpans: stats.recordedSpans,
-  droppedCalls: stats.droppedCalls,
+  droppedCalls: stats.droppedBySampling,
 };
 parentPort?.postMessage(report);

@@ -1,13 +1,11 @@
 import type { OpenSpanReader } from './CliContext.js';
 import type { CliIo } from './CliIo.js';
 import { runCli } from './program.js';
-import type { SpanReader } from './readerTypes.js';
 
 // Loaded on first use so that `--help` and usage errors never pay for opening SQLite.
 async function loadOpenSpanReader(): Promise<OpenSpanReader> {
-  const specifier = '@ferret/store-sqlite';
-  const store = (await import(specifier)) as { openSpanReader: (path: string) => SpanReader };
-  return store.openSpanReader;
+  const { openSpanReader } = await import('@ferret/store-sqlite');
+  return openSpanReader;
 }
 
 let stdoutGuarded = false;

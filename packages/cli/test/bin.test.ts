@@ -5,12 +5,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { SqliteSpanStore } from '@ferret/store-sqlite';
 import { describe, expect, it } from 'vitest';
 
 const bin = fileURLToPath(new URL('../bin/ferret.js', import.meta.url));
 const run = promisify(execFile);
 
-async function ferret(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function ferret(
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await run(process.execPath, [bin, ...args], {
       env: { ...process.env, NO_COLOR: '1', FERRET_DEBUG: '' },
@@ -22,7 +25,10 @@ async function ferret(...args: string[]): Promise<{ code: number; stdout: string
   }
 }
 
-function expectOneLineError(result: { code: number; stdout: string; stderr: string }, code: number) {
+function expectOneLineError(
+  result: { code: number; stdout: string; stderr: string },
+  code: number,
+) {
   expect(result.code).toBe(code);
   expect(result.stdout).toBe('');
   expect(result.stderr).toMatch(/^ferret: [^\n]+\n$/);
@@ -65,5 +71,33 @@ describe('bin/ferret.js', () => {
     const empty = join(dir, 'empty.db');
     writeFileSync(empty, '');
     expectOneLineError(await ferret('export', empty, '-o', join(dir, 'out.json')), 1);
+  });
+
+  it('a real database: output and exit 0; an unknown run id: one line, exit 1', async () => {
+    const db = join(dir, 'real.db');
+    const store = new SqliteSpanStore({ path: db, worker: false });
+    store.write([
+      {
+        traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+        spanId: '00f067aa0ba902b7',
+        name: 'GET /',
+        startTime: Date.UTC(2025, 0, 1),
+        duration: 12.5,
+        status: 'ok',
+        attributes: {},
+        runId: 'only-run',
+        pid: 1,
+        threadId: 0,
+        weight: 1,
+      },
+    ]);
+    await store.close();
+    const ok = await ferret('analyze', db);
+    expect(ok.code).toBe(0);
+    expect(ok.stderr).toBe('');
+    expect(ok.stdout).toMatch(/^GET \/\s+1\s+1\s+12.5 ms/m);
+    const unknown = await ferret('analyze', db, '--run', 'nope');
+    expectOneLineError(unknown, 1);
+    expect(unknown.stderr).toContain('nope');
   });
 });

@@ -1,6 +1,11 @@
-import { SonicBoom } from 'sonic-boom';
+import { mkdirSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
+import sonicBoom, { type SonicBoom as SonicBoomStream } from 'sonic-boom';
 import type { CountRecord, SpanRecord } from './SpanRecord.js';
 import type { SpanSink } from './SpanSink.js';
+
+// sonic-boom is CommonJS: its module object is the class, with itself as the `SonicBoom` property.
+const { SonicBoom } = sonicBoom;
 
 /** Options of {@link JsonLinesSink}. */
 export interface JsonLinesSinkOptions {
@@ -23,7 +28,9 @@ export interface JsonLinesSinkOptions {
  * once the destination failed. At process exit the profiler calls {@link flushSync}.
  */
 export class JsonLinesSink implements SpanSink {
-  readonly #stream: SonicBoom;
+  readonly #stream: SonicBoomStream | undefined;
+  /** We opened the file, so close() closes it; a descriptor passed in stays open. */
+  readonly #ownsFd: boolean;
   readonly #maxBufferedBytes: number;
   readonly #onError: ((error: Error) => void) | undefined;
   readonly #destination: string | number;
@@ -62,14 +69,28 @@ export class JsonLinesSink implements SpanSink {
     this.#destination = destination;
     this.#maxBufferedBytes = maxBufferedBytes;
     this.#onError = options.onError;
-    this.#stream =
-      typeof destination === 'number'
-        ? new SonicBoom({ fd: destination, sync: false })
-        : new SonicBoom({ dest: destination, sync: false, mkdir: true, append: true });
-    this.#stream.on('error', (error: Error) => this.#fail(error));
-    this.#stream.on('write', (bytes: number) => {
-      this.#buffered = Math.max(0, this.#buffered - bytes);
-    });
+    let fd = typeof destination === 'number' ? destination : -1;
+    this.#ownsFd = typeof destination === 'string';
+    if (typeof destination === 'string') {
+      // Opened synchronously, once, at construction, so that the exit-time flushSync() always has
+      // a descriptor; every write after this is asynchronous.
+      try {
+        mkdirSync(dirname(destination), { recursive: true });
+        fd = openSync(destination, 'a');
+      } catch (error) {
+        this.#failed = error as Error;
+        const report = () => this.#fail(error as Error);
+        setImmediate(report).unref();
+      }
+    }
+    if (fd >= 0) {
+      const stream = new SonicBoom({ fd, sync: false });
+      stream.on('error', (error: Error) => this.#fail(error));
+      stream.on('write', (bytes: number) => {
+        this.#buffered = Math.max(0, this.#buffered - bytes);
+      });
+      this.#stream = stream;
+    }
   }
 
   /** Serialises the batch and queues it for writing. */
@@ -80,7 +101,7 @@ export class JsonLinesSink implements SpanSink {
       return;
     }
     let text = '';
-    for (const span of spans) text += `{"type":"span",${JSON.stringify(span).slice(1)}\n`;
+    for (const span of spans) text += tagged('span', span);
     if (this.#append(text)) this.writtenSpans += spans.length;
     else this.droppedSpans += spans.length;
   }
@@ -93,16 +114,17 @@ export class JsonLinesSink implements SpanSink {
       return;
     }
     let text = '';
-    for (const count of counts) text += `{"type":"count",${JSON.stringify(count).slice(1)}\n`;
+    for (const count of counts) text += tagged('count', count);
     if (!this.#append(text)) this.droppedCounts += counts.length;
   }
 
   /** Resolves once everything queued so far reached the file system. Never rejects. */
   flush(): Promise<void> {
-    if (this.#failed !== undefined || this.#closed) return Promise.resolve();
+    const stream = this.#stream;
+    if (stream === undefined || this.#failed !== undefined || this.#closed) return Promise.resolve();
     return new Promise((resolve) => {
       try {
-        this.#stream.flush((error) => {
+        stream.flush((error?: Error) => {
           if (error) this.#fail(error);
           resolve();
         });
@@ -115,7 +137,7 @@ export class JsonLinesSink implements SpanSink {
 
   /** Writes everything buffered synchronously (for `process.on('exit')`). Never throws. */
   flushSync(): void {
-    if (this.#failed !== undefined || this.#closed) return;
+    if (this.#stream === undefined || this.#failed !== undefined || this.#closed) return;
     try {
       this.#stream.flushSync();
     } catch (error) {
@@ -130,11 +152,12 @@ export class JsonLinesSink implements SpanSink {
     const done = this.flush();
     this.#closed = true;
     return done.then(() => {
-      if (typeof this.#destination === 'number' || this.#failed !== undefined) return;
+      const stream = this.#stream;
+      if (stream === undefined || !this.#ownsFd || this.#failed !== undefined) return;
       return new Promise<void>((resolve) => {
-        this.#stream.once('close', () => resolve());
+        stream.once('close', () => resolve());
         try {
-          this.#stream.end();
+          stream.end();
         } catch {
           resolve();
         }
@@ -151,7 +174,7 @@ export class JsonLinesSink implements SpanSink {
     const bytes = Buffer.byteLength(text);
     if (this.#buffered + bytes > this.#maxBufferedBytes) return false;
     try {
-      this.#stream.write(text);
+      this.#stream!.write(text);
       this.#buffered += bytes;
       return true;
     } catch (error) {
@@ -177,4 +200,10 @@ export class JsonLinesSink implements SpanSink {
       code: 'FERRET_JSONL_SINK',
     });
   }
+}
+
+/** One line: the record's JSON with `"type"` first. */
+function tagged(type: 'span' | 'count', record: object): string {
+  const json = JSON.stringify(record);
+  return json.length > 2 ? `{"type":"${type}",${json.slice(1)}\n` : `{"type":"${type}"}\n`;
 }

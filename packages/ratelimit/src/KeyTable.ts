@@ -1,26 +1,28 @@
 /**
- * The key → slot index of the keyed limiters, with a least-recently-used order and a hard limit.
+ * The key → slot index of the keyed limiters, with a hard limit and CLOCK eviction.
  *
  * Per-key state lives in typed arrays owned by the limiter (struct of arrays), indexed by slot:
- * a live key costs one `Map` entry plus a few typed-array cells, about 100 bytes, instead of an
- * object with boxed doubles. The LRU order is a doubly linked list in two `Int32Array`s, so
- * touching a key is a handful of integer writes and no allocation.
+ * a live key costs one `Map` entry plus a few typed-array cells instead of an object with boxed
+ * doubles.
+ *
+ * Eviction is CLOCK (second chance), the usual approximation of least-recently-used: a use sets
+ * a per-slot "referenced" byte (the only bookkeeping on the hot path, no pointer chasing), and a
+ * hand sweeping the slots evicts the first key not referenced since the hand last passed,
+ * clearing the bytes it passes. New keys start unreferenced, so keys seen only once are evicted
+ * before keys checked again since the hand last passed them.
  *
  * Internal: not exported from the package.
  */
 export class KeyTable {
   readonly #index = new Map<string, number>();
+  /** Key of each slot; undefined for a free slot. */
   #keys: (string | undefined)[] = [];
-  #prev: Int32Array;
-  #next: Int32Array;
-  /** Most recently used slot, or -1. */
-  #head = -1;
-  /** Least recently used slot, or -1. */
-  #tail = -1;
-  /** First free slot (free slots are chained through `#next`), or -1. */
-  #free = -1;
-  /** Slots handed out so far; slots below this were used at least once. */
+  #referenced: Uint8Array;
+  /** Free slots, reused before new ones. */
+  #free: number[] = [];
+  /** Slots handed out so far (live or free); the hand sweeps [0, used). */
   #used = 0;
+  #hand = 0;
   #capacity: number;
   readonly #grow: (capacity: number) => void;
 
@@ -34,8 +36,7 @@ export class KeyTable {
     grow: (capacity: number) => void,
   ) {
     this.#capacity = Math.min(maxKeys, 1024);
-    this.#prev = new Int32Array(this.#capacity);
-    this.#next = new Int32Array(this.#capacity);
+    this.#referenced = new Uint8Array(this.#capacity);
     this.#grow = grow;
     grow(this.#capacity);
   }
@@ -44,54 +45,25 @@ export class KeyTable {
     return this.#index.size;
   }
 
-  get capacity(): number {
-    return this.#capacity;
-  }
-
-  /** The least recently used slot, or -1 when empty. */
-  get tail(): number {
-    return this.#tail;
-  }
-
   get(key: string): number | undefined {
     return this.#index.get(key);
   }
 
-  keyAt(slot: number): string {
-    return this.#keys[slot]!;
+  /** Marks `slot` as used since the hand last passed. */
+  markUsed(slot: number): void {
+    this.#referenced[slot] = 1;
   }
 
-  /** Marks `slot` as most recently used. */
-  touch(slot: number): void {
-    if (slot === this.#head) return;
-    const prev = this.#prev[slot]!;
-    const next = this.#next[slot]!;
-    // slot is not the head, so prev !== -1
-    this.#next[prev] = next;
-    if (next === -1) this.#tail = prev;
-    else this.#prev[next] = prev;
-    this.#prev[slot] = -1;
-    this.#next[slot] = this.#head;
-    this.#prev[this.#head] = slot;
-    this.#head = slot;
-  }
-
-  /** Adds `key` as most recently used. The caller makes room first (size < maxKeys). */
+  /** Adds `key` (unreferenced). The caller makes room first (size < maxKeys). */
   insert(key: string): number {
-    let slot = this.#free;
-    if (slot !== -1) {
-      this.#free = this.#next[slot]!;
-    } else {
+    let slot = this.#free.pop();
+    if (slot === undefined) {
       if (this.#used === this.#capacity) this.#enlarge();
       slot = this.#used++;
     }
     this.#keys[slot] = key;
+    this.#referenced[slot] = 0;
     this.#index.set(key, slot);
-    this.#prev[slot] = -1;
-    this.#next[slot] = this.#head;
-    if (this.#head !== -1) this.#prev[this.#head] = slot;
-    else this.#tail = slot;
-    this.#head = slot;
     return slot;
   }
 
@@ -101,39 +73,72 @@ export class KeyTable {
     if (key === undefined) return;
     this.#index.delete(key);
     this.#keys[slot] = undefined;
-    const prev = this.#prev[slot]!;
-    const next = this.#next[slot]!;
-    if (prev === -1) this.#head = next;
-    else this.#next[prev] = next;
-    if (next === -1) this.#tail = prev;
-    else this.#prev[next] = prev;
-    this.#next[slot] = this.#free;
-    this.#free = slot;
+    this.#free.push(slot);
+  }
+
+  /**
+   * Lossless clean-up: looks at the next `probes` live slots under the hand and evicts those
+   * not used since the hand last passed for which `isIdle(slot)` (state indistinguishable from a
+   * fresh key). Returns how many were evicted.
+   */
+  evictIdle(probes: number, isIdle: (slot: number) => boolean): number {
+    let evicted = 0;
+    for (let i = 0; i < probes && this.#index.size > 0; i++) {
+      const slot = this.#advance();
+      // a key used since the hand last passed is not idle; its bit is left for evictOne()
+      if (this.#referenced[slot] === 0 && isIdle(slot)) {
+        this.remove(slot);
+        evicted++;
+      }
+    }
+    return evicted;
+  }
+
+  /** Evicts the CLOCK victim (first unreferenced live slot under the hand) and returns its slot. */
+  evictOne(): number {
+    for (;;) {
+      const slot = this.#advance();
+      if (this.#referenced[slot] === 1) {
+        this.#referenced[slot] = 0;
+        continue;
+      }
+      this.remove(slot);
+      return slot;
+    }
   }
 
   clear(): void {
     this.#index.clear();
     this.#keys = [];
-    this.#head = this.#tail = this.#free = -1;
+    this.#free = [];
     this.#used = 0;
+    this.#hand = 0;
   }
 
-  /** Calls `fn` for every live key, most recently used first. */
+  /** Calls `fn` for every live key. */
   forEach(fn: (key: string, slot: number) => void): void {
-    for (let slot = this.#head; slot !== -1; slot = this.#next[slot]!) fn(this.#keys[slot]!, slot);
+    for (const [key, slot] of this.#index) fn(key, slot);
+  }
+
+  /** The next live slot under the hand (the table must not be empty); moves the hand past it. */
+  #advance(): number {
+    for (;;) {
+      const slot = this.#hand;
+      this.#hand = slot + 1 >= this.#used ? 0 : slot + 1;
+      if (this.#keys[slot] !== undefined) return slot;
+    }
   }
 
   #enlarge(): void {
     const capacity = Math.min(this.maxKeys, this.#capacity * 2);
-    this.#prev = grown(this.#prev, capacity);
-    this.#next = grown(this.#next, capacity);
+    this.#referenced = grown(this.#referenced, capacity);
     this.#capacity = capacity;
     this.#grow(capacity);
   }
 }
 
 /** A copy of `array` with room for `length` elements. */
-export function grown<T extends Int32Array | Float64Array | Uint32Array>(
+export function grown<T extends Uint8Array | Int32Array | Float64Array | Uint32Array>(
   array: T,
   length: number,
 ): T {

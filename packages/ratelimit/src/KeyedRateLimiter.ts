@@ -18,7 +18,7 @@ export interface KeyedRateLimiterOptions {
   ratePerSecond: number;
   /** Burst per key. Default `max(1, ratePerSecond)`. */
   capacity?: number;
-  /** Most keys held at once; the least recently used key is evicted beyond it. Default 100,000. */
+  /** Most keys held at once; beyond it a key is evicted (CLOCK: approximately least recently used). Default 100,000. */
   maxKeys?: number;
   /** `false` allows every check (fail-open) while still counting. Default `true`. */
   enabled?: boolean;
@@ -70,18 +70,34 @@ export interface KeyedLimiterStats {
 }
 
 const DEFAULT_MAX_KEYS = 100_000;
-/** Idle keys evicted per admission of a new key: amortises the clean-up over arrivals. */
-const IDLE_EVICTIONS_PER_ADMISSION = 2;
+/** Slots checked for idleness per admission of a new key: amortises the clean-up over arrivals. */
+const IDLE_PROBES_PER_ADMISSION = 2;
+/**
+ * A key counts as idle only after this long unused, even if its bucket is already full again:
+ * otherwise a fast-refilling bucket would be evicted and re-admitted between two checks.
+ */
+const MIN_IDLE_MS = 1000;
+// Layout of one key's state in `#state`.
+const TOKENS = 0;
+const LAST = 1;
+const RATE = 2;
+const CAPACITY = 3;
+const REQUESTS = 4;
+const LIMITED = 5;
+const STRIDE = 6;
 
 /**
  * One token bucket per key (a client, a route, an ad line item), created on first use.
  *
- * Memory is bounded by `maxKeys`. A key whose bucket has refilled to capacity is
- * indistinguishable from a new one, so such idle keys are evicted first, losslessly, as new keys
- * arrive; beyond `maxKeys` the least recently used key is evicted even if not yet refilled
- * (counted in `forcedEvictions`). **An evicted key comes back with a full bucket and zeroed
- * counters.** Size `maxKeys` above the number of keys active within one refill period
- * (`capacity / ratePerSecond` seconds) and forced evictions never happen.
+ * Memory is bounded by `maxKeys` (under 100 bytes per live key). A key whose bucket has
+ * refilled to capacity is indistinguishable from a new one, so such keys, once unused for at
+ * least a second, are evicted first, losslessly, as new keys arrive (two probed per arrival).
+ * Beyond `maxKeys` a key is evicted even if not yet refilled (counted in `forcedEvictions`),
+ * chosen by CLOCK (second chance), an approximation of least recently used: a key checked again
+ * since the hand last passed it is skipped once, so new one-off keys go before keys that keep
+ * coming back. **An evicted key comes back with a full bucket and zeroed counters.** Size
+ * `maxKeys` above the number of keys active within one refill period (`capacity /
+ * ratePerSecond` seconds) and forced evictions never happen.
  *
  * @example
  * const limiter = new KeyedRateLimiter({ ratePerSecond: 5, capacity: 10 });
@@ -97,13 +113,11 @@ export class KeyedRateLimiter implements CounterSource {
   readonly #overrides = new Map<string, { ratePerMs: number; capacity: number }>();
   readonly #table: KeyTable;
   #enabled: boolean;
-  // Per-slot state (struct of arrays, see KeyTable).
-  #tokens = new Float64Array(0);
-  #last = new Float64Array(0);
-  #ratePerMs = new Float64Array(0);
-  #capacity = new Float64Array(0);
-  #requests = new Float64Array(0);
-  #limited = new Float64Array(0);
+  /**
+   * Per-slot state, interleaved so that a check touches one 48-byte run of memory:
+   * [tokens, last, ratePerMs, capacity, requests, limited] at `slot × STRIDE`.
+   */
+  #state = new Float64Array(0);
   #evictions = 0;
   #forcedEvictions = 0;
   #totalRequests = 0;
@@ -132,12 +146,7 @@ export class KeyedRateLimiter implements CounterSource {
     this.#defaultCapacity = capacity;
     this.#enabled = enabled;
     this.#table = new KeyTable(maxKeys, (size) => {
-      this.#tokens = grown(this.#tokens, size);
-      this.#last = grown(this.#last, size);
-      this.#ratePerMs = grown(this.#ratePerMs, size);
-      this.#capacity = grown(this.#capacity, size);
-      this.#requests = grown(this.#requests, size);
-      this.#limited = grown(this.#limited, size);
+      this.#state = grown(this.#state, size * STRIDE);
     });
     if (metrics) RateLimitMetrics.global.track(this);
   }
@@ -170,32 +179,35 @@ export class KeyedRateLimiter implements CounterSource {
    * @throws RangeError when `tokens` is not a positive integer or exceeds the key's capacity.
    */
   check(key: string, tokens = 1): RateLimitDecision {
-    if (typeof key !== 'string')
+    if (typeof key !== 'string') {
       throw new TypeError(`Expected \`key\` to be a string, got ${describe(key)}`);
+    }
     if (tokens !== 1) assertPositiveInteger('tokens', tokens);
     const now = this.#clock();
     let slot = this.#table.get(key);
     if (slot === undefined) slot = this.#admit(key, now);
-    else this.#table.touch(slot);
-    const capacity = this.#capacity[slot]!;
+    else this.#table.markUsed(slot);
+    const state = this.#state;
+    const at = slot * STRIDE;
+    const capacity = state[at + CAPACITY]!;
     if (tokens > capacity) {
       throw new RangeError(
         `Cannot take ${tokens} tokens at once for key ${JSON.stringify(key)} of capacity ${capacity}`,
       );
     }
-    const ratePerMs = this.#ratePerMs[slot]!;
-    let available = this.#tokens[slot]! + (now - this.#last[slot]!) * ratePerMs;
+    const ratePerMs = state[at + RATE]!;
+    let available = state[at + TOKENS]! + (now - state[at + LAST]!) * ratePerMs;
     if (!(available <= capacity)) available = capacity; // NaN from Infinity × 0 included
-    this.#last[slot] = now;
-    this.#requests[slot]!++;
+    state[at + LAST] = now;
+    state[at + REQUESTS]!++;
     this.#totalRequests++;
     if (available >= tokens) {
       const left = available - tokens;
-      this.#tokens[slot] = left;
+      state[at + TOKENS] = left;
       return { allowed: true, retryAfterMs: 0, remaining: Math.floor(left) };
     }
-    this.#tokens[slot] = available;
-    this.#limited[slot]!++;
+    state[at + TOKENS] = available;
+    state[at + LIMITED]!++;
     this.#totalLimited++;
     if (!this.#enabled) return { allowed: true, retryAfterMs: 0, remaining: Math.floor(available) };
     return {
@@ -212,8 +224,9 @@ export class KeyedRateLimiter implements CounterSource {
    * while the key itself is evicted.
    */
   configure(key: string, limit: KeyLimit): void {
-    if (typeof key !== 'string')
+    if (typeof key !== 'string') {
       throw new TypeError(`Expected \`key\` to be a string, got ${describe(key)}`);
+    }
     assertOptionsObject('limit', limit);
     if (limit === undefined) throw new TypeError('Expected `limit` with `ratePerSecond`');
     assertPositiveNumber('ratePerSecond', limit.ratePerSecond, {
@@ -238,15 +251,13 @@ export class KeyedRateLimiter implements CounterSource {
   usage(key: string): KeyUsage {
     const slot = this.#table.get(key);
     if (slot === undefined) {
-      return {
-        requests: 0,
-        limited: 0,
-        tokens: this.#overrides.get(key)?.capacity ?? this.#defaultCapacity,
-      };
+      const capacity = this.#overrides.get(key)?.capacity ?? this.#defaultCapacity;
+      return { requests: 0, limited: 0, tokens: capacity };
     }
+    const at = slot * STRIDE;
     return {
-      requests: this.#requests[slot]!,
-      limited: this.#limited[slot]!,
+      requests: this.#state[at + REQUESTS]!,
+      limited: this.#state[at + LIMITED]!,
       tokens: this.#balance(slot, this.#clock()),
     };
   }
@@ -278,7 +289,7 @@ export class KeyedRateLimiter implements CounterSource {
   /** @internal Reports live keys' counters to OpenTelemetry (see `RateLimitMetrics`). */
   collectCounters(observe: (key: string, requests: number, limited: number) => void): void {
     this.#table.forEach((key, slot) => {
-      observe(key, this.#requests[slot]!, this.#limited[slot]!);
+      observe(key, this.#state[slot * STRIDE + REQUESTS]!, this.#state[slot * STRIDE + LIMITED]!);
     });
   }
 
@@ -289,33 +300,39 @@ export class KeyedRateLimiter implements CounterSource {
 
   #admit(key: string, now: number): number {
     const table = this.#table;
-    // Lossless first: the least recently used keys that have refilled completely.
-    for (let i = 0; i < IDLE_EVICTIONS_PER_ADMISSION; i++) {
-      const tail = table.tail;
-      if (tail === -1 || this.#balance(tail, now) < this.#capacity[tail]!) break;
-      table.remove(tail);
-      this.#evictions++;
-    }
+    // Lossless first: keys under the clock hand whose bucket has refilled completely.
+    this.#evictions += table.evictIdle(
+      IDLE_PROBES_PER_ADMISSION,
+      (slot) => now - this.#state[slot * STRIDE + LAST]! >= MIN_IDLE_MS && this.#isFull(slot, now),
+    );
     if (table.size >= table.maxKeys) {
-      table.remove(table.tail);
+      const victim = table.evictOne();
       this.#evictions++;
-      this.#forcedEvictions++;
+      if (!this.#isFull(victim, now)) this.#forcedEvictions++;
     }
     const slot = table.insert(key);
     const override = this.#overrides.size === 0 ? undefined : this.#overrides.get(key);
     const capacity = override?.capacity ?? this.#defaultCapacity;
-    this.#ratePerMs[slot] = override?.ratePerMs ?? this.#defaultRatePerMs;
-    this.#capacity[slot] = capacity;
-    this.#tokens[slot] = capacity;
-    this.#last[slot] = now;
-    this.#requests[slot] = 0;
-    this.#limited[slot] = 0;
+    const state = this.#state;
+    const at = slot * STRIDE;
+    state[at + TOKENS] = capacity;
+    state[at + LAST] = now;
+    state[at + RATE] = override?.ratePerMs ?? this.#defaultRatePerMs;
+    state[at + CAPACITY] = capacity;
+    state[at + REQUESTS] = 0;
+    state[at + LIMITED] = 0;
     return slot;
   }
 
+  #isFull(slot: number, now: number): boolean {
+    return this.#balance(slot, now) >= this.#state[slot * STRIDE + CAPACITY]!;
+  }
+
   #balance(slot: number, now: number): number {
-    const capacity = this.#capacity[slot]!;
-    const tokens = this.#tokens[slot]! + (now - this.#last[slot]!) * this.#ratePerMs[slot]!;
+    const state = this.#state;
+    const at = slot * STRIDE;
+    const capacity = state[at + CAPACITY]!;
+    const tokens = state[at + TOKENS]! + (now - state[at + LAST]!) * state[at + RATE]!;
     // biome-ignore lint/complexity/useMathMinMax: Math.min keeps NaN (Infinity × 0 ms); this maps it to capacity
     return tokens <= capacity ? tokens : capacity;
   }
@@ -325,10 +342,11 @@ export class KeyedRateLimiter implements CounterSource {
     if (slot === undefined) return;
     const now = this.#clock();
     const balance = this.#balance(slot, now); // settle what was earned at the old rate
-    this.#tokens[slot] = Math.min(balance, capacity);
-    this.#last[slot] = now;
-    this.#ratePerMs[slot] = ratePerMs;
-    this.#capacity[slot] = capacity;
+    const at = slot * STRIDE;
+    this.#state[at + TOKENS] = Math.min(balance, capacity);
+    this.#state[at + LAST] = now;
+    this.#state[at + RATE] = ratePerMs;
+    this.#state[at + CAPACITY] = capacity;
   }
 }
 

@@ -87,8 +87,8 @@ let attaching: { buffer: SharedArrayBuffer; clock: Clock } | undefined;
  * wall-clock step between two threads' start-ups shifts one against the other by that step).
  * A thread whose clock lags sees slightly fewer tokens, never more, so skew can only under-grant.
  *
- * **Cost.** Each take allocates three small BigInts for the 64-bit compare-and-swap; expect
- * 2–3× a `TokenBucket.tryTake()` (see `docs/benchmarks.md`). Use a `TokenBucket` per thread when
+ * **Cost.** Each take allocates small BigInts for the 64-bit compare-and-swap: about
+ * 1.8× a `TokenBucket.tryTake()` (see `docs/benchmarks.md`). Use a `TokenBucket` per thread when
  * one exact cross-thread budget is not needed.
  *
  * @example

@@ -22,7 +22,7 @@ export interface SlidingWindowLimiterOptions {
    * `windowMs / precision` ms early) and costs 4 bytes per sub-window per key. Default 10.
    */
   precision?: number;
-  /** Most keys held at once (least recently used evicted beyond). Default 100,000. */
+  /** Most keys held at once; beyond it a key is evicted (CLOCK: approximately least recently used). Default 100,000. */
   maxKeys?: number;
   /** `false` allows every check (fail-open) while still counting. Default `true`. */
   enabled?: boolean;
@@ -33,7 +33,7 @@ export interface SlidingWindowLimiterOptions {
 }
 
 const DEFAULT_MAX_KEYS = 100_000;
-const IDLE_EVICTIONS_PER_ADMISSION = 2;
+const IDLE_PROBES_PER_ADMISSION = 2;
 const MAX_LIMIT = 0xffff_ffff;
 
 /**
@@ -49,7 +49,8 @@ const MAX_LIMIT = 0xffff_ffff;
  *
  * Memory: `4 × (precision + 1)` bytes of counters per key plus the key table (about 60 bytes),
  * and at most `maxKeys` keys. A key whose window has emptied is evicted first (losslessly);
- * beyond `maxKeys` the least recently used key is evicted and **comes back with an empty window**.
+ * beyond `maxKeys` a key is evicted by CLOCK (approximately least recently used; keys seen once
+ * go first) and **comes back with an empty window**.
  *
  * @example
  * const logins = new SlidingWindowLimiter({ limit: 5, windowMs: 60_000 });
@@ -141,7 +142,7 @@ export class SlidingWindowLimiter implements CounterSource {
     const current = Math.floor(now / this.#subWindowMs);
     let slot = this.#table.get(key);
     if (slot === undefined) slot = this.#admit(key, current);
-    else this.#table.touch(slot);
+    else this.#table.markUsed(slot);
     const count = this.#advance(slot, current);
     this.#requests[slot]!++;
     this.#totalRequests++;
@@ -249,17 +250,13 @@ export class SlidingWindowLimiter implements CounterSource {
 
   #admit(key: string, current: number): number {
     const table = this.#table;
-    for (let i = 0; i < IDLE_EVICTIONS_PER_ADMISSION; i++) {
-      const tail = table.tail;
-      // a ring whose newest sub-window has left the window is empty: evicting it loses nothing
-      if (tail === -1 || current - this.#newest[tail]! < this.#ring) break;
-      table.remove(tail);
-      this.#evictions++;
-    }
+    // A ring whose newest sub-window has left the window is empty: evicting it loses nothing.
+    const isEmpty = (slot: number) => current - this.#newest[slot]! >= this.#ring;
+    this.#evictions += table.evictIdle(IDLE_PROBES_PER_ADMISSION, isEmpty);
     if (table.size >= table.maxKeys) {
-      table.remove(table.tail);
+      const victim = table.evictOne();
       this.#evictions++;
-      this.#forcedEvictions++;
+      if (!isEmpty(victim)) this.#forcedEvictions++;
     }
     const slot = table.insert(key);
     const base = slot * this.#ring;

@@ -1,8 +1,5 @@
 import { diag, type MeterProvider, type ObservableResult, ValueType } from '@opentelemetry/api';
-import {
-  ATTR_FERRET_SAMPLER_DECISION,
-  METRIC_FERRET_SAMPLER_DECISIONS,
-} from './semconv.js';
+import { ATTR_FERRET_SAMPLER_DECISION, METRIC_FERRET_SAMPLER_DECISIONS } from './semconv.js';
 import { VERSION } from './version.js';
 
 const SAMPLED_ATTRIBUTES = Object.freeze({ [ATTR_FERRET_SAMPLER_DECISION]: 'sampled' });

@@ -1,10 +1,13 @@
 import { type Clock, monotonicClock, type RateBucket, TokenBucket } from '@ferret/ratelimit';
-import { type MeterProvider, metrics } from '@opentelemetry/api';
 import {
-  type Sampler,
-  SamplingDecision,
-  type SamplingResult,
-} from '@opentelemetry/sdk-trace-base';
+  type Attributes,
+  type Context,
+  type Link,
+  type MeterProvider,
+  metrics,
+  type SpanKind,
+} from '@opentelemetry/api';
+import { type Sampler, SamplingDecision, type SamplingResult } from '@opentelemetry/sdk-trace-base';
 import { DecisionCounter } from './DecisionCounter.js';
 import {
   assertOptionalObject,
@@ -89,8 +92,8 @@ export class RateLimitingSampler implements Sampler {
   #lastProbability = Number.NaN;
   #lastSampled: SamplingResult = DROP;
   // A clock read costs ~50 ns, most of a decision. The bucket this sampler owns reuses the
-  // decision's read instead of taking its own (NaN = not inside a decision: read the clock).
-  #decisionNow = Number.NaN;
+  // decision's read instead of taking its own (undefined = not inside a decision: read it).
+  #decisionNow: number | undefined;
   // While the bucket is known empty, up to this many roots are dropped without reading the
   // clock; a timer set for when the next token is due reopens the gate early.
   readonly #gateEnabled: boolean;
@@ -140,10 +143,7 @@ export class RateLimitingSampler implements Sampler {
       const burst =
         options.burst === undefined ? Math.max(1, Math.floor(maxTracesPerSecond)) : options.burst;
       assertPositiveInteger('burst', burst);
-      const decisionNow = (): number => {
-        const now = this.#decisionNow;
-        return now === now ? now : clock(); // now !== now only for NaN
-      };
+      const decisionNow = (): number => this.#decisionNow ?? clock();
       this.#bucket = new TokenBucket({
         ratePerSecond: maxTracesPerSecond,
         capacity: burst,
@@ -159,8 +159,18 @@ export class RateLimitingSampler implements Sampler {
     this.#window = new SamplingWindow(PROBABILITY_WINDOW_MS, PROBABILITY_WINDOW_SLOTS, clock());
   }
 
-  /** Samples when the bucket has a token; never throws (a failing bucket counts as empty). */
-  shouldSample(): SamplingResult {
+  /**
+   * Samples when the bucket has a token; never throws (a failing bucket counts as empty).
+   * The decision depends on the budget alone, not on the span's name, kind or attributes.
+   */
+  shouldSample(
+    _context: Context,
+    _traceId: string,
+    _spanName: string,
+    _spanKind: SpanKind,
+    _attributes: Attributes,
+    _links: Link[],
+  ): SamplingResult {
     const counter = this.#counter ?? this.#resolveCounter();
     if (this.#gateRemaining > 0) {
       this.#gateRemaining--;
@@ -181,10 +191,10 @@ export class RateLimitingSampler implements Sampler {
       this.#window.recordDropped(now);
       counter.dropped++;
       if (this.#gateEnabled) this.#closeGate(now);
-      this.#decisionNow = Number.NaN;
+      this.#decisionNow = undefined;
       return DROP;
     }
-    this.#decisionNow = Number.NaN;
+    this.#decisionNow = undefined;
     this.#window.recordSampled(now);
     counter.sampled++;
     const probability = this.#window.probability();

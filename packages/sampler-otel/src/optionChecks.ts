@@ -2,7 +2,10 @@
 // value is refused, in the style of p-throttle ("Expected `x` to be ..., got ...").
 
 /** Throws unless `value` is a finite number > 0. */
-export function assertPositiveFiniteNumber(option: string, value: unknown): asserts value is number {
+export function assertPositiveFiniteNumber(
+  option: string,
+  value: unknown,
+): asserts value is number {
   if (typeof value !== 'number') {
     throw new TypeError(`Expected \`${option}\` to be a number, got ${describeValue(value)}`);
   }
@@ -25,7 +28,10 @@ export function assertPositiveInteger(option: string, value: unknown): asserts v
 
 /** Throws unless `value` is undefined or an object (not null, not an array). */
 export function assertOptionalObject(option: string, value: unknown): void {
-  if (value !== undefined && (value === null || typeof value !== 'object' || Array.isArray(value))) {
+  if (
+    value !== undefined &&
+    (value === null || typeof value !== 'object' || Array.isArray(value))
+  ) {
     throw new TypeError(`Expected \`${option}\` to be an object, got ${describeValue(value)}`);
   }
 }

@@ -1,13 +1,5 @@
 import { TokenBucket } from '@ferret/ratelimit';
-import {
-  type Attributes,
-  metrics,
-  ROOT_CONTEXT,
-  type Span,
-  SpanKind,
-  TraceFlags,
-  trace,
-} from '@opentelemetry/api';
+import { metrics, ROOT_CONTEXT, type Span, SpanKind, TraceFlags, trace } from '@opentelemetry/api';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import {
   BasicTracerProvider,
@@ -132,18 +124,38 @@ describe('RateLimitingSampler toString', () => {
 
 describe('RateLimitingSampler options validation', () => {
   it.each([
-    [{ maxTracesPerSecond: Number.NaN }, RangeError, /`maxTracesPerSecond` to be a finite number, got NaN/],
-    [{ maxTracesPerSecond: Number.POSITIVE_INFINITY }, RangeError, /`maxTracesPerSecond` to be a finite number, got Infinity/],
+    [
+      { maxTracesPerSecond: Number.NaN },
+      RangeError,
+      /`maxTracesPerSecond` to be a finite number, got NaN/,
+    ],
+    [
+      { maxTracesPerSecond: Number.POSITIVE_INFINITY },
+      RangeError,
+      /`maxTracesPerSecond` to be a finite number, got Infinity/,
+    ],
     [{ maxTracesPerSecond: 0 }, RangeError, /`maxTracesPerSecond` to be > 0, got 0/],
     [{ maxTracesPerSecond: -5 }, RangeError, /`maxTracesPerSecond` to be > 0, got -5/],
-    [{ maxTracesPerSecond: '10' }, TypeError, /`maxTracesPerSecond` to be a number, got string "10"/],
+    [
+      { maxTracesPerSecond: '10' },
+      TypeError,
+      /`maxTracesPerSecond` to be a number, got string "10"/,
+    ],
     [{ burst: 0 }, RangeError, /`burst` to be >= 1, got 0/],
     [{ burst: 2.5 }, RangeError, /`burst` to be a whole number, got 2.5/],
     [{ burst: Number.NaN }, RangeError, /`burst` to be a whole number, got NaN/],
     [{ burst: null }, TypeError, /`burst` to be an integer, got null/],
     [{ clock: 'now' }, TypeError, /`clock` to be a function, got string "now"/],
-    [{ bucket: {} }, TypeError, /`bucket` to be a RateBucket \(an object with tryTake\(\)\), got object/],
-    [{ bucket: new TokenBucket({ ratePerSecond: 1 }), maxTracesPerSecond: 5 }, TypeError, /either `bucket` or `maxTracesPerSecond`\/`burst`/],
+    [
+      { bucket: {} },
+      TypeError,
+      /`bucket` to be a RateBucket \(an object with tryTake\(\)\), got object/,
+    ],
+    [
+      { bucket: new TokenBucket({ ratePerSecond: 1 }), maxTracesPerSecond: 5 },
+      TypeError,
+      /either `bucket` or `maxTracesPerSecond`\/`burst`/,
+    ],
     [{ meterProvider: {} }, TypeError, /`meterProvider` to be a MeterProvider/],
   ])('rejects %o', (options, type, message) => {
     const construct = () => new RateLimitingSampler(options as never);
@@ -152,7 +164,9 @@ describe('RateLimitingSampler options validation', () => {
   });
 
   it('rejects non-object options', () => {
-    expect(() => new RateLimitingSampler(null as never)).toThrow(/`options` to be an object, got null/);
+    expect(() => new RateLimitingSampler(null as never)).toThrow(
+      /`options` to be an object, got null/,
+    );
     expect(() => new RateLimitingSampler(5 as never)).toThrow(TypeError);
   });
 });
@@ -196,7 +210,11 @@ describe('ferret.sampling.probability', () => {
 
   it('tracks the real fraction over budget so 1/p extrapolates the number of roots', () => {
     const clock = new ManualClock();
-    const sampler = new RateLimitingSampler({ maxTracesPerSecond: 10, burst: 10, clock: clock.now });
+    const sampler = new RateLimitingSampler({
+      maxTracesPerSecond: 10,
+      burst: 10,
+      clock: clock.now,
+    });
     let seen = 0;
     let estimated = 0;
     let sampled = 0;
@@ -228,7 +246,10 @@ describe('ferret.sampling.probability', () => {
     const tracer = provider.getTracer('test');
     tracer.startSpan('root', { attributes: { 'user.attr': 'kept' } }).end();
     const [span] = exporter.getFinishedSpans();
-    expect(span?.attributes).toEqual({ 'user.attr': 'kept', [ATTR_FERRET_SAMPLING_PROBABILITY]: 1 });
+    expect(span?.attributes).toEqual({
+      'user.attr': 'kept',
+      [ATTR_FERRET_SAMPLING_PROBABILITY]: 1,
+    });
   });
 });
 
@@ -255,9 +276,22 @@ describe('createRateLimitedSampler parent-based behaviour', () => {
     const lateChild = child(root, 'late-child'); // parent sampled: still sampled
     for (const span of [...kids, grandchild, lateChild, root, root2, root3]) span.end();
     expect(root3.isRecording()).toBe(false);
-    const names = exporter.getFinishedSpans().map((s) => s.name).sort();
+    const names = exporter
+      .getFinishedSpans()
+      .map((s) => s.name)
+      .sort();
     expect(names).toEqual(
-      ['child-0', 'child-1', 'child-2', 'child-3', 'child-4', 'grandchild', 'late-child', 'root-1', 'root-2'].sort(),
+      [
+        'child-0',
+        'child-1',
+        'child-2',
+        'child-3',
+        'child-4',
+        'grandchild',
+        'late-child',
+        'root-1',
+        'root-2',
+      ].sort(),
     );
     const childSpan = exporter.getFinishedSpans().find((s) => s.name === 'child-0');
     expect(childSpan?.attributes[ATTR_FERRET_SAMPLING_PROBABILITY]).toBeUndefined();
@@ -286,10 +320,18 @@ describe('createRateLimitedSampler parent-based behaviour', () => {
         traceFlags: flags,
         isRemote: true,
       });
-    const unsampledRemote = tracer.startSpan('from-unsampled', { kind: SpanKind.SERVER }, remote(TraceFlags.NONE));
+    const unsampledRemote = tracer.startSpan(
+      'from-unsampled',
+      { kind: SpanKind.SERVER },
+      remote(TraceFlags.NONE),
+    );
     expect(unsampledRemote.isRecording()).toBe(false);
     tracer.startSpan('root').end(); // the token was still there: the unsampled parent did not spend it
-    const sampledRemote = tracer.startSpan('from-sampled', { kind: SpanKind.SERVER }, remote(TraceFlags.SAMPLED));
+    const sampledRemote = tracer.startSpan(
+      'from-sampled',
+      { kind: SpanKind.SERVER },
+      remote(TraceFlags.SAMPLED),
+    );
     expect(sampledRemote.isRecording()).toBe(true);
     sampledRemote.end();
     unsampledRemote.end();
@@ -305,7 +347,12 @@ describe('ferret.sampler.decisions', () => {
   it('counts sampled and dropped roots on the given MeterProvider', async () => {
     const reader = new DecisionMetricReader();
     const meterProvider = new MeterProvider({ readers: [reader] });
-    const sampler = new RateLimitingSampler({ maxTracesPerSecond: 1, burst: 3, clock: () => 0, meterProvider });
+    const sampler = new RateLimitingSampler({
+      maxTracesPerSecond: 1,
+      burst: 3,
+      clock: () => 0,
+      meterProvider,
+    });
     for (let i = 0; i < 10; i++) decide(sampler);
     expect(await reader.decisions()).toEqual({ sampled: 3, dropped: 7, found: true });
     for (let i = 0; i < 5; i++) decide(sampler);
@@ -315,8 +362,18 @@ describe('ferret.sampler.decisions', () => {
   it('adds up several samplers on one provider, and does not count parent-based children', async () => {
     const reader = new DecisionMetricReader();
     const meterProvider = new MeterProvider({ readers: [reader] });
-    const a = new RateLimitingSampler({ maxTracesPerSecond: 1, burst: 1, clock: () => 0, meterProvider });
-    const b = new RateLimitingSampler({ maxTracesPerSecond: 1, burst: 2, clock: () => 0, meterProvider });
+    const a = new RateLimitingSampler({
+      maxTracesPerSecond: 1,
+      burst: 1,
+      clock: () => 0,
+      meterProvider,
+    });
+    const b = new RateLimitingSampler({
+      maxTracesPerSecond: 1,
+      burst: 2,
+      clock: () => 0,
+      meterProvider,
+    });
     for (let i = 0; i < 4; i++) {
       decide(a);
       decide(b);
@@ -324,7 +381,12 @@ describe('ferret.sampler.decisions', () => {
     expect(await reader.decisions()).toEqual({ sampled: 3, dropped: 5, found: true });
 
     const tracer = new BasicTracerProvider({
-      sampler: createRateLimitedSampler({ maxTracesPerSecond: 1, burst: 1, clock: () => 0, meterProvider }),
+      sampler: createRateLimitedSampler({
+        maxTracesPerSecond: 1,
+        burst: 1,
+        clock: () => 0,
+        meterProvider,
+      }),
     }).getTracer('t');
     const root = tracer.startSpan('root');
     tracer.startSpan('child', {}, trace.setSpan(ROOT_CONTEXT, root)).end();
@@ -354,7 +416,8 @@ describe('empty-bucket fast path (default clock)', () => {
     const sampler = new RateLimitingSampler({ maxTracesPerSecond: 10, burst: 1 });
     expect(decide(sampler).decision).toBe(SamplingDecision.RECORD_AND_SAMPLED);
     now.mockClear();
-    for (let i = 0; i < 200; i++) expect(decide(sampler).decision).toBe(SamplingDecision.NOT_RECORD);
+    for (let i = 0; i < 200; i++)
+      expect(decide(sampler).decision).toBe(SamplingDecision.NOT_RECORD);
     expect(now.mock.calls.length).toBeLessThan(5);
     vi.advanceTimersByTime(100); // the next token is due: the timer reopens the gate
     expect(decide(sampler).decision).toBe(SamplingDecision.RECORD_AND_SAMPLED);

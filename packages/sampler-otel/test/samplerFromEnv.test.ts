@@ -34,9 +34,9 @@ describe('samplerFromEnv', () => {
   });
 
   it('reads OTEL_TRACES_SAMPLER_ARG only when OTEL_TRACES_SAMPLER=ferret_ratelimited', () => {
-    expect(rootOf({ OTEL_TRACES_SAMPLER: 'ferret_ratelimited', OTEL_TRACES_SAMPLER_ARG: '40' })).toBe(
-      'RateLimitingSampler{maxTracesPerSecond=40, burst=40}',
-    );
+    expect(
+      rootOf({ OTEL_TRACES_SAMPLER: 'ferret_ratelimited', OTEL_TRACES_SAMPLER_ARG: '40' }),
+    ).toBe('RateLimitingSampler{maxTracesPerSecond=40, burst=40}');
     // for traceidratio the argument is a ratio, not a rate: not ours to read
     expect(rootOf({ OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.25' })).toBe(
       'RateLimitingSampler{maxTracesPerSecond=100, burst=100}',
@@ -69,7 +69,9 @@ describe('samplerFromEnv', () => {
       const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
       const env = { FERRET_SAMPLER_MAX_TRACES_PER_SECOND: value };
       const sampler = fromEnv(env);
-      expect(sampler.toString()).toContain('RateLimitingSampler{maxTracesPerSecond=100, burst=100}');
+      expect(sampler.toString()).toContain(
+        'RateLimitingSampler{maxTracesPerSecond=100, burst=100}',
+      );
       fromEnv(env);
       fromEnv(env);
       expect(warn).toHaveBeenCalledTimes(1);
@@ -86,7 +88,10 @@ describe('samplerFromEnv', () => {
   it('warns about a malformed OTEL_TRACES_SAMPLER_ARG by name, and falls back', async () => {
     const fromEnv = await freshSamplerFromEnv();
     const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
-    const sampler = fromEnv({ OTEL_TRACES_SAMPLER: 'ferret_ratelimited', OTEL_TRACES_SAMPLER_ARG: 'fast' });
+    const sampler = fromEnv({
+      OTEL_TRACES_SAMPLER: 'ferret_ratelimited',
+      OTEL_TRACES_SAMPLER_ARG: 'fast',
+    });
     expect(sampler.toString()).toContain('maxTracesPerSecond=100,');
     expect(warn).toHaveBeenCalledTimes(1);
     expect(String(warn.mock.calls[0]![0])).toContain('OTEL_TRACES_SAMPLER_ARG');

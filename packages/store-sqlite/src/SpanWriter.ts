@@ -45,8 +45,12 @@ export class SpanWriter {
   readonly #upsertRunForSpans: Database.Statement;
   readonly #upsertRunForCounts: Database.Statement;
   readonly #insertCount: Database.Statement;
-  readonly #writeSpans: (spans: readonly SpanRecord[], outcome: WriteOutcome) => void;
-  readonly #writeCounts: (counts: readonly CountRecord[], outcome: WriteOutcome) => void;
+  readonly #writeSpans: Database.Transaction<
+    (spans: readonly SpanRecord[], outcome: WriteOutcome) => void
+  >;
+  readonly #writeCounts: Database.Transaction<
+    (counts: readonly CountRecord[], outcome: WriteOutcome) => void
+  >;
 
   /**
    * Opens (creating when missing) the database at `path`, or an in-memory one for `':memory:'`.
@@ -77,8 +81,12 @@ export class SpanWriter {
     this.#insertCount = db.prepare(
       'INSERT INTO counts (run_key, name, calls, recorded, dropped, interval_start, interval_end) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
-    this.#writeSpans = db.transaction((spans, outcome) => this.#insertSpans(spans, outcome));
-    this.#writeCounts = db.transaction((counts, outcome) => this.#insertCounts(counts, outcome));
+    this.#writeSpans = db.transaction((spans: readonly SpanRecord[], outcome: WriteOutcome) =>
+      this.#insertSpans(spans, outcome),
+    );
+    this.#writeCounts = db.transaction((counts: readonly CountRecord[], outcome: WriteOutcome) =>
+      this.#insertCounts(counts, outcome),
+    );
   }
 
   /** The connection, for tests and for in-process readers of `':memory:'` stores. */
@@ -246,7 +254,12 @@ export class SpanWriter {
         outcome.problem ??= 'count record with a missing or non-numeric field';
         continue;
       }
-      const row = this.#upsertRunForCounts.get(c.runId, c.intervalStart, c.intervalEnd, c.dropped) as {
+      const row = this.#upsertRunForCounts.get(
+        c.runId,
+        c.intervalStart,
+        c.intervalEnd,
+        c.dropped,
+      ) as {
         run_key: number;
       };
       this.#insertCount.run(

@@ -105,10 +105,13 @@ export class SqliteSpanStore implements SpanSink {
    */
   constructor(options: SqliteSpanStoreOptions) {
     assertOptionsObject('options', options);
-    if (options === undefined) throw new TypeError('Expected `options` to be an object, got undefined');
+    if (options === undefined)
+      throw new TypeError('Expected `options` to be an object, got undefined');
     const { path } = options;
     if (typeof path !== 'string' || path.length === 0) {
-      throw new TypeError(`Expected \`path\` to be a non-empty string, got ${typeof path === 'string' ? 'an empty string' : typeof path}`);
+      throw new TypeError(
+        `Expected \`path\` to be a non-empty string, got ${typeof path === 'string' ? 'an empty string' : typeof path}`,
+      );
     }
     const {
       onError = defaultOnError,
@@ -124,7 +127,9 @@ export class SqliteSpanStore implements SpanSink {
     const useWorker = options.worker ?? !memory;
     assertBoolean('worker', useWorker);
     if (memory && useWorker) {
-      throw new RangeError('Expected `worker` to be false for `:memory:` (a worker cannot share an in-memory database)');
+      throw new RangeError(
+        'Expected `worker` to be false for `:memory:` (a worker cannot share an in-memory database)',
+      );
     }
     this.path = path;
     this.#onError = onError;
@@ -147,7 +152,11 @@ export class SqliteSpanStore implements SpanSink {
     this.#worker.unref();
     this.#worker.on('message', (message: FromWriter) => this.#onMessage(message));
     this.#worker.on('error', (error) => {
-      this.#report('WRITE_FAILED', `${path}: writer thread failed (${describeError(error)})`, error);
+      this.#report(
+        'WRITE_FAILED',
+        `${path}: writer thread failed (${describeError(error)})`,
+        error,
+      );
     });
     this.#worker.on('exit', () => this.#onWorkerExit());
     registerExitFlush(this.#flushAtExit);
@@ -216,7 +225,10 @@ export class SqliteSpanStore implements SpanSink {
 
   #hand(kind: 'spans' | 'counts', records: readonly SpanRecord[] | readonly CountRecord[]): void {
     if (!Array.isArray(records)) {
-      this.#report('INVALID_ARGUMENT', `Expected \`${kind}\` to be an array, got ${typeof records}`);
+      this.#report(
+        'INVALID_ARGUMENT',
+        `Expected \`${kind}\` to be an array, got ${typeof records}`,
+      );
       return;
     }
     if (records.length === 0) return;
@@ -234,7 +246,11 @@ export class SqliteSpanStore implements SpanSink {
         this.#account(kind, records.length, outcome);
       } catch (error) {
         this.#stats.dropped += records.length;
-        this.#report('WRITE_FAILED', `${this.path}: lost ${records.length} ${kind} (${describeError(error)})`, error);
+        this.#report(
+          'WRITE_FAILED',
+          `${this.path}: lost ${records.length} ${kind} (${describeError(error)})`,
+          error,
+        );
       }
       return;
     }
@@ -266,7 +282,11 @@ export class SqliteSpanStore implements SpanSink {
       return true;
     } catch (error) {
       // DataCloneError: a record holds a function, symbol or the like.
-      this.#report('DROPPED', `${this.path}: batch cannot be sent to the writer (${describeError(error)})`, error);
+      this.#report(
+        'DROPPED',
+        `${this.path}: batch cannot be sent to the writer (${describeError(error)})`,
+        error,
+      );
       return false;
     }
   }
@@ -275,7 +295,9 @@ export class SqliteSpanStore implements SpanSink {
     switch (message.kind) {
       case 'open-failed':
         this.#report(
-          message.code === 'WRITE_FAILED' ? 'WRITE_FAILED' : (message.code as FerretStoreError['code']),
+          message.code === 'WRITE_FAILED'
+            ? 'WRITE_FAILED'
+            : (message.code as FerretStoreError['code']),
           message.message,
         );
         return;
@@ -290,7 +312,10 @@ export class SqliteSpanStore implements SpanSink {
         const kind = spans !== undefined ? 'spans' : 'counts';
         if (message.failure !== undefined) {
           this.#stats.dropped += message.records;
-          this.#report('WRITE_FAILED', `${this.path}: lost ${message.records} ${kind} (${message.failure})`);
+          this.#report(
+            'WRITE_FAILED',
+            `${this.path}: lost ${message.records} ${kind} (${message.failure})`,
+          );
         } else {
           this.#account(kind, message.records, message);
         }
@@ -328,7 +353,10 @@ export class SqliteSpanStore implements SpanSink {
     unregisterExitFlush(this.#flushAtExit);
     if (this.#pendingSpans > 0) {
       this.#stats.dropped += this.#pendingSpans;
-      this.#report('WRITE_FAILED', `${this.path}: writer thread stopped with ${this.#pendingSpans} spans uncommitted`);
+      this.#report(
+        'WRITE_FAILED',
+        `${this.path}: writer thread stopped with ${this.#pendingSpans} spans uncommitted`,
+      );
       this.#pendingSpans = 0;
       this.#pendingByBatch.clear();
     }
@@ -346,7 +374,10 @@ export class SqliteSpanStore implements SpanSink {
       if (handled >= this.#seq) return;
       const remaining = deadline - performance.now();
       if (remaining <= 0) {
-        this.#report('WRITE_FAILED', `${this.path}: exit flush timed out; ${this.#seq - handled} batches may be lost`);
+        this.#report(
+          'WRITE_FAILED',
+          `${this.path}: exit flush timed out; ${this.#seq - handled} batches may be lost`,
+        );
         return;
       }
       Atomics.wait(progress, HANDLED_SEQ, handled, remaining);
@@ -355,7 +386,9 @@ export class SqliteSpanStore implements SpanSink {
 
   #report(code: FerretStoreError['code'], message: string, cause?: unknown): void {
     try {
-      this.#onError(new FerretStoreError(code, message, cause === undefined ? undefined : { cause }));
+      this.#onError(
+        new FerretStoreError(code, message, cause === undefined ? undefined : { cause }),
+      );
     } catch {
       // An onError that throws must not turn into an exception in the host.
     }

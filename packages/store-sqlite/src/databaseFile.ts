@@ -3,7 +3,16 @@
 // rolled back, WAL mode is switched on), so a file is only ever opened after its first 100 bytes
 // say it is a Ferret database of a schema this version understands.
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, copyFileSync, linkSync, openSync, readSync, rmSync, statSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  copyFileSync,
+  linkSync,
+  openSync,
+  readSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import Database from 'better-sqlite3';
 import { FerretStoreError } from './FerretStoreError.js';
 import { FERRET_APPLICATION_ID, migrate, SCHEMA_VERSION } from './schema.js';
@@ -12,9 +21,7 @@ const SQLITE_MAGIC = 'SQLite format 3\0';
 const HEADER_BYTES = 100;
 
 /** What {@link inspectDatabaseFile} found at a path. */
-export type DatabaseFileState =
-  | { kind: 'missing' }
-  | { kind: 'ferret'; schemaVersion: number };
+export type DatabaseFileState = { kind: 'missing' } | { kind: 'ferret'; schemaVersion: number };
 
 /**
  * Classifies the file at `path` from its header without opening it with SQLite.
@@ -44,7 +51,10 @@ export function inspectDatabaseFile(path: string, { mustExist = false } = {}): D
   }
   const header = readHeader(path);
   if (header.length < HEADER_BYTES || header.toString('latin1', 0, 16) !== SQLITE_MAGIC) {
-    throw new FerretStoreError('NOT_FERRET', `${path} is not a SQLite database (unrecognised header)`);
+    throw new FerretStoreError(
+      'NOT_FERRET',
+      `${path} is not a SQLite database (unrecognised header)`,
+    );
   }
   const applicationId = header.readUInt32BE(68);
   const schemaVersion = header.readUInt32BE(60);
@@ -104,7 +114,8 @@ export function createDatabaseFile(path: string): boolean {
       throw error;
     }
   } finally {
-    for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(temporary + suffix, { force: true });
+    for (const suffix of ['', '-wal', '-shm', '-journal'])
+      rmSync(temporary + suffix, { force: true });
   }
 }
 

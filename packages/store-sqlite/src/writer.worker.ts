@@ -5,7 +5,12 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { describeError } from './databaseFile.js';
 import { FerretStoreError } from './FerretStoreError.js';
 import { SpanWriter } from './SpanWriter.js';
-import { type FromWriter, HANDLED_SEQ, type ToWriter, type WriterWorkerData } from './writerProtocol.js';
+import {
+  type FromWriter,
+  HANDLED_SEQ,
+  type ToWriter,
+  type WriterWorkerData,
+} from './writerProtocol.js';
 
 const data = workerData as WriterWorkerData;
 const progress = new Int32Array(data.progress);
@@ -38,11 +43,20 @@ port.on('message', (message: ToWriter) => {
   const records = message.records.length;
   let reply: FromWriter;
   if (writer === undefined) {
-    reply = { kind: 'done', seq: message.seq, records, written: 0, rejected: 0, failure: openFailure };
+    reply = {
+      kind: 'done',
+      seq: message.seq,
+      records,
+      written: 0,
+      rejected: 0,
+      failure: openFailure,
+    };
   } else {
     try {
       const outcome =
-        message.kind === 'spans' ? writer.writeSpans(message.records) : writer.writeCounts(message.records);
+        message.kind === 'spans'
+          ? writer.writeSpans(message.records)
+          : writer.writeCounts(message.records);
       reply = { kind: 'done', seq: message.seq, records, ...outcome };
     } catch (error) {
       reply = {

@@ -17,7 +17,12 @@ export interface LoadResult {
 export async function runBoundedLoad(
   http: typeof Http,
   url: string,
-  { total, durationMs, maxInFlight = 32, timeoutMs = 30_000 }: { total: number; durationMs: number; maxInFlight?: number; timeoutMs?: number },
+  {
+    total,
+    durationMs,
+    maxInFlight = 32,
+    timeoutMs = 30_000,
+  }: { total: number; durationMs: number; maxInFlight?: number; timeoutMs?: number },
 ): Promise<LoadResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: maxInFlight });
   let started = 0;
@@ -29,7 +34,8 @@ export async function runBoundedLoad(
   try {
     await new Promise<void>((resolve, reject) => {
       const deadline = setTimeout(
-        () => reject(new Error(`load did not finish within ${timeoutMs} ms (${finished}/${total})`)),
+        () =>
+          reject(new Error(`load did not finish within ${timeoutMs} ms (${finished}/${total})`)),
         timeoutMs,
       );
       const done = () => {
@@ -55,7 +61,10 @@ export async function runBoundedLoad(
       };
       let timer: NodeJS.Timeout | undefined;
       const pump = () => {
-        const due = Math.min(total, Math.floor(((performance.now() - t0) / durationMs) * total) + 1);
+        const due = Math.min(
+          total,
+          Math.floor(((performance.now() - t0) / durationMs) * total) + 1,
+        );
         while (started < due && started - finished < maxInFlight) send();
         if (started < total && timer === undefined) {
           timer = setTimeout(() => {

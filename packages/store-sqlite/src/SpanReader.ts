@@ -1,0 +1,429 @@
+import type { SpanRecord } from '@ferret/profiler';
+import Database from 'better-sqlite3';
+import { assertReadableVersion, describeError, inspectDatabaseFile } from './databaseFile.js';
+import { FerretStoreError } from './FerretStoreError.js';
+import { NameAccumulator, UNPACKED_NAMES } from './NameAccumulator.js';
+import { applicationIdOf, FERRET_APPLICATION_ID, schemaVersionOf } from './schema.js';
+import { rowToSpan, SPAN_SELECT_COLUMNS, type SpanRow } from './spanRow.js';
+
+/** One run (one process execution) found in a database. */
+export interface RunInfo {
+  runId: string;
+  /** Epoch ms of the earliest span start (of the earliest count interval when no span was kept). */
+  firstStartTime: number;
+  /** Epoch ms of the latest span end (start + duration). */
+  lastEndTime: number;
+  /** Recorded spans. */
+  spanCount: number;
+  /** Exact calls: recorded spans plus the calls the count records say were dropped. */
+  calls: number;
+  /** `service.name` of the run's first OpenTelemetry span, when there is one. */
+  serviceName?: string;
+}
+
+/** Per-name statistics of one run, from {@link SpanReader.summary}. */
+export interface NameSummary {
+  name: string;
+  /** Exact calls: recorded spans plus dropped calls from the count records. */
+  calls: number;
+  /** Recorded spans. */
+  recorded: number;
+  /** `calls - recorded`: calls the sampler did not record. */
+  dropped: number;
+  totalMs: number;
+  avgMs: number;
+  minMs: number;
+  /** Percentiles from an HdrHistogram: 3 significant digits on microsecond values. */
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  /** Recorded spans with status `'error'`. */
+  errors: number;
+  /** `errors / recorded`, 0..1 (0 when nothing was recorded). */
+  errorRate: number;
+  /** Sum of duration × weight: the total time extrapolated over all calls. */
+  estimatedTotalMs: number;
+}
+
+/** A span and its recorded descendants; `children` sorted by start time. */
+export interface SpanNode {
+  span: SpanRecord;
+  children: SpanNode[];
+}
+
+/** A whole trace, from its root. */
+export interface TraceTree {
+  traceId: string;
+  root: SpanNode;
+  /** Spans in the tree (the root and its recorded descendants). */
+  spanCount: number;
+  /** The root's duration. */
+  durationMs: number;
+}
+
+/** Read-only, streaming access to a Ferret database. Every method but `close()` may throw {@link FerretStoreError}. */
+export interface SpanReader {
+  /** The database path. */
+  readonly path: string;
+  /** Every run, ordered by first start time ascending. */
+  runs(): RunInfo[];
+  /** The run that started last; undefined for an empty database. */
+  latestRunId(): string | undefined;
+  /**
+   * Per-name statistics, sorted by `totalMs` descending. Streams the run's rows: memory grows
+   * with distinct names, not rows. Run defaults to the latest; unknown runId → `UNKNOWN_RUN`;
+   * empty database → `NO_RUNS`.
+   */
+  summary(options?: { runId?: string }): NameSummary[];
+  /** The `limit` (default 5) slowest root spans with their whole trees, slowest first. */
+  slowestTraces(options?: { runId?: string; limit?: number }): TraceTree[];
+  /**
+   * Spans ordered by start time. Run defaults to the latest, except that a `traceId` without a
+   * `runId` is looked up in every run. Lazy: rows are read as the iterator advances.
+   */
+  spans(options?: { runId?: string; traceId?: string }): IterableIterator<SpanRecord>;
+  /** Closes the connection. Idempotent. */
+  close(): void;
+}
+
+const MAX_TRACE_LIMIT = 10_000;
+
+/**
+ * Opens a Ferret database for reading. The file is opened read-only after its header was
+ * checked, and is never modified.
+ * @throws FerretStoreError `NOT_FOUND`, `EMPTY_FILE`, `NOT_FERRET`, `NEWER_SCHEMA`, `CORRUPT`,
+ *   `INVALID_ARGUMENT` (path not a non-empty string).
+ */
+export function openSpanReader(path: string): SpanReader {
+  if (typeof path !== 'string' || path.length === 0) {
+    throw new FerretStoreError('INVALID_ARGUMENT', 'Expected `path` to be a non-empty string');
+  }
+  inspectDatabaseFile(path, { mustExist: true });
+  let db: Database.Database;
+  try {
+    db = new Database(path, { readonly: true, fileMustExist: true });
+  } catch (error) {
+    throw new FerretStoreError('CORRUPT', `${path}: cannot open (${describeError(error)})`, {
+      cause: error,
+    });
+  }
+  try {
+    if (applicationIdOf(db) !== FERRET_APPLICATION_ID) {
+      throw new FerretStoreError('NOT_FERRET', `${path} is not a Ferret span database`);
+    }
+    assertReadableVersion(path, schemaVersionOf(db));
+    db.prepare('SELECT count(*) FROM runs').get();
+  } catch (error) {
+    db.close();
+    if (error instanceof FerretStoreError) throw error;
+    throw new FerretStoreError('CORRUPT', `${path}: cannot read (${describeError(error)})`, {
+      cause: error,
+    });
+  }
+  return new SqliteSpanReader(path, db);
+}
+
+interface RunRow {
+  run_key: number;
+  run_id: string;
+  service_name: string | null;
+  first_start: number | null;
+  last_end: number | null;
+  span_count: number;
+  dropped: number;
+}
+
+/** The {@link SpanReader} over one better-sqlite3 read-only connection. */
+class SqliteSpanReader implements SpanReader {
+  readonly path: string;
+  readonly #db: Database.Database;
+  readonly #runIds = new Map<number, string>();
+
+  constructor(path: string, db: Database.Database) {
+    this.path = path;
+    this.#db = db;
+  }
+
+  runs(): RunInfo[] {
+    return this.#guard(() =>
+      (
+        this.#db
+          .prepare('SELECT * FROM runs ORDER BY first_start ASC, run_key ASC')
+          .all() as RunRow[]
+      ).map(toRunInfo),
+    );
+  }
+
+  latestRunId(): string | undefined {
+    return this.#guard(() => this.#latestRun()?.run_id);
+  }
+
+  summary(options: { runId?: string } = {}): NameSummary[] {
+    assertQueryOptions(options);
+    return this.#guard(() => {
+      const runKey = this.#resolveRun(options.runId);
+      const byName = new Map<string, NameAccumulator>();
+      const rows = this.#db
+        .prepare('SELECT name, duration, status, weight FROM spans WHERE run_key = ?')
+        .raw()
+        .iterate(runKey) as IterableIterator<[string, number, number, number]>;
+      for (const [name, duration, status, weight] of rows) {
+        let accumulator = byName.get(name);
+        if (accumulator === undefined) {
+          accumulator = new NameAccumulator(byName.size >= UNPACKED_NAMES);
+          byName.set(name, accumulator);
+        }
+        accumulator.add(duration, status === 1, weight);
+      }
+      const droppedByName = new Map<string, number>();
+      const counts = this.#db
+        .prepare('SELECT name, sum(dropped) AS dropped FROM counts WHERE run_key = ? GROUP BY name')
+        .all(runKey) as { name: string; dropped: number }[];
+      for (const { name, dropped } of counts) droppedByName.set(name, dropped);
+
+      const summaries: NameSummary[] = [];
+      for (const [name, a] of byName) {
+        summaries.push(toSummary(name, a, droppedByName.get(name) ?? 0));
+        droppedByName.delete(name);
+        a.destroy();
+      }
+      // Names whose every call was dropped still get a line: calls without timings.
+      for (const [name, dropped] of droppedByName) {
+        if (dropped > 0) summaries.push(toSummary(name, new NameAccumulator(true), dropped));
+      }
+      return summaries.sort(
+        (x, y) => y.totalMs - x.totalMs || y.calls - x.calls || (x.name < y.name ? -1 : 1),
+      );
+    });
+  }
+
+  slowestTraces(options: { runId?: string; limit?: number } = {}): TraceTree[] {
+    assertQueryOptions(options);
+    const limit = options.limit ?? 5;
+    if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_TRACE_LIMIT) {
+      throw new FerretStoreError(
+        'INVALID_ARGUMENT',
+        `Expected \`limit\` to be a whole number from 1 to ${MAX_TRACE_LIMIT}, got ${String(limit)}`,
+      );
+    }
+    return this.#guard(() => {
+      const runKey = this.#resolveRun(options.runId);
+      // ORDER BY … LIMIT runs as a top-N sort: SQLite keeps only `limit` candidates while it scans.
+      const roots = this.#db
+        .prepare(
+          `SELECT span_id, trace_id FROM spans WHERE run_key = ? AND is_root = 1
+           ORDER BY duration DESC, start_time ASC LIMIT ?`,
+        )
+        .raw()
+        .all(runKey, limit) as [string, string][];
+      if (roots.length === 0) return [];
+      const traceIds = [...new Set(roots.map((r) => r[1]))];
+      // Second pass over the run: only spans of the chosen traces are kept.
+      const byTrace = new Map<string, SpanRecord[]>(traceIds.map((id) => [id, []]));
+      const rows = this.#db
+        .prepare(
+          `SELECT ${SPAN_SELECT_COLUMNS} FROM spans
+           WHERE run_key = ? AND trace_id IN (SELECT value FROM json_each(?))`,
+        )
+        .raw()
+        .iterate(runKey, JSON.stringify(traceIds)) as IterableIterator<SpanRow>;
+      for (const row of rows) byTrace.get(row[1])?.push(rowToSpan(row, this.#runIdOf));
+      return roots.map(([spanId, traceId]) => buildTree(traceId, spanId, byTrace.get(traceId)!));
+    });
+  }
+
+  spans(options: { runId?: string; traceId?: string } = {}): IterableIterator<SpanRecord> {
+    assertQueryOptions(options);
+    const { traceId } = options;
+    if (traceId !== undefined && typeof traceId !== 'string') {
+      throw new FerretStoreError(
+        'INVALID_ARGUMENT',
+        `Expected \`traceId\` to be a string, got ${typeof traceId}`,
+      );
+    }
+    // Resolve the run now, so an unknown run fails at the call, not at the first next().
+    const rows = this.#guard(() => {
+      if (traceId !== undefined && options.runId === undefined) {
+        return this.#db
+          .prepare(
+            `SELECT ${SPAN_SELECT_COLUMNS} FROM spans WHERE trace_id = ? ORDER BY start_time`,
+          )
+          .raw()
+          .iterate(traceId);
+      }
+      const runKey = this.#resolveRun(options.runId);
+      return traceId === undefined
+        ? this.#db
+            .prepare(
+              `SELECT ${SPAN_SELECT_COLUMNS} FROM spans WHERE run_key = ? ORDER BY start_time`,
+            )
+            .raw()
+            .iterate(runKey)
+        : this.#db
+            .prepare(
+              `SELECT ${SPAN_SELECT_COLUMNS} FROM spans WHERE run_key = ? AND trace_id = ? ORDER BY start_time`,
+            )
+            .raw()
+            .iterate(runKey, traceId);
+    }) as IterableIterator<SpanRow>;
+    return this.#mapRows(rows);
+  }
+
+  close(): void {
+    if (this.#db.open) this.#db.close();
+  }
+
+  toString(): string {
+    return `SpanReader(path=${this.path})`;
+  }
+
+  *#mapRows(rows: IterableIterator<SpanRow>): IterableIterator<SpanRecord> {
+    try {
+      for (;;) {
+        const next = this.#guard(() => rows.next());
+        if (next.done) return;
+        yield rowToSpan(next.value, this.#runIdOf);
+      }
+    } finally {
+      rows.return?.();
+    }
+  }
+
+  readonly #runIdOf = (runKey: number): string => {
+    let runId = this.#runIds.get(runKey);
+    if (runId === undefined) {
+      for (const row of this.#db.prepare('SELECT run_key, run_id FROM runs').all() as RunRow[]) {
+        this.#runIds.set(row.run_key, row.run_id);
+      }
+      runId = this.#runIds.get(runKey) ?? '';
+    }
+    return runId;
+  };
+
+  #latestRun(): RunRow | undefined {
+    return this.#db
+      .prepare('SELECT * FROM runs ORDER BY first_start DESC, run_key DESC LIMIT 1')
+      .get() as RunRow | undefined;
+  }
+
+  #resolveRun(runId: string | undefined): number {
+    if (runId === undefined) {
+      const latest = this.#latestRun();
+      if (latest === undefined) {
+        throw new FerretStoreError('NO_RUNS', `${this.path} holds no runs yet`);
+      }
+      return latest.run_key;
+    }
+    const row = this.#db.prepare('SELECT run_key FROM runs WHERE run_id = ?').get(runId) as
+      | { run_key: number }
+      | undefined;
+    if (row === undefined) {
+      const known = this.#db
+        .prepare('SELECT run_id FROM runs ORDER BY first_start DESC LIMIT 6')
+        .pluck()
+        .all() as string[];
+      const list =
+        known.length === 0
+          ? 'it holds no runs'
+          : `latest runs: ${known.slice(0, 5).join(', ')}${known.length > 5 ? ', …' : ''}`;
+      throw new FerretStoreError('UNKNOWN_RUN', `${this.path} has no run "${runId}" (${list})`);
+    }
+    return row.run_key;
+  }
+
+  /** Turns SQLite failures into one-line FerretStoreErrors. */
+  #guard<T>(work: () => T): T {
+    if (!this.#db.open) {
+      throw new FerretStoreError('INVALID_ARGUMENT', `${this.path}: the reader is closed`);
+    }
+    try {
+      return work();
+    } catch (error) {
+      if (error instanceof FerretStoreError) throw error;
+      if (error instanceof TypeError && /busy executing a query/.test(error.message)) {
+        throw new FerretStoreError(
+          'INVALID_ARGUMENT',
+          `${this.path}: finish or break out of spans() before calling another reader method`,
+          { cause: error },
+        );
+      }
+      throw new FerretStoreError('CORRUPT', `${this.path}: cannot read (${describeError(error)})`, {
+        cause: error,
+      });
+    }
+  }
+}
+
+function assertQueryOptions(options: unknown): void {
+  if (options === null || typeof options !== 'object') {
+    throw new FerretStoreError(
+      'INVALID_ARGUMENT',
+      `Expected options to be an object, got ${options === null ? 'null' : typeof options}`,
+    );
+  }
+  const { runId } = options as { runId?: unknown };
+  if (runId !== undefined && (typeof runId !== 'string' || runId.length === 0)) {
+    throw new FerretStoreError(
+      'INVALID_ARGUMENT',
+      `Expected \`runId\` to be a non-empty string, got ${typeof runId === 'string' ? 'an empty string' : typeof runId}`,
+    );
+  }
+}
+
+function toRunInfo(row: RunRow): RunInfo {
+  const info: RunInfo = {
+    runId: row.run_id,
+    firstStartTime: row.first_start ?? 0,
+    lastEndTime: row.last_end ?? row.first_start ?? 0,
+    spanCount: row.span_count,
+    calls: row.span_count + row.dropped,
+  };
+  if (row.service_name !== null) info.serviceName = row.service_name;
+  return info;
+}
+
+function toSummary(name: string, a: NameAccumulator, dropped: number): NameSummary {
+  const recorded = a.recorded;
+  return {
+    name,
+    calls: recorded + dropped,
+    recorded,
+    dropped,
+    totalMs: a.totalMs,
+    avgMs: recorded === 0 ? 0 : a.totalMs / recorded,
+    minMs: recorded === 0 ? 0 : a.minMs,
+    p50Ms: a.percentileMs(50),
+    p95Ms: a.percentileMs(95),
+    p99Ms: a.percentileMs(99),
+    maxMs: recorded === 0 ? 0 : a.maxMs,
+    errors: a.errors,
+    errorRate: recorded === 0 ? 0 : a.errors / recorded,
+    estimatedTotalMs: a.weightedMs,
+  };
+}
+
+/** Links one trace's spans under `rootSpanId`; spans not descending from it are left out. */
+function buildTree(traceId: string, rootSpanId: string, spans: readonly SpanRecord[]): TraceTree {
+  const nodes = new Map<string, SpanNode>();
+  for (const span of spans) nodes.set(span.spanId, { span, children: [] });
+  const root = nodes.get(rootSpanId)!;
+  for (const node of nodes.values()) {
+    const parentId = node.span.parentSpanId;
+    if (node === root || parentId === undefined) continue;
+    nodes.get(parentId)?.children.push(node);
+  }
+  // Iterative walk: a deep trace must not overflow the stack.
+  let spanCount = 0;
+  const stack = [root];
+  const seen = new Set<SpanNode>();
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    if (seen.has(node)) continue;
+    seen.add(node);
+    spanCount++;
+    node.children.sort((x, y) => x.span.startTime - y.span.startTime);
+    for (const child of node.children) stack.push(child);
+  }
+  return { traceId, root, spanCount, durationMs: root.span.duration };
+}

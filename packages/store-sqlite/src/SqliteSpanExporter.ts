@@ -1,0 +1,120 @@
+import { randomUUID } from 'node:crypto';
+import type { ExportResult } from '@opentelemetry/core';
+import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { describeError } from './databaseFile.js';
+import { FerretStoreError } from './FerretStoreError.js';
+import { BrokenSpanError, otelSpanRecord } from './otelSpanRecord.js';
+import { SqliteSpanStore, type SqliteSpanStoreOptions } from './SqliteSpanStore.js';
+import type { StoredSpanRecord } from './spanRow.js';
+
+/** `ExportResultCode` values of @opentelemetry/core (not imported: it is an optional peer). */
+const SUCCESS = 0;
+const FAILED = 1;
+
+/** Options for {@link SqliteSpanExporter}: those of {@link SqliteSpanStore}, plus `runId`. */
+export interface SqliteSpanExporterOptions extends SqliteSpanStoreOptions {
+  /**
+   * The run the spans belong to. Default: the resource's `service.instance.id`, else an id
+   * generated once per exporter (`randomUUID()`).
+   */
+  runId?: string;
+}
+
+/**
+ * An OpenTelemetry JS `SpanExporter` (sdk-trace-base v2) writing into a Ferret database, in the
+ * same tables as {@link SqliteSpanStore}, so `openSpanReader` and the CLI read OpenTelemetry
+ * traces too. Use it with a `BatchSpanProcessor`. Writes go through a {@link SqliteSpanStore}
+ * (a worker thread for files).
+ *
+ * A broken span (malformed ids or times, an attribute value that is not an OpenTelemetry
+ * attribute value) is skipped: the rest of the batch is stored and the export result is
+ * `FAILED` with an error naming how many spans were skipped and why. The exporter never throws.
+ *
+ * @example
+ * ```ts
+ * const provider = new BasicTracerProvider({
+ *   spanProcessors: [new BatchSpanProcessor(new SqliteSpanExporter({ path: 'ferret.db' }))],
+ * });
+ * ```
+ */
+export class SqliteSpanExporter implements SpanExporter {
+  readonly #store: SqliteSpanStore;
+  readonly #runId: string | undefined;
+  readonly #generatedRunId = randomUUID();
+  #shutdown = false;
+
+  /**
+   * @throws TypeError/RangeError for invalid options; FerretStoreError when `path` is an existing
+   *   file that is not a Ferret database (the file is left untouched).
+   */
+  constructor(options: SqliteSpanExporterOptions) {
+    const runId = options?.runId;
+    if (runId !== undefined && (typeof runId !== 'string' || runId.length === 0)) {
+      throw new TypeError(
+        `Expected \`runId\` to be a non-empty string, got ${typeof runId === 'string' ? 'an empty string' : typeof runId}`,
+      );
+    }
+    this.#runId = runId;
+    this.#store = new SqliteSpanStore(options);
+  }
+
+  /** The store the exporter writes through (for its counters). */
+  get store(): SqliteSpanStore {
+    return this.#store;
+  }
+
+  export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
+    if (this.#shutdown) {
+      resultCallback({
+        code: FAILED,
+        error: new FerretStoreError('DROPPED', 'SqliteSpanExporter is shut down'),
+      });
+      return;
+    }
+    const records: StoredSpanRecord[] = [];
+    let skipped = 0;
+    let firstProblem = '';
+    for (const span of spans) {
+      try {
+        const record = otelSpanRecord(span, this.#runId);
+        if (record.runId === '') record.runId = this.#generatedRunId;
+        records.push(record);
+      } catch (error) {
+        skipped++;
+        firstProblem ||=
+          error instanceof BrokenSpanError
+            ? error.message
+            : `malformed span (${describeError(error)})`;
+      }
+    }
+    this.#store.write(records);
+    this.#store.flush().then(() => {
+      if (skipped === 0) {
+        resultCallback({ code: SUCCESS });
+        return;
+      }
+      resultCallback({
+        code: FAILED,
+        error: new FerretStoreError(
+          'INVALID_ARGUMENT',
+          `SqliteSpanExporter skipped ${skipped} of ${spans.length} spans: ${firstProblem}`,
+        ),
+      });
+    });
+  }
+
+  /** Waits until every exported span is committed. */
+  forceFlush(): Promise<void> {
+    return this.#store.flush();
+  }
+
+  /** Commits what was exported and closes the database. */
+  shutdown(): Promise<void> {
+    this.#shutdown = true;
+    return this.#store.close();
+  }
+
+  toString(): string {
+    return `SqliteSpanExporter(path=${this.#store.path}, runId=${this.#runId ?? 'from resource'})`;
+  }
+}

@@ -1,0 +1,113 @@
+import { join } from 'node:path';
+import type { SpanRecord } from '@ferret/profiler';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type FerretStoreError, openSpanReader, SqliteSpanStore } from '../src/index.js';
+import { span, temporaryDirectory } from './helpers.js';
+
+let tmp: ReturnType<typeof temporaryDirectory>;
+beforeEach(() => {
+  tmp = temporaryDirectory();
+});
+afterEach(() => tmp.cleanup());
+
+describe.each([true, false])('SqliteSpanStore failures (worker: %s)', (worker) => {
+  it('refuses malformed records, commits the rest of the batch and reports through onError', async () => {
+    const path = join(tmp.dir, 'malformed.db');
+    const errors: FerretStoreError[] = [];
+    const store = new SqliteSpanStore({ path, worker, onError: (e) => errors.push(e) });
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    expect(() =>
+      store.write([
+        span({ name: 'kept' }),
+        span({ startTime: Number.NaN }),
+        span({ attributes: { n: 10n } as never }),
+        span({ attributes: cyclic as never }),
+        span({ name: 'kept too' }),
+      ]),
+    ).not.toThrow();
+    expect(() => store.writeCounts([{ name: 'x' } as never])).not.toThrow();
+    await store.close();
+    expect(store.stats).toMatchObject({ spansWritten: 2, rejected: 4, dropped: 0 });
+    expect(errors.map((e) => e.code)).toEqual(['INVALID_ARGUMENT', 'INVALID_ARGUMENT']);
+    expect(errors[0]!.message).toContain(
+      'refused 3 of 5 spans: span "work" with a non-finite startTime or duration',
+    );
+    const reader = openSpanReader(path);
+    expect([...reader.spans()].map((s) => s.name)).toEqual(['kept', 'kept too']);
+    expect(reader.runs()[0]!.spanCount).toBe(2);
+    reader.close();
+  });
+
+  it('drops and reports writes after close, never throwing', async () => {
+    const errors: FerretStoreError[] = [];
+    const store = new SqliteSpanStore({
+      path: join(tmp.dir, 'closed.db'),
+      worker,
+      onError: (e) => errors.push(e),
+    });
+    await store.close();
+    await store.close();
+    expect(() => store.write([span()])).not.toThrow();
+    expect(() => store.write('nope' as never)).not.toThrow();
+    await store.flush();
+    expect(store.stats.dropped).toBe(1);
+    expect(errors.map((e) => e.code)).toEqual(['DROPPED', 'INVALID_ARGUMENT']);
+  });
+
+  it('an onError that throws does not reach the caller', async () => {
+    const store = new SqliteSpanStore({
+      path: join(tmp.dir, 'throwing.db'),
+      worker,
+      onError: () => {
+        throw new Error('handler bug');
+      },
+    });
+    expect(() => store.write([span({ duration: Number.POSITIVE_INFINITY })])).not.toThrow();
+    await store.close();
+    expect(store.stats.rejected).toBe(1);
+  });
+});
+
+describe('SqliteSpanStore hand-over queue', () => {
+  it('bounds spans awaiting the worker: beyond maxPendingSpans batches are dropped and counted', async () => {
+    const path = join(tmp.dir, 'bounded.db');
+    const errors: FerretStoreError[] = [];
+    const store = new SqliteSpanStore({
+      path,
+      maxPendingSpans: 1000,
+      onError: (e) => errors.push(e),
+    });
+    const batch = (): SpanRecord[] => Array.from({ length: 600 }, () => span());
+    store.write(batch()); // 600 pending
+    store.write(batch()); // would be 1200 > 1000: dropped
+    expect(store.stats).toMatchObject({ pendingSpans: 600, dropped: 600 });
+    expect(errors[0]!.code).toBe('DROPPED');
+    expect(errors[0]!.message).toContain('maxPendingSpans 1000');
+    await store.flush();
+    expect(store.stats.pendingSpans).toBe(0);
+    store.write(batch()); // room again
+    await store.close();
+    expect(store.stats).toMatchObject({ spansWritten: 1200, dropped: 600 });
+  });
+
+  it('reports a batch that cannot be sent to the worker instead of throwing', async () => {
+    const errors: FerretStoreError[] = [];
+    const store = new SqliteSpanStore({
+      path: join(tmp.dir, 'clone.db'),
+      onError: (e) => errors.push(e),
+    });
+    expect(() => store.write([span({ attributes: { f: (() => 1) as never } })])).not.toThrow();
+    await store.close();
+    expect(store.stats.dropped).toBe(1);
+    expect(errors[0]!.code).toBe('DROPPED');
+  });
+
+  it('describes its configuration', () => {
+    const store = new SqliteSpanStore({ path: ':memory:' });
+    expect(String(store)).toBe(
+      'SqliteSpanStore(path=:memory:, worker=false, busyTimeoutMs=10000, maxPendingSpans=200000)',
+    );
+    void store.close();
+  });
+});
