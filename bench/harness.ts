@@ -65,7 +65,10 @@ export class Report {
    * Names starting with `anchor:` are recorded as anchors (the prefix is dropped).
    * @returns ns/op per case name (with the prefix dropped).
    */
-  timeSync(cases: Record<string, () => unknown>, options: TimingOptions = {}): Record<string, number> {
+  timeSync(
+    cases: Record<string, () => unknown>,
+    options: TimingOptions = {},
+  ): Record<string, number> {
     const entries = Object.entries(cases);
     const batches = entries.map(([, fn]) => options.batch ?? calibrate(fn));
     const samples = options.samples ?? (quick ? 9 : 41);
@@ -80,7 +83,11 @@ export class Report {
         perCase[i]!.push(ns / batch);
       }
     }
-    return this.#recordMedians(entries.map(([name]) => name), perCase, 'ns/op');
+    return this.#recordMedians(
+      entries.map(([name]) => name),
+      perCase,
+      'ns/op',
+    );
   }
 
   /** Like {@link timeSync} for functions returning promises (each call awaited in turn). */
@@ -102,11 +109,21 @@ export class Report {
         perCase[i]!.push(Number(process.hrtime.bigint() - start) / batch);
       }
     }
-    return this.#recordMedians(entries.map(([name]) => name), perCase, 'ns/op');
+    return this.#recordMedians(
+      entries.map(([name]) => name),
+      perCase,
+      'ns/op',
+    );
   }
 
   /** States a goal `ours / anchor <= limit` (or `>=`), recording the ratio. */
-  ratio(description: string, ours: number, anchor: number, comparator: '<=' | '>=', limit: number): boolean {
+  ratio(
+    description: string,
+    ours: number,
+    anchor: number,
+    comparator: '<=' | '>=',
+    limit: number,
+  ): boolean {
     return this.absolute(description, ours / anchor, comparator, limit);
   }
 
@@ -133,7 +150,10 @@ export class Report {
 }
 
 /** Runs a scenario and prints its result: JSON for the runner, a table when run by hand. */
-export async function scenario(title: string, body: (report: Report) => Promise<void> | void): Promise<void> {
+export async function scenario(
+  title: string,
+  body: (report: Report) => Promise<void> | void,
+): Promise<void> {
   const report = new Report(title);
   await body(report);
   const result: ScenarioResult = {
@@ -168,7 +188,9 @@ export function median(values: readonly number[]): number {
 export function formatScenario(result: ScenarioResult): string {
   const lines = [`### ${result.title}`, '', '| measurement | value | |', '| --- | ---: | --- |'];
   for (const m of result.measurements) {
-    lines.push(`| ${m.name} | ${formatNumber(m.value)} ${m.unit} | ${m.anchor ? 'anchor' : 'ours'} |`);
+    lines.push(
+      `| ${m.name} | ${formatNumber(m.value)} ${m.unit} | ${m.anchor ? 'anchor' : 'ours'} |`,
+    );
   }
   if (result.goals.length > 0) {
     lines.push('', '| goal | measured | limit | result |', '| --- | ---: | ---: | --- |');
@@ -196,7 +218,8 @@ function calibrate(fn: () => unknown): number {
     const start = performance.now();
     for (let j = 0; j < batch; j++) fn();
     const ms = performance.now() - start;
-    if (ms >= 2 || batch >= 1 << 24) return Math.max(1, Math.round((batch * 2) / Math.max(ms, 1e-3)));
+    if (ms >= 2 || batch >= 1 << 24)
+      return Math.max(1, Math.round((batch * 2) / Math.max(ms, 1e-3)));
     batch *= 2;
   }
 }
@@ -207,7 +230,8 @@ async function calibrateAsync(fn: () => Promise<unknown>): Promise<number> {
     const start = performance.now();
     for (let j = 0; j < batch; j++) await fn();
     const ms = performance.now() - start;
-    if (ms >= 2 || batch >= 1 << 22) return Math.max(1, Math.round((batch * 2) / Math.max(ms, 1e-3)));
+    if (ms >= 2 || batch >= 1 << 22)
+      return Math.max(1, Math.round((batch * 2) / Math.max(ms, 1e-3)));
     batch *= 2;
   }
 }

@@ -13,7 +13,10 @@ import { formatScenario, type ScenarioResult } from './harness.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const { values, positionals } = parseArgs({
-  options: { quick: { type: 'boolean', default: false }, write: { type: 'boolean', default: false } },
+  options: {
+    quick: { type: 'boolean', default: false },
+    write: { type: 'boolean', default: false },
+  },
   allowPositionals: true,
 });
 
@@ -26,13 +29,17 @@ const results: ScenarioResult[] = [];
 let failures = 0;
 for (const file of files) {
   process.stdout.write(`\n▶ ${file}\n`);
-  const child = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', join(here, 'scenarios', file)], {
-    cwd: here,
-    env: { ...process.env, FERRET_BENCH_JSON: '1', FERRET_BENCH_QUICK: values.quick ? '1' : '0' },
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawnSync(
+    process.execPath,
+    ['--expose-gc', '--import', 'tsx', join(here, 'scenarios', file)],
+    {
+      cwd: here,
+      env: { ...process.env, FERRET_BENCH_JSON: '1', FERRET_BENCH_QUICK: values.quick ? '1' : '0' },
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const line = child.stdout.split('\n').find((l) => l.startsWith('@@FERRET_BENCH@@'));
   if (child.status !== 0 || !line) {
     failures++;

@@ -24,15 +24,12 @@ const PHASES: LoadPhase[] = [
   { name: 'steady', requestsPerSecond: STEADY_RPS, durationMs: 3000 },
 ];
 
-const { values } = parseArgs({
-  options: { db: { type: 'string', default: process.env.FERRET_DEMO_DB ?? 'ferret.db' } },
-});
-const dbPath = values.db;
+const dbPath = parseOptions().db;
 const runId = `demo-${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}`;
 
 const profiler = new Profiler({
   maxSpansPerSecond: BUDGET,
-  sink: new SqliteSpanStore({ path: dbPath }),
+  sink: openStore(dbPath),
   runId,
   onError: (error) => console.error(`profiler: ${String(error)}`),
 });
@@ -99,6 +96,29 @@ console.log(
 console.log(`  pnpm exec ferret export ${dbPath} --format speedscope -o trace.json`);
 const status = summaryStatus || treeStatus;
 process.exitCode = status;
+
+function parseOptions(): { db: string } {
+  try {
+    const { values } = parseArgs({
+      options: { db: { type: 'string', default: process.env.FERRET_DEMO_DB ?? 'ferret.db' } },
+    });
+    return values;
+  } catch (error) {
+    // One line, no stack trace: an unknown or incomplete flag is the user's typo, not a crash.
+    console.error(`${(error as Error).message}\nusage: node --import tsx src/main.ts [--db PATH]`);
+    process.exit(2);
+  }
+}
+
+/** The store, or one clear line and exit 1 when the file is not usable (e.g. not a Ferret database). */
+function openStore(path: string): SqliteSpanStore {
+  try {
+    return new SqliteSpanStore({ path });
+  } catch (error) {
+    console.error(`cannot use ${path}: ${(error as Error).message}`);
+    process.exit(1);
+  }
+}
 
 /** A mix of the three routes: half user lookups, a third searches, the rest checkouts. */
 function pickRequest(i: number): RequestSpec {

@@ -20,13 +20,7 @@ import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 const MAX_TRACES_PER_SECOND = 20;
 const WARM_UP_REQUESTS = 100;
 
-const { values } = parseArgs({
-  options: {
-    db: { type: 'string', default: process.env.FERRET_EXAMPLE_DB ?? 'otel-sampler.db' },
-    requests: { type: 'string', default: '2000' },
-    seconds: { type: 'string', default: '4' },
-  },
-});
+const values = parseOptions();
 const requests = positiveInteger('--requests', values.requests);
 const seconds = positiveInteger('--seconds', values.seconds);
 const dbPath = values.db;
@@ -38,7 +32,7 @@ registerInstrumentations({ instrumentations: [new HttpInstrumentation()] });
 createRequire(import.meta.url)('node:http');
 const { OrdersApp, sendLoad } = await import('./OrdersApp.js');
 
-const exporter = new SqliteSpanExporter({ path: dbPath });
+const exporter = openExporter(dbPath);
 const sampler = createRateLimitedSampler({ maxTracesPerSecond: MAX_TRACES_PER_SECOND });
 const provider = new NodeTracerProvider({
   resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: 'orders-app' }),
@@ -100,6 +94,34 @@ console.log(`run:      ${runId}\n`);
 console.log(`$ ferret analyze ${dbPath}`);
 const status = await ferret(['analyze', dbPath, ...(runId === undefined ? [] : ['--run', runId])]);
 process.exitCode = status;
+
+function parseOptions(): { db: string; requests: string; seconds: string } {
+  try {
+    const { values } = parseArgs({
+      options: {
+        db: { type: 'string', default: process.env.FERRET_EXAMPLE_DB ?? 'otel-sampler.db' },
+        requests: { type: 'string', default: '2000' },
+        seconds: { type: 'string', default: '4' },
+      },
+    });
+    return values;
+  } catch (error) {
+    console.error(
+      `${(error as Error).message}\nusage: node --import tsx src/main.ts [--db PATH] [--requests N] [--seconds N]`,
+    );
+    process.exit(2);
+  }
+}
+
+/** The exporter, or one clear line and exit 1 when the file is not usable (e.g. not a Ferret database). */
+function openExporter(path: string): SqliteSpanExporter {
+  try {
+    return new SqliteSpanExporter({ path });
+  } catch (error) {
+    console.error(`cannot use ${path}: ${(error as Error).message}`);
+    process.exit(1);
+  }
+}
 
 function positiveInteger(flag: string, text: string): number {
   const value = Number(text);

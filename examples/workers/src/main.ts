@@ -16,13 +16,7 @@ const RATE = 200; // spans per second, for all workers together
 const BURST = 200;
 const SPANS_PER_TRACE = 3; // job, parse, store
 
-const { values } = parseArgs({
-  options: {
-    db: { type: 'string', default: process.env.FERRET_EXAMPLE_DB ?? 'workers.db' },
-    workers: { type: 'string', default: '4' },
-    seconds: { type: 'string', default: '3' },
-  },
-});
+const values = parseOptions();
 const workerCount = positiveInteger('--workers', values.workers);
 const seconds = positiveInteger('--seconds', values.seconds);
 const dbPath = values.db;
@@ -46,9 +40,17 @@ const job: WorkerJob = {
 const workers = Array.from({ length: workerCount }, () => startWorker(job));
 // Start-up (loading modules, opening the database) is not part of the measured window: the
 // bucket just sits full meanwhile. Everyone starts together on 'go'.
-await Promise.all(workers.map((w) => w.ready));
-for (const w of workers) w.worker.postMessage('go');
-const reports = await Promise.all(workers.map((w) => w.report));
+let reports: WorkerReport[];
+try {
+  await Promise.all(workers.map((w) => w.ready));
+  for (const w of workers) w.worker.postMessage('go');
+  reports = await Promise.all(workers.map((w) => w.report));
+} catch (error) {
+  // e.g. --db names a file that is not a Ferret database: one line, not a worker stack trace.
+  console.error(`a worker failed: ${(error as Error).message}`);
+  for (const w of workers) void w.worker.terminate();
+  process.exit(1);
+}
 const elapsedSeconds =
   (Math.max(...reports.map((r) => r.endedAt)) - Math.min(...reports.map((r) => r.startedAt))) /
   1000;
@@ -127,6 +129,24 @@ function startWorker(data: WorkerJob): RunningWorker {
 
 function sum(values: number[]): number {
   return values.reduce((a, b) => a + b, 0);
+}
+
+function parseOptions(): { db: string; workers: string; seconds: string } {
+  try {
+    const { values } = parseArgs({
+      options: {
+        db: { type: 'string', default: process.env.FERRET_EXAMPLE_DB ?? 'workers.db' },
+        workers: { type: 'string', default: '4' },
+        seconds: { type: 'string', default: '3' },
+      },
+    });
+    return values;
+  } catch (error) {
+    console.error(
+      `${(error as Error).message}\nusage: node --import tsx src/main.ts [--db PATH] [--workers N] [--seconds N]`,
+    );
+    process.exit(2);
+  }
 }
 
 function positiveInteger(flag: string, text: string): number {

@@ -78,15 +78,16 @@ export class KeyTable {
 
   /**
    * Lossless clean-up: looks at the next `probes` live slots under the hand and evicts those
-   * not used since the hand last passed for which `isIdle(slot)` (state indistinguishable from a
-   * fresh key). Returns how many were evicted.
+   * for which `isIdle(slot)` (unused for a while, state indistinguishable from a fresh key).
+   * Returns how many were evicted.
    */
   evictIdle(probes: number, isIdle: (slot: number) => boolean): number {
     let evicted = 0;
     for (let i = 0; i < probes && this.#index.size > 0; i++) {
       const slot = this.#advance();
-      // a key used since the hand last passed is not idle; its bit is left for evictOne()
-      if (this.#referenced[slot] === 0 && isIdle(slot)) {
+      // Referenced bits are left alone: they are evictOne()'s second chance, and idleness is
+      // judged on time since last use, which a recently used key fails anyway.
+      if (isIdle(slot)) {
         this.remove(slot);
         evicted++;
       }

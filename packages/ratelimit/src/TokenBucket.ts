@@ -125,17 +125,26 @@ export class TokenBucket implements RefundableBucket {
     return false;
   }
 
+  /**
+   * Takes `n` tokens even if that drives the balance negative (debt); later takes wait until
+   * the debt is refilled. Used by the profiler to keep a trace whole once its root was admitted.
+   */
   forceTake(n = 1): void {
     if (n !== 1) this.#checkCount(n, false);
     this.#refill();
     this.#tokens -= n;
   }
 
+  /** Tokens available now, after refilling: never above capacity, negative while in debt. */
   available(): number {
     this.#refill();
     return this.#tokens;
   }
 
+  /**
+   * Milliseconds until `tryTake(n)` would succeed (0 if it would now, `Infinity` at a zero rate).
+   * Tight: waiting that long succeeds, waiting 1 ms less does not.
+   */
   retryAfterMs(n = 1): number {
     this.#checkCount(n);
     this.#refill();
@@ -158,11 +167,17 @@ export class TokenBucket implements RefundableBucket {
     this.#tokens = Math.min(this.#tokens + n, this.#capacity);
   }
 
+  /** Refills the bucket to capacity. */
   reset(): void {
     this.#tokens = this.#capacity;
     this.#last = this.#clock();
   }
 
+  /**
+   * Changes the rate (and capacity, default `max(1, ratePerSecond)`) keeping the current balance,
+   * clamped to the new capacity; tokens earned so far are settled at the old rate first. So a
+   * reconfiguration never hands out a fresh burst.
+   */
   setRate(ratePerSecond: number, capacity?: number): void {
     assertPositiveNumber('ratePerSecond', ratePerSecond, { allowZero: true, allowInfinity: true });
     const nextCapacity = capacity ?? defaultCapacity(ratePerSecond);

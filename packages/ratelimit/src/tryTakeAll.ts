@@ -25,42 +25,48 @@ export type BucketTake = readonly [bucket: RefundableBucket, tokens?: number];
  * if (tryTakeAll([[perClient.get(ip), 1], [global, 1]])) handle(req); else reject(req);
  */
 export function tryTakeAll(takes: readonly BucketTake[]): boolean {
-  if (!Array.isArray(takes))
+  if (!Array.isArray(takes)) {
     throw new TypeError(`Expected \`takes\` to be an array, got ${describe(takes)}`);
-  for (let i = 0; i < takes.length; i++) {
-    const entry = takes[i];
-    if (!Array.isArray(entry)) {
-      throw new TypeError(
-        `Expected \`takes[${i}]\` to be a [bucket, tokens] pair, got ${describe(entry)}`,
-      );
-    }
-    const [bucket, tokens = 1] = entry;
-    if (
-      bucket === null ||
-      typeof bucket !== 'object' ||
-      typeof bucket.tryTake !== 'function' ||
-      typeof bucket.refund !== 'function'
-    ) {
-      throw new TypeError(
-        `Expected \`takes[${i}][0]\` to be a bucket with tryTake() and refund(), got ${describe(bucket)}`,
-      );
-    }
-    assertPositiveInteger(`takes[${i}][1]`, tokens);
-    if (tokens > bucket.capacity) {
-      throw new RangeError(
-        `Expected \`takes[${i}][1]\` to be <= the bucket's capacity (${bucket.capacity}), got ${tokens}`,
-      );
-    }
   }
-  for (let i = 0; i < takes.length; i++) {
-    const [bucket, tokens = 1] = takes[i]!;
-    if (!bucket.tryTake(tokens)) {
+  const count = takes.length;
+  for (let i = 0; i < count; i++) validate(takes[i], i);
+  // Indexing rather than destructuring: this runs per request, destructuring goes through the
+  // iterator protocol.
+  for (let i = 0; i < count; i++) {
+    const entry = takes[i]!;
+    if (!entry[0].tryTake(entry[1] ?? 1)) {
       for (let j = i - 1; j >= 0; j--) {
-        const [taken, count = 1] = takes[j]!;
-        taken.refund(count);
+        const taken = takes[j]!;
+        taken[0].refund(taken[1] ?? 1);
       }
       return false;
     }
   }
   return true;
+}
+
+function validate(entry: BucketTake | undefined, i: number): void {
+  if (!Array.isArray(entry)) {
+    throw new TypeError(
+      `Expected \`takes[${i}]\` to be a [bucket, tokens] pair, got ${describe(entry)}`,
+    );
+  }
+  const bucket = entry[0];
+  const tokens = entry[1] ?? 1;
+  if (
+    bucket === null ||
+    typeof bucket !== 'object' ||
+    typeof bucket.tryTake !== 'function' ||
+    typeof bucket.refund !== 'function'
+  ) {
+    throw new TypeError(
+      `Expected \`takes[${i}][0]\` to be a bucket with tryTake() and refund(), got ${describe(bucket)}`,
+    );
+  }
+  if (tokens !== 1) assertPositiveInteger(`takes[${i}][1]`, tokens);
+  if (tokens > bucket.capacity) {
+    throw new RangeError(
+      `Expected \`takes[${i}][1]\` to be <= the bucket's capacity (${bucket.capacity}), got ${tokens}`,
+    );
+  }
 }

@@ -131,6 +131,26 @@ describe('KeyedRateLimiter', () => {
     expect(limiter.size).toBe(50);
   });
 
+  it('keeps keys in use even when their bucket refills between checks (no evict/re-admit churn)', () => {
+    const time = manualClock();
+    const limiter = new KeyedRateLimiter({
+      ratePerSecond: 1e6,
+      capacity: 10,
+      maxKeys: 100,
+      clock: time.clock,
+      metrics: false,
+    });
+    for (let round = 0; round < 200; round++) {
+      for (let i = 0; i < 60; i++) limiter.check(`k${i}`);
+      time.advance(5); // every bucket is full again by the next round
+    }
+    expect(limiter.stats()).toMatchObject({ liveKeys: 60, evictions: 0 });
+    expect(limiter.usage('k0').requests).toBe(200);
+    time.advance(1000); // now unused for a second: idle, evicted as new keys arrive
+    for (let i = 0; i < 30; i++) limiter.check(`new${i}`);
+    expect(limiter.stats()).toMatchObject({ evictions: 60, forcedEvictions: 0 });
+  });
+
   it('an evicted key comes back with a full bucket', () => {
     const limiter = new KeyedRateLimiter({
       ratePerSecond: 1,

@@ -1,4 +1,4 @@
-import type { CountRecord, SpanRecord } from '@ferret/profiler';
+import type { Attributes, CountRecord, SpanEventRecord } from '@ferret/profiler';
 import Database from 'better-sqlite3';
 import {
   assertReadableVersion,
@@ -8,12 +8,8 @@ import {
 } from './databaseFile.js';
 import { FerretStoreError } from './FerretStoreError.js';
 import { applicationIdOf, applyWriterPragmas, FERRET_APPLICATION_ID, migrate } from './schema.js';
-import {
-  attributesToJson,
-  eventsToJson,
-  INSERT_SPAN_SQL,
-  type StoredSpanRecord,
-} from './spanRow.js';
+import { NUMBER_FIELDS, type SpanBatch, STRING_FIELDS } from './spanBatch.js';
+import { attributesToJson, eventsToJson, INSERT_SPAN_SQL } from './spanRow.js';
 
 /** The outcome of one batch. */
 export interface WriteOutcome {
@@ -45,9 +41,7 @@ export class SpanWriter {
   readonly #upsertRunForSpans: Database.Statement;
   readonly #upsertRunForCounts: Database.Statement;
   readonly #insertCount: Database.Statement;
-  readonly #writeSpans: Database.Transaction<
-    (spans: readonly SpanRecord[], outcome: WriteOutcome) => void
-  >;
+  readonly #writeSpans: Database.Transaction<(batch: SpanBatch, outcome: WriteOutcome) => void>;
   readonly #writeCounts: Database.Transaction<
     (counts: readonly CountRecord[], outcome: WriteOutcome) => void
   >;
@@ -81,8 +75,8 @@ export class SpanWriter {
     this.#insertCount = db.prepare(
       'INSERT INTO counts (run_key, name, calls, recorded, dropped, interval_start, interval_end) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
-    this.#writeSpans = db.transaction((spans: readonly SpanRecord[], outcome: WriteOutcome) =>
-      this.#insertSpans(spans, outcome),
+    this.#writeSpans = db.transaction((batch: SpanBatch, outcome: WriteOutcome) =>
+      this.#insertSpans(batch, outcome),
     );
     this.#writeCounts = db.transaction((counts: readonly CountRecord[], outcome: WriteOutcome) =>
       this.#insertCounts(counts, outcome),
@@ -94,13 +88,17 @@ export class SpanWriter {
     return this.#db;
   }
 
-  /** Commits one batch of spans in one transaction. Malformed records are skipped and counted. */
-  writeSpans(spans: readonly SpanRecord[]): WriteOutcome {
+  /**
+   * Commits one batch of spans (packed by {@link encodeSpanBatch}) in one transaction. Malformed
+   * records are skipped and counted; the rest of the batch is committed.
+   */
+  writeSpans(batch: SpanBatch): WriteOutcome {
     const outcome: WriteOutcome = { written: 0, rejected: 0 };
     this.#retryBusy(() => {
       outcome.written = 0;
       outcome.rejected = 0;
-      this.#writeSpans.immediate(spans, outcome);
+      outcome.problem = undefined;
+      this.#writeSpans.immediate(batch, outcome);
     });
     return outcome;
   }
@@ -160,21 +158,28 @@ export class SpanWriter {
     }
   }
 
-  #insertSpans(spans: readonly SpanRecord[], outcome: WriteOutcome): void {
+  #insertSpans(batch: SpanBatch, outcome: WriteOutcome): void {
+    const { count, numbers, strings, attributes, extras } = batch;
     const aggregates = new Map<string, RunAggregate>();
-    const valid: SpanRecord[] = [];
+    const valid: number[] = [];
     const attributeJson: (string | null)[] = [];
     const eventJson: (string | null)[] = [];
-    for (const span of spans) {
-      let problem = spanProblem(span);
+    for (let i = 0; i < count; i++) {
+      const n = i * NUMBER_FIELDS;
+      const s = i * STRING_FIELDS;
+      const startTime = numbers[n]!;
+      const duration = numbers[n + 1]!;
+      const runId = strings[s + 4] as string;
+      let problem = spanProblem(strings, s, startTime, duration);
+      let attributesText: string | null = null;
+      let eventsText: string | null = null;
       if (problem === undefined) {
         try {
-          attributeJson.push(attributesToJson(span.attributes));
-          eventJson.push(eventsToJson(span.events));
+          attributesText = attributesToJson(attributes[i] as Attributes | undefined);
+          eventsText = eventsToJson(extras?.[i]?.events as SpanEventRecord[] | undefined);
         } catch (error) {
           // A BigInt or a cycle in attributes: this span only is refused.
-          attributeJson.length = eventJson.length = valid.length;
-          problem = `span "${span.name}": attributes are not serialisable (${describeError(error)})`;
+          problem = `span "${strings[s + 3] as string}": attributes are not serialisable (${describeError(error)})`;
         }
       }
       if (problem !== undefined) {
@@ -182,21 +187,26 @@ export class SpanWriter {
         outcome.problem ??= problem;
         continue;
       }
-      valid.push(span);
-      const end = span.startTime + span.duration;
-      const aggregate = aggregates.get(span.runId);
+      valid.push(i);
+      attributeJson.push(attributesText);
+      eventJson.push(eventsText);
+      const end = startTime + duration;
+      const serviceName = extras?.[i]?.serviceName;
+      const aggregate = aggregates.get(runId);
       if (aggregate === undefined) {
-        aggregates.set(span.runId, {
-          firstStart: span.startTime,
+        aggregates.set(runId, {
+          firstStart: startTime,
           lastEnd: end,
           count: 1,
-          serviceName: span.serviceName ?? null,
+          serviceName: typeof serviceName === 'string' ? serviceName : null,
         });
       } else {
-        if (span.startTime < aggregate.firstStart) aggregate.firstStart = span.startTime;
+        if (startTime < aggregate.firstStart) aggregate.firstStart = startTime;
         if (end > aggregate.lastEnd) aggregate.lastEnd = end;
         aggregate.count++;
-        aggregate.serviceName ??= span.serviceName ?? null;
+        if (aggregate.serviceName === null && typeof serviceName === 'string') {
+          aggregate.serviceName = serviceName;
+        }
       }
     }
     const keys = new Map<string, number>();
@@ -211,27 +221,34 @@ export class SpanWriter {
       keys.set(runId, row.run_key);
     }
     const insert = this.#insertSpan;
-    for (let i = 0; i < valid.length; i++) {
-      const span = valid[i]!;
-      const remote = (span as StoredSpanRecord).parentIsRemote === true;
+    for (let v = 0; v < valid.length; v++) {
+      const i = valid[v]!;
+      const n = i * NUMBER_FIELDS;
+      const s = i * STRING_FIELDS;
+      const parentSpanId = (strings[s + 2] as string | undefined | null) ?? null;
+      const extra = extras?.[i];
+      const weight = numbers[n + 2]!;
+      const pid = numbers[n + 3]!;
+      const threadId = numbers[n + 4]!;
+      const truncated = numbers[n + 6]!;
       insert.run(
-        keys.get(span.runId)!,
-        span.traceId,
-        span.spanId,
-        span.parentSpanId ?? null,
-        span.parentSpanId == null || remote ? 1 : 0,
-        span.name,
-        span.startTime,
-        span.duration,
-        span.status === 'error' ? 1 : 0,
-        attributeJson[i] ?? null,
-        eventJson[i] ?? null,
-        span.kind ?? null,
-        span.serviceName ?? null,
-        typeof span.weight === 'number' && span.weight >= 1 ? span.weight : 1,
-        span.truncatedChildren ?? null,
-        Number.isInteger(span.pid) ? span.pid : 0,
-        Number.isInteger(span.threadId) ? span.threadId : 0,
+        keys.get(strings[s + 4] as string)!,
+        strings[s],
+        strings[s + 1],
+        parentSpanId,
+        parentSpanId === null || extra?.parentIsRemote === true ? 1 : 0,
+        strings[s + 3],
+        numbers[n],
+        numbers[n + 1],
+        numbers[n + 5],
+        attributeJson[v] ?? null,
+        eventJson[v] ?? null,
+        typeof extra?.kind === 'string' ? extra.kind : null,
+        typeof extra?.serviceName === 'string' ? extra.serviceName : null,
+        weight >= 1 ? weight : 1,
+        Number.isInteger(truncated) ? truncated : null,
+        Number.isInteger(pid) ? pid : 0,
+        Number.isInteger(threadId) ? threadId : 0,
       );
       outcome.written++;
     }
@@ -280,19 +297,25 @@ function isCount(value: unknown): boolean {
   return Number.isSafeInteger(value) && (value as number) >= 0;
 }
 
-/** Why a record cannot be stored, or undefined when it can. Cheap: runs for every span. */
-function spanProblem(span: SpanRecord): string | undefined {
-  if (span === null || typeof span !== 'object') return 'a span that is not an object';
-  if (typeof span.name !== 'string') return 'a span without a string name';
-  if (typeof span.traceId !== 'string' || typeof span.spanId !== 'string') {
-    return `span "${span.name}" without string traceId/spanId`;
+/** Why a span cannot be stored, or undefined when it can. Cheap: runs for every span. */
+function spanProblem(
+  strings: readonly unknown[],
+  s: number,
+  startTime: number,
+  duration: number,
+): string | undefined {
+  const name = strings[s + 3];
+  if (typeof name !== 'string') return 'a span without a string name';
+  if (typeof strings[s] !== 'string' || typeof strings[s + 1] !== 'string') {
+    return `span "${name}" without string traceId/spanId`;
   }
-  if (typeof span.runId !== 'string') return `span "${span.name}" without a string runId`;
-  if (!Number.isFinite(span.startTime) || !Number.isFinite(span.duration)) {
-    return `span "${span.name}" with a non-finite startTime or duration`;
+  if (typeof strings[s + 4] !== 'string') return `span "${name}" without a string runId`;
+  if (!Number.isFinite(startTime) || !Number.isFinite(duration)) {
+    return `span "${name}" with a non-finite startTime or duration`;
   }
-  if (span.parentSpanId != null && typeof span.parentSpanId !== 'string') {
-    return `span "${span.name}" with a non-string parentSpanId`;
+  const parent = strings[s + 2];
+  if (parent != null && typeof parent !== 'string') {
+    return `span "${name}" with a non-string parentSpanId`;
   }
   return undefined;
 }

@@ -5,6 +5,7 @@ import { describeError, inspectDatabaseFile } from './databaseFile.js';
 import { registerExitFlush, unregisterExitFlush } from './exitFlush.js';
 import { FerretStoreError } from './FerretStoreError.js';
 import { SpanWriter, type WriteOutcome } from './SpanWriter.js';
+import { encodeSpanBatch, type SpanBatch } from './spanBatch.js';
 import {
   assertBoolean,
   assertFunction,
@@ -237,11 +238,25 @@ export class SqliteSpanStore implements SpanSink {
       this.#report('DROPPED', `${this.path}: store is closed; dropped ${records.length} ${kind}`);
       return;
     }
+    let batch: SpanBatch | undefined;
+    if (kind === 'spans') {
+      try {
+        batch = encodeSpanBatch(records as readonly SpanRecord[]);
+      } catch (error) {
+        this.#stats.dropped += records.length;
+        this.#report(
+          'DROPPED',
+          `${this.path}: cannot read a batch of spans (${describeError(error)})`,
+          error,
+        );
+        return;
+      }
+    }
     if (this.#inThread !== undefined) {
       try {
         const outcome =
-          kind === 'spans'
-            ? this.#inThread.writeSpans(records as readonly SpanRecord[])
+          batch !== undefined
+            ? this.#inThread.writeSpans(batch)
             : this.#inThread.writeCounts(records as readonly CountRecord[]);
         this.#account(kind, records.length, outcome);
       } catch (error) {
@@ -264,8 +279,13 @@ export class SqliteSpanStore implements SpanSink {
       return;
     }
     const seq = this.#seq + 1;
-    const message = { kind, seq, records } as ToWriter;
-    if (!this.#post(message)) {
+    const message: ToWriter =
+      batch !== undefined
+        ? { kind: 'spans', seq, batch }
+        : { kind: 'counts', seq, records: records as readonly CountRecord[] };
+    if (
+      !this.#post(message, batch === undefined ? undefined : [batch.numbers.buffer as ArrayBuffer])
+    ) {
       this.#stats.dropped += records.length;
       return;
     }
@@ -276,9 +296,9 @@ export class SqliteSpanStore implements SpanSink {
     }
   }
 
-  #post(message: ToWriter): boolean {
+  #post(message: ToWriter, transfer?: ArrayBuffer[]): boolean {
     try {
-      this.#worker!.postMessage(message);
+      this.#worker!.postMessage(message, transfer);
       return true;
     } catch (error) {
       // DataCloneError: a record holds a function, symbol or the like.

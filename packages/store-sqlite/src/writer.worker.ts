@@ -40,7 +40,7 @@ port.on('message', (message: ToWriter) => {
     port.close();
     return;
   }
-  const records = message.records.length;
+  const records = message.kind === 'spans' ? message.batch.count : message.records.length;
   let reply: FromWriter;
   if (writer === undefined) {
     reply = {
@@ -55,7 +55,7 @@ port.on('message', (message: ToWriter) => {
     try {
       const outcome =
         message.kind === 'spans'
-          ? writer.writeSpans(message.records)
+          ? writer.writeSpans(message.batch)
           : writer.writeCounts(message.records);
       reply = { kind: 'done', seq: message.seq, records, ...outcome };
     } catch (error) {

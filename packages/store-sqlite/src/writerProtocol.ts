@@ -1,5 +1,6 @@
 // Messages between SqliteSpanStore (main thread) and its writer worker.
-import type { CountRecord, SpanRecord } from '@ferret/profiler';
+import type { CountRecord } from '@ferret/profiler';
+import type { SpanBatch } from './spanBatch.js';
 
 export interface WriterWorkerData {
   path: string;
@@ -14,7 +15,7 @@ export interface WriterWorkerData {
 export const HANDLED_SEQ = 0;
 
 export type ToWriter =
-  | { kind: 'spans'; seq: number; records: readonly SpanRecord[] }
+  | { kind: 'spans'; seq: number; batch: SpanBatch }
   | { kind: 'counts'; seq: number; records: readonly CountRecord[] }
   | { kind: 'close' };
 
