@@ -78,9 +78,7 @@ export class JsonLinesSink implements SpanSink {
         mkdirSync(dirname(destination), { recursive: true });
         fd = openSync(destination, 'a');
       } catch (error) {
-        this.#failed = error as Error;
-        const report = () => this.#fail(error as Error);
-        setImmediate(report).unref();
+        this.#fail(error as Error); // reported, not thrown: a bad path must not stop the service
       }
     }
     if (fd >= 0) {

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { RateLimitExceededError } from '../src/RateLimitExceededError.js';
 import { RateLimiter } from '../src/RateLimiter.js';
@@ -39,6 +40,41 @@ describe('RateLimiter', () => {
     await vi.advanceTimersByTimeAsync(200);
     await Promise.all([a, b, c]);
     expect(order).toEqual(['a(5)', 'b(1)', 'c(2)']);
+  });
+
+  it('serves any sequence of requests in call order, each no earlier than the budget allows (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 50 }),
+        fc.integer({ min: 1, max: 8 }),
+        fc.array(fc.integer({ min: 1, max: 8 }), { minLength: 1, maxLength: 25 }),
+        async (rate, burst, sizes) => {
+          const limiter = new RateLimiter({
+            requestsPerSecond: rate,
+            burstSize: burst,
+            clock,
+            metrics: false,
+          });
+          const start = Date.now();
+          const served: { index: number; at: number }[] = [];
+          const all = sizes.map((size, index) =>
+            limiter
+              .acquire(Math.min(size, burst))
+              .then(() => served.push({ index, at: Date.now() })),
+          );
+          await vi.advanceTimersByTimeAsync(1_000_000);
+          await Promise.all(all);
+          expect(served.map((s) => s.index)).toEqual(sizes.map((_, i) => i));
+          // by the time request i is served, tokens granted so far fit in burst + rate × elapsed
+          let granted = 0;
+          served.forEach(({ index, at }) => {
+            granted += Math.min(sizes[index]!, burst);
+            expect(granted).toBeLessThanOrEqual(burst + (rate * (at - start)) / 1000 + 1e-9);
+          });
+        },
+      ),
+      { numRuns: 50 },
+    );
   });
 
   it('passes the expected wait to onWait', async () => {

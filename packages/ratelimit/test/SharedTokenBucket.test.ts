@@ -70,6 +70,28 @@ describe('SharedTokenBucket across worker threads', () => {
     }
   });
 
+  it('setRate racing 4 taking workers never hands out tokens (balance kept, clamped)', async () => {
+    for (let run = 0; run < 3; run++) {
+      const bucket = new SharedTokenBucket({ ratePerSecond: 0.001, capacity: 100 });
+      let toggles = 0;
+      let racing = true;
+      const toggler = (async () => {
+        while (racing) {
+          bucket.setRate(0.001, toggles % 2 === 0 ? 120 : 100); // a larger capacity adds no tokens
+          toggles++;
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+      })();
+      // many attempts, so that the workers are still taking while setRate runs
+      const granted = await raceWorkers(bucket.buffer, 4, 200_000);
+      racing = false;
+      await toggler;
+      expect(toggles).toBeGreaterThan(0);
+      expect(granted.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(100);
+      expect(bucket.available()).toBeGreaterThanOrEqual(0);
+    }
+  });
+
   it('a worker sees the same balance and configuration', async () => {
     const bucket = new SharedTokenBucket({ ratePerSecond: 0, capacity: 10 });
     bucket.tryTake(4);

@@ -245,7 +245,7 @@ export class SpanWriter {
         eventJson[v] ?? null,
         typeof extra?.kind === 'string' ? extra.kind : null,
         typeof extra?.serviceName === 'string' ? extra.serviceName : null,
-        weight >= 1 ? weight : 1,
+        Number.isFinite(weight) ? Math.max(weight, 1) : 1,
         Number.isInteger(truncated) ? truncated : null,
         Number.isInteger(pid) ? pid : 0,
         Number.isInteger(threadId) ? threadId : 0,
