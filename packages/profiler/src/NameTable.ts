@@ -84,6 +84,7 @@ export class NameTable {
    * before the call being decided is counted.
    */
   refresh(entry: NameEntry): void {
+    const isNew = entry.epoch === -1;
     entry.epoch = this.epoch;
     if (entry.windowIndex !== this.#windowIndex) {
       if (entry.windowIndex === this.#windowIndex - 1) {
@@ -103,6 +104,7 @@ export class NameTable {
       const active = Math.max(1, this.#activeCurrent, this.#activePrevious);
       const shareRate = rate / active;
       entry.share.setRate(shareRate, Math.max(1, this.#burst / active));
+      if (isNew) entry.share.reset(); // a new name starts with its whole share
     }
   }
 
@@ -169,6 +171,9 @@ export class NameTable {
     }
     const entry = new NameEntry(name, this.#clock);
     this.#entries.set(name, entry);
+    // A newcomer shrinks everyone's share: have every entry recompute it on its next call, so a
+    // flooding name gives way now rather than at the next window.
+    this.epoch++;
     return entry;
   }
 

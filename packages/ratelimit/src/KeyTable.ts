@@ -49,6 +49,11 @@ export class KeyTable {
     return this.#index.get(key);
   }
 
+  /** The key → slot map itself (never replaced), for owners that look keys up on a hot path. */
+  get index(): ReadonlyMap<string, number> {
+    return this.#index;
+  }
+
   /** Marks `slot` as used since the hand last passed. */
   markUsed(slot: number): void {
     this.#referenced[slot] = 1;

@@ -112,6 +112,8 @@ export class KeyedRateLimiter implements CounterSource {
   readonly #defaultCapacity: number;
   readonly #overrides = new Map<string, { ratePerMs: number; capacity: number }>();
   readonly #table: KeyTable;
+  /** `#table.index`, held directly: one hop less on the hot path. */
+  readonly #index: ReadonlyMap<string, number>;
   #enabled: boolean;
   /**
    * Per-slot state, interleaved so that a check touches one 48-byte run of memory:
@@ -148,6 +150,7 @@ export class KeyedRateLimiter implements CounterSource {
     this.#table = new KeyTable(maxKeys, (size) => {
       this.#state = grown(this.#state, size * STRIDE);
     });
+    this.#index = this.#table.index;
     if (metrics) RateLimitMetrics.global.track(this);
   }
 
@@ -184,7 +187,7 @@ export class KeyedRateLimiter implements CounterSource {
     }
     if (tokens !== 1) assertPositiveInteger('tokens', tokens);
     const now = this.#clock();
-    let slot = this.#table.get(key);
+    let slot = this.#index.get(key);
     if (slot === undefined) slot = this.#admit(key, now);
     else this.#table.markUsed(slot);
     const state = this.#state;

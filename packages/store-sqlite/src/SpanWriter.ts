@@ -26,6 +26,17 @@ interface RunAggregate {
   lastEnd: number;
   count: number;
   serviceName: string | null;
+  runKey: number;
+}
+
+/** A span that passed validation, waiting for its run key. */
+interface PendingRow {
+  i: number;
+  traceId: string;
+  spanId: string;
+  parentSpanId: string | null;
+  attributes: string | null;
+  events: string | null;
 }
 
 const BUSY_RETRIES = 5;
@@ -159,18 +170,17 @@ export class SpanWriter {
   }
 
   #insertSpans(batch: SpanBatch, outcome: WriteOutcome): void {
-    const { count, numbers, strings, attributes, extras } = batch;
-    const aggregates = new Map<string, RunAggregate>();
-    const valid: number[] = [];
-    const attributeJson: (string | null)[] = [];
-    const eventJson: (string | null)[] = [];
+    const { count, numbers, names, runIds, attributes, extras } = batch;
+    const aggregates = new Map<unknown, RunAggregate>();
+    const rows: PendingRow[] = [];
     for (let i = 0; i < count; i++) {
       const n = i * NUMBER_FIELDS;
-      const s = i * STRING_FIELDS;
       const startTime = numbers[n]!;
       const duration = numbers[n + 1]!;
-      const runId = strings[s + 4] as string;
-      let problem = spanProblem(strings, s, startTime, duration);
+      const name = names[numbers[n + 7]!];
+      const runId = runIds[numbers[n + 8]!];
+      const [traceId, spanId, parentSpanId] = idsOf(batch, i);
+      let problem = spanProblem(name, traceId, spanId, parentSpanId, runId, startTime, duration);
       let attributesText: string | null = null;
       let eventsText: string | null = null;
       if (problem === undefined) {
@@ -179,7 +189,7 @@ export class SpanWriter {
           eventsText = eventsToJson(extras?.[i]?.events as SpanEventRecord[] | undefined);
         } catch (error) {
           // A BigInt or a cycle in attributes: this span only is refused.
-          problem = `span "${strings[s + 3] as string}": attributes are not serialisable (${describeError(error)})`;
+          problem = `span "${name as string}": attributes are not serialisable (${describeError(error)})`;
         }
       }
       if (problem !== undefined) {
@@ -187,9 +197,14 @@ export class SpanWriter {
         outcome.problem ??= problem;
         continue;
       }
-      valid.push(i);
-      attributeJson.push(attributesText);
-      eventJson.push(eventsText);
+      rows.push({
+        i,
+        traceId: traceId as string,
+        spanId: spanId as string,
+        parentSpanId: (parentSpanId as string | null | undefined) ?? null,
+        attributes: attributesText,
+        events: eventsText,
+      });
       const end = startTime + duration;
       const serviceName = extras?.[i]?.serviceName;
       const aggregate = aggregates.get(runId);
@@ -199,6 +214,7 @@ export class SpanWriter {
           lastEnd: end,
           count: 1,
           serviceName: typeof serviceName === 'string' ? serviceName : null,
+          runKey: 0,
         });
       } else {
         if (startTime < aggregate.firstStart) aggregate.firstStart = startTime;
@@ -209,7 +225,6 @@ export class SpanWriter {
         }
       }
     }
-    const keys = new Map<string, number>();
     for (const [runId, a] of aggregates) {
       const row = this.#upsertRunForSpans.get(
         runId,
@@ -218,31 +233,28 @@ export class SpanWriter {
         a.lastEnd,
         a.count,
       ) as { run_key: number };
-      keys.set(runId, row.run_key);
+      a.runKey = row.run_key;
     }
     const insert = this.#insertSpan;
-    for (let v = 0; v < valid.length; v++) {
-      const i = valid[v]!;
-      const n = i * NUMBER_FIELDS;
-      const s = i * STRING_FIELDS;
-      const parentSpanId = (strings[s + 2] as string | undefined | null) ?? null;
-      const extra = extras?.[i];
+    for (const row of rows) {
+      const n = row.i * NUMBER_FIELDS;
+      const extra = extras?.[row.i];
       const weight = numbers[n + 2]!;
       const pid = numbers[n + 3]!;
       const threadId = numbers[n + 4]!;
       const truncated = numbers[n + 6]!;
       insert.run(
-        keys.get(strings[s + 4] as string)!,
-        strings[s],
-        strings[s + 1],
-        parentSpanId,
-        parentSpanId === null || extra?.parentIsRemote === true ? 1 : 0,
-        strings[s + 3],
+        aggregates.get(runIds[numbers[n + 8]!])!.runKey,
+        row.traceId,
+        row.spanId,
+        row.parentSpanId,
+        row.parentSpanId === null || extra?.parentIsRemote === true ? 1 : 0,
+        names[numbers[n + 7]!],
         numbers[n],
         numbers[n + 1],
         numbers[n + 5],
-        attributeJson[v] ?? null,
-        eventJson[v] ?? null,
+        row.attributes,
+        row.events,
         typeof extra?.kind === 'string' ? extra.kind : null,
         typeof extra?.serviceName === 'string' ? extra.serviceName : null,
         Number.isFinite(weight) ? Math.max(weight, 1) : 1,
@@ -299,22 +311,23 @@ function isCount(value: unknown): boolean {
 
 /** Why a span cannot be stored, or undefined when it can. Cheap: runs for every span. */
 function spanProblem(
-  strings: readonly unknown[],
-  s: number,
+  name: unknown,
+  traceId: unknown,
+  spanId: unknown,
+  parentSpanId: unknown,
+  runId: unknown,
   startTime: number,
   duration: number,
 ): string | undefined {
-  const name = strings[s + 3];
   if (typeof name !== 'string') return 'a span without a string name';
-  if (typeof strings[s] !== 'string' || typeof strings[s + 1] !== 'string') {
+  if (typeof traceId !== 'string' || typeof spanId !== 'string') {
     return `span "${name}" without string traceId/spanId`;
   }
-  if (typeof strings[s + 4] !== 'string') return `span "${name}" without a string runId`;
+  if (typeof runId !== 'string') return `span "${name}" without a string runId`;
   if (!Number.isFinite(startTime) || !Number.isFinite(duration)) {
     return `span "${name}" with a non-finite startTime or duration`;
   }
-  const parent = strings[s + 2];
-  if (parent != null && typeof parent !== 'string') {
+  if (parentSpanId != null && typeof parentSpanId !== 'string') {
     return `span "${name}" with a non-string parentSpanId`;
   }
   return undefined;
