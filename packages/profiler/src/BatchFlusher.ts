@@ -138,7 +138,8 @@ export class BatchFlusher {
       );
     }
     const sink = this.#sink;
-    if (sink?.close !== undefined) await this.#callSink('SINK_CLOSE', () => sink.close!(), 0, false);
+    if (sink?.close !== undefined)
+      await this.#callSink('SINK_CLOSE', () => sink.close!(), 0, false);
   }
 
   /** Stops the interval timer and any scheduled batch flush. */
@@ -172,7 +173,9 @@ export class BatchFlusher {
       sink?.flushSync?.();
     } catch (error) {
       this.sinkErrors++;
-      this.#report(new ProfilerError('SINK_WRITE', `sink failed at exit: ${message(error)}`, { cause: error }));
+      this.#report(
+        new ProfilerError('SINK_WRITE', `sink failed at exit: ${message(error)}`, { cause: error }),
+      );
     }
   }
 
@@ -204,10 +207,16 @@ export class BatchFlusher {
         records = batch.map((span) => this.#builder.build(span));
       } catch (error) {
         this.droppedBySink += batch.length;
-        this.#report(new ProfilerError('SINK_WRITE', `building records failed: ${message(error)}`, { cause: error }));
+        this.#report(
+          new ProfilerError('SINK_WRITE', `building records failed: ${message(error)}`, {
+            cause: error,
+          }),
+        );
         continue;
       }
       await this.#callSink('SINK_WRITE', () => sink.write(records), batch.length, false);
+      // One batch per macrotask: timers and I/O of the host run between batches.
+      if (this.#queue.length > 0 && !this.#closing) await nextMacrotask();
     }
     if (this.#countsWanted) {
       this.#countsWanted = false;
@@ -253,6 +262,10 @@ export class BatchFlusher {
   }
 }
 
+function nextMacrotask(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 function operation(code: ProfilerErrorCode): string {
   switch (code) {
     case 'SINK_COUNTS':
@@ -275,7 +288,11 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
 }
 
 /** `keepAlive`: during close() the timer holds the process open so that close() always returns. */
-function withTimeout(promise: PromiseLike<unknown>, ms: number, keepAlive: boolean): Promise<unknown> {
+function withTimeout(
+  promise: PromiseLike<unknown>,
+  ms: number,
+  keepAlive: boolean,
+): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new SinkTimeout()), ms);
     if (!keepAlive) timer.unref();

@@ -27,7 +27,9 @@ export class InMemorySink implements SpanSink {
   constructor(options: InMemorySinkOptions = {}) {
     const maxSpans = options.maxSpans ?? 100_000;
     if (!Number.isSafeInteger(maxSpans) || maxSpans < 1) {
-      throw new RangeError(`Expected \`maxSpans\` to be a whole number >= 1, got ${String(maxSpans)}`);
+      throw new RangeError(
+        `Expected \`maxSpans\` to be a whole number >= 1, got ${String(maxSpans)}`,
+      );
     }
     this.#maxSpans = maxSpans;
   }

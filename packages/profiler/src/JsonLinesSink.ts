@@ -119,7 +119,8 @@ export class JsonLinesSink implements SpanSink {
   /** Resolves once everything queued so far reached the file system. Never rejects. */
   flush(): Promise<void> {
     const stream = this.#stream;
-    if (stream === undefined || this.#failed !== undefined || this.#closed) return Promise.resolve();
+    if (stream === undefined || this.#failed !== undefined || this.#closed)
+      return Promise.resolve();
     return new Promise((resolve) => {
       try {
         stream.flush((error?: Error) => {

@@ -23,6 +23,8 @@ export class NameEntry {
   recordedAtWindowStart = 0;
   callsAtPreviousWindowStart = 0;
   recordedAtPreviousWindowStart = 0;
+  /** Monotonic ms before which a root of this name cannot be admitted (see Profiler). */
+  blockedUntil = 0;
   /** Counts already written as CountRecords. */
   callsReported = 0;
   recordedReported = 0;

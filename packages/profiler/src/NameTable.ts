@@ -36,7 +36,8 @@ export class NameTable {
   /** Bumped on every window change and budget change; entries compare against it. */
   epoch = 0;
   #windowIndex = 0;
-  #windowEnd: number;
+  /** End of the current window (monotonic ms): callers compare before calling {@link advance}. */
+  windowEnd: number;
   #activeCurrent = 0;
   #activePrevious = 0;
   #rate = 0;
@@ -51,7 +52,7 @@ export class NameTable {
     this.#maxNames = options.maxNames;
     this.#windowMs = options.windowMs;
     this.#clock = options.clock;
-    this.#windowEnd = options.now + options.windowMs;
+    this.windowEnd = options.now + options.windowMs;
   }
 
   /** Sets the budget the shares are cut from; entries pick it up lazily. */
@@ -63,12 +64,12 @@ export class NameTable {
 
   /** Moves the window forward if `now` has passed its end. Cheap when it has not. */
   advance(now: number): void {
-    if (now < this.#windowEnd) return;
-    const elapsed = Math.floor((now - this.#windowEnd) / this.#windowMs) + 1;
+    if (now < this.windowEnd) return;
+    const elapsed = Math.floor((now - this.windowEnd) / this.#windowMs) + 1;
     this.#activePrevious = elapsed === 1 ? this.#activeCurrent : 0;
     this.#activeCurrent = 0;
     this.#windowIndex += elapsed;
-    this.#windowEnd += elapsed * this.#windowMs;
+    this.windowEnd += elapsed * this.#windowMs;
     this.epoch++;
   }
 
@@ -86,6 +87,7 @@ export class NameTable {
   refresh(entry: NameEntry): void {
     const isNew = entry.epoch === -1;
     entry.epoch = this.epoch;
+    entry.blockedUntil = 0; // shares or budget changed: the old bound may be too late
     if (entry.windowIndex !== this.#windowIndex) {
       if (entry.windowIndex === this.#windowIndex - 1) {
         entry.callsAtPreviousWindowStart = entry.callsAtWindowStart;

@@ -6,41 +6,47 @@ export interface ExitFlushable {
   flushAtExit(): void;
 }
 
-const registered = new Set<ExitFlushable>();
-
-function onBeforeExit(): void {
-  for (const target of registered) target.flushBeforeExit();
-}
-
-function onExit(): void {
-  for (const target of registered) target.flushAtExit();
-}
-
 /**
  * One `beforeExit` and one `exit` listener for all profilers of the process (so that many
  * profilers never trip `MaxListenersExceededWarning`), added with the first registration and
- * removed with the last.
+ * removed with the last. Use the shared {@link processExitHooks}.
  * @internal
  */
 export class ProcessExitHooks {
-  static register(target: ExitFlushable): void {
-    if (registered.size === 0) {
-      process.on('beforeExit', onBeforeExit);
-      process.on('exit', onExit);
+  readonly #registered = new Set<ExitFlushable>();
+  readonly #onBeforeExit = (): void => {
+    for (const target of this.#registered) target.flushBeforeExit();
+  };
+  readonly #onExit = (): void => {
+    for (const target of this.#registered) target.flushAtExit();
+  };
+
+  register(target: ExitFlushable): void {
+    if (this.#registered.size === 0) {
+      process.on('beforeExit', this.#onBeforeExit);
+      process.on('exit', this.#onExit);
     }
-    registered.add(target);
+    this.#registered.add(target);
   }
 
-  static unregister(target: ExitFlushable): void {
-    if (!registered.delete(target)) return;
-    if (registered.size === 0) {
-      process.removeListener('beforeExit', onBeforeExit);
-      process.removeListener('exit', onExit);
+  unregister(target: ExitFlushable): void {
+    if (!this.#registered.delete(target)) return;
+    if (this.#registered.size === 0) {
+      process.removeListener('beforeExit', this.#onBeforeExit);
+      process.removeListener('exit', this.#onExit);
     }
   }
 
-  /** Profilers currently registered (for tests and diagnostics). */
-  static get size(): number {
-    return registered.size;
+  /** Profilers currently registered. */
+  get size(): number {
+    return this.#registered.size;
+  }
+
+  /** `ProcessExitHooks{registered=...}`. */
+  toString(): string {
+    return `ProcessExitHooks{registered=${this.#registered.size}}`;
   }
 }
+
+/** The process-wide instance. @internal */
+export const processExitHooks = new ProcessExitHooks();

@@ -3,9 +3,10 @@ import { threadId } from 'node:worker_threads';
 import { type Clock, type RateBucket, TokenBucket } from '@ferret/ratelimit';
 import { BatchFlusher } from './BatchFlusher.js';
 import { IdGenerator } from './IdGenerator.js';
+import type { NameEntry } from './NameEntry.js';
 import { NameTable } from './NameTable.js';
 import { NOOP_SPAN, NoOpSpan } from './NoOpSpan.js';
-import { ProcessExitHooks } from './ProcessExitHooks.js';
+import { processExitHooks } from './ProcessExitHooks.js';
 import { ProfilerError } from './ProfilerError.js';
 import {
   checkBudget,
@@ -45,6 +46,8 @@ const BEYOND_SHARE = 2; // spare global tokens above the reserve
 export class Profiler {
   readonly #als = new AsyncLocalStorage<AnySpan>();
   readonly #clock: Clock;
+  /** The injected clock; undefined means `performance.now()`, called inline on the hot path. */
+  readonly #customClock: Clock | undefined;
   /** The last clock read: buckets read this instead of the clock (one read per decision). */
   #now = 0;
   readonly #bucket: RateBucket;
@@ -68,6 +71,9 @@ export class Profiler {
   #intervalStart: number;
   #closing: Promise<void> | undefined;
   readonly #warnedCodes = new Set<string>();
+  /** The last root name decided and its entry: skips the map lookup for repeated names. */
+  #lastName: string | undefined;
+  #lastEntry: NameEntry | undefined;
   #recordedSpans = 0;
   #truncatedSpans = 0;
   #droppedAfterClose = 0;
@@ -83,10 +89,10 @@ export class Profiler {
     const o = resolveProfilerOptions(options);
     this.#options = o;
     this.runId = o.runId;
+    this.#customClock = o.clock;
     this.#clock = o.clock ?? (() => performance.now());
     this.#now = this.#clock();
-    this.#epochOffset =
-      o.clock === undefined ? performance.timeOrigin : Date.now() - this.#now;
+    this.#epochOffset = o.clock === undefined ? performance.timeOrigin : Date.now() - this.#now;
     this.#enabled = o.enabled;
     this.#active = o.enabled;
     this.#maxSpansPerTrace = o.maxSpansPerTrace;
@@ -127,13 +133,16 @@ export class Profiler {
       collectCounts: () => {
         const end = this.#epochNow();
         const records = this.#names.collectCounts(this.#intervalStart, end, this.runId);
+        // Collecting may evict entries: forget the cached one.
+        this.#lastName = undefined;
+        this.#lastEntry = undefined;
         this.#intervalStart = end;
         return records;
       },
       report: (error) => this.#report(error),
     });
     if (!o.enabled) this.#flusher.stopTimers();
-    if (o.enabled && o.flushOnExit) ProcessExitHooks.register(this);
+    if (o.enabled && o.flushOnExit) processExitHooks.register(this);
   }
 
   /** False when built with `enabled: false` (or `FERRET_ENABLED=false`) or after `close()`. */
@@ -211,7 +220,7 @@ export class Profiler {
     fn: (this: This, ...args: Args) => Return,
   ): (this: This, ...args: Args) => Return;
   wrap<This, Args extends unknown[], Return>(
-    name: string | ((this: This, ...args: Args) => string),
+    name: string | ((this: This, ...args: NoInfer<Args>) => string),
     fn: (this: This, ...args: Args) => Return,
   ): (this: This, ...args: Args) => Return;
   wrap<This, Args extends unknown[], Return>(
@@ -317,7 +326,7 @@ export class Profiler {
     if (this.#closing !== undefined) return this.#closing;
     this.#active = false;
     this.#closed = true;
-    ProcessExitHooks.unregister(this);
+    processExitHooks.unregister(this);
     this.#closing = this.#flusher.close();
     return this.#closing;
   }
@@ -377,8 +386,8 @@ export class Profiler {
   /** @internal Called by `Span.end()` and by `measure()` when `fn` finishes. */
   _endSpan(span: Span, status: SpanStatus | undefined): void {
     if (span._duration >= 0) return;
-    const duration = this.#clock() - span._start;
-    span._duration = duration > 0 ? duration : 0;
+    const duration = (this.#customClock === undefined ? performance.now() : this.#customClock()) - span._start;
+    span._duration = Math.max(duration, 0);
     if (status === 'ok' || status === 'error') span._status = status;
     if (this.#closed) {
       this.#droppedAfterClose++;
@@ -411,38 +420,68 @@ export class Profiler {
       if (parent === NOOP_SPAN) return undefined;
       return this.#decideChild(parent as Span, name, attributes);
     }
-    const now = this.#clock();
+    const now = (this.#customClock === undefined ? performance.now() : this.#customClock());
     this.#now = now;
     const names = this.#names;
-    names.advance(now);
-    const entry = names.entryFor(name);
+    if (now >= names.windowEnd) names.advance(now);
+    let entry = this.#lastEntry;
+    if (name !== this.#lastName || entry === undefined) {
+      entry = names.entryFor(name);
+      // Cache only real entries: overflow calls must keep being counted as such.
+      if (entry.name === name) {
+        this.#lastName = name;
+        this.#lastEntry = entry;
+      }
+    }
     if (entry.epoch !== names.epoch) names.refresh(entry);
     entry.calls++;
+    // Fast refusal: a lower bound of when this name could next be admitted, computed at its
+    // last refusal (tokens only ever arrive with time, so the bound stays valid).
+    if (now < entry.blockedUntil) return NOOP_SPAN;
     let admission: number;
     if (this.#mode === MODE_BUDGET) {
       const share = entry.share;
+      const bucket = this.#bucket;
       if (share.available() >= 1) {
-        admission = this.#bucket.tryTake() ? VIA_SHARE : DROP;
+        admission = bucket.tryTake() ? VIA_SHARE : DROP;
         if (admission === VIA_SHARE) share.forceTake();
       } else {
-        const bucket = this.#bucket;
         admission = bucket.available() > this.#reserve && bucket.tryTake() ? BEYOND_SHARE : DROP;
       }
+      if (admission === DROP) {
+        entry.blockedUntil = now + this.#msUntilAdmissible(entry);
+        return NOOP_SPAN;
+      }
+    } else if (this.#mode === MODE_ALL) {
+      admission = BEYOND_SHARE;
     } else {
-      admission = this.#mode === MODE_ALL ? BEYOND_SHARE : DROP;
+      return NOOP_SPAN;
     }
-    if (admission === DROP) return NOOP_SPAN;
     entry.recorded++;
     this.#recordedSpans++;
     const ids = this.#ids;
-    const span = new Span(this, name, attributes, now, undefined, ids.nextWord(), ids.nextWord());
-    span._trace0 = ids.nextWord();
-    span._trace1 = ids.nextWord();
-    span._trace2 = ids.nextWord();
-    span._trace3 = ids.nextWord();
+    const offset = ids.take(48);
+    const span = new Span(this, name, attributes, now, undefined, ids.pool, offset);
     span._weight = entry.weight();
     if (admission === VIA_SHARE) span._shareBucket = entry.share;
     return span;
+  }
+
+  /**
+   * After a refusal: how long until a root of this name could possibly be admitted, i.e. until
+   * (share >= 1 and global >= 1) or global > reserve, assuming no one else takes tokens (others
+   * taking only makes it later). Calls before then are refused without touching a bucket.
+   */
+  #msUntilAdmissible(entry: NameEntry): number {
+    const perMs = this.#rate / 1000;
+    if (!(perMs > 0) || !Number.isFinite(perMs)) return 0;
+    const global = this.#bucket.available();
+    const share = entry.share.available();
+    const sharePerMs = entry.share.ratePerSecond / 1000;
+    const untilGlobalToken = global >= 1 ? 0 : (1 - global) / perMs;
+    const untilShareToken = share >= 1 ? 0 : sharePerMs > 0 ? (1 - share) / sharePerMs : Number.POSITIVE_INFINITY;
+    const untilAboveReserve = Math.max(0, (Math.max(this.#reserve, 1) - global) / perMs);
+    return Math.min(Math.max(untilShareToken, untilGlobalToken), untilAboveReserve);
   }
 
   #decideChild(parent: Span, name: string, attributes: Attributes | undefined): Span | undefined {
@@ -453,7 +492,7 @@ export class Profiler {
       return undefined;
     }
     root._spanCount++;
-    const now = this.#clock();
+    const now = (this.#customClock === undefined ? performance.now() : this.#customClock());
     this.#now = now;
     if (this.#mode === MODE_BUDGET) {
       // Children of an admitted trace borrow from the future (bucket debt) so traces stay whole.
@@ -462,7 +501,8 @@ export class Profiler {
     }
     this.#recordedSpans++;
     const ids = this.#ids;
-    return new Span(this, name, attributes, now, parent, ids.nextWord(), ids.nextWord());
+    const offset = ids.take(16);
+    return new Span(this, name, attributes, now, parent, ids.pool, offset);
   }
 
   #runRecorded<R>(span: Span, fn: (span: AnySpan) => R): R {
@@ -500,7 +540,8 @@ export class Profiler {
     this.#rate = rate;
     this.#burst = burst;
     this.#reserve = Number.isFinite(burst) ? burst / 2 : 0;
-    this.#mode = rate === Number.POSITIVE_INFINITY ? MODE_ALL : rate === 0 ? MODE_NONE : MODE_BUDGET;
+    this.#mode =
+      rate === Number.POSITIVE_INFINITY ? MODE_ALL : rate === 0 ? MODE_NONE : MODE_BUDGET;
     this.#names.setBudget(rate, burst);
   }
 
@@ -550,7 +591,9 @@ function qualifiedName(
   isStatic: boolean,
   cache: WeakMap<object, string>,
 ): string {
-  const owner = isStatic ? self : (self as { constructor?: unknown } | null | undefined)?.constructor;
+  const owner = isStatic
+    ? self
+    : (self as { constructor?: unknown } | null | undefined)?.constructor;
   if (owner === null || (typeof owner !== 'function' && typeof owner !== 'object')) return method;
   let name = cache.get(owner as object);
   if (name === undefined) {

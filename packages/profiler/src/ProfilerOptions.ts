@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock, RateBucket } from '@ferret/ratelimit';
-import { EnvironmentDefaults } from './EnvironmentDefaults.js';
 import type { ProfilerError } from './ProfilerError.js';
+import { readEnvironmentDefaults } from './readEnvironmentDefaults.js';
 import type { SpanSink } from './SpanSink.js';
 
 /** Options of {@link Profiler}. Every one is optional. */
@@ -81,7 +81,7 @@ export function resolveProfilerOptions(
     throw new TypeError(`Expected \`options\` to be an object, got ${describe(options)}`);
   }
   const o = options ?? {};
-  const fromEnv = EnvironmentDefaults.read(env);
+  const fromEnv = readEnvironmentDefaults(env);
 
   const bucket = o.bucket;
   if (bucket !== undefined) {
@@ -132,8 +132,13 @@ export function resolveProfilerOptions(
   const windowMs = positive('windowMs', o.windowMs, 1000);
 
   const sink = o.sink;
-  if (sink !== undefined && (sink === null || typeof sink !== 'object' || typeof sink.write !== 'function')) {
-    throw new TypeError(`Expected \`sink\` to be a SpanSink with a write() method, got ${describe(sink)}`);
+  if (
+    sink !== undefined &&
+    (sink === null || typeof sink !== 'object' || typeof sink.write !== 'function')
+  ) {
+    throw new TypeError(
+      `Expected \`sink\` to be a SpanSink with a write() method, got ${describe(sink)}`,
+    );
   }
   const runId = o.runId ?? randomUUID();
   if (typeof runId !== 'string' || runId.length === 0) {

@@ -1,6 +1,8 @@
 import type { RateBucket } from '@ferret/ratelimit';
-import { wordToHex } from './IdGenerator.js';
 import type { Attributes, SpanStatus } from './SpanRecord.js';
+
+const ZERO_SPAN_ID = '0000000000000000';
+const ZERO_TRACE_ID = '00000000000000000000000000000000';
 
 /** What a span needs from the profiler that created it (the profiler, structurally). */
 export interface SpanOwner {
@@ -26,9 +28,13 @@ export class Span {
   /** @internal */ _status: SpanStatus;
   /** @internal */ readonly _parent: Span | undefined;
   /** @internal The trace's root (itself on a root). */ readonly _root: Span;
-  /** @internal */ readonly _idHigh: number;
-  /** @internal */ readonly _idLow: number;
-  /** @internal Lazily built hex of the span id. */ _idHex: string;
+  /**
+   * @internal The id pool this span's ids were cut from, and where: on a root 48 characters
+   * (trace id, then span id), on a child 16 (span id).
+   */
+  readonly _idPool: string;
+  /** @internal */ readonly _idOffset: number;
+  /** @internal Lazily cut span id. */ _idHex: string;
   // Trace state, meaningful on roots only. Every span carries the fields so that all spans share
   // one hidden class (monomorphic property access on the hot path).
   /** @internal */ _traceHex: string;
@@ -37,12 +43,6 @@ export class Span {
   /** @internal Sampling weight in force when the root was admitted. */ _weight: number;
   /** @internal The root name's fair-share bucket, charged for children; unset when admitted beyond the share. */
   _shareBucket: RateBucket | undefined;
-  /** @internal Trace id words (roots only; set by the profiler right after construction). */
-  _trace0: number;
-  /** @internal */ _trace1: number;
-  /** @internal */ _trace2: number;
-  /** @internal */ _trace3: number;
-
   /** Created by the profiler only; user code gets spans from `measure()`/`start()`. */
   constructor(
     owner: SpanOwner,
@@ -50,8 +50,8 @@ export class Span {
     attributes: Attributes | undefined,
     start: number,
     parent: Span | undefined,
-    idHigh: number,
-    idLow: number,
+    idPool: string,
+    idOffset: number,
   ) {
     this._owner = owner;
     this.name = name;
@@ -62,18 +62,14 @@ export class Span {
     this._status = 'ok';
     this._parent = parent;
     this._root = parent === undefined ? this : parent._root;
-    this._idHigh = idHigh;
-    this._idLow = (idHigh | idLow) === 0 ? 1 : idLow; // W3C forbids the all-zero id
+    this._idPool = idPool;
+    this._idOffset = idOffset;
     this._idHex = '';
     this._traceHex = '';
     this._spanCount = 1;
     this._truncated = 0;
     this._weight = 1;
     this._shareBucket = undefined;
-    this._trace0 = 0;
-    this._trace1 = 0;
-    this._trace2 = 0;
-    this._trace3 = 0;
   }
 
   /** Always `true`. */
@@ -88,7 +84,11 @@ export class Span {
 
   /** W3C span id: 16 lowercase hex characters. */
   get spanId(): string {
-    if (this._idHex === '') this._idHex = wordToHex(this._idHigh) + wordToHex(this._idLow);
+    if (this._idHex === '') {
+      const start = this._parent === undefined ? this._idOffset + 32 : this._idOffset;
+      const id = this._idPool.substring(start, start + 16);
+      this._idHex = id === ZERO_SPAN_ID ? '0000000000000001' : id; // W3C forbids all zeros
+    }
     return this._idHex;
   }
 
@@ -96,13 +96,8 @@ export class Span {
   get traceId(): string {
     const root = this._root;
     if (root._traceHex === '') {
-      let hex =
-        wordToHex(root._trace0) +
-        wordToHex(root._trace1) +
-        wordToHex(root._trace2) +
-        wordToHex(root._trace3);
-      if (hex === '00000000000000000000000000000000') hex = '00000000000000000000000000000001';
-      root._traceHex = hex;
+      const id = root._idPool.substring(root._idOffset, root._idOffset + 32);
+      root._traceHex = id === ZERO_TRACE_ID ? '00000000000000000000000000000001' : id;
     }
     return root._traceHex;
   }

@@ -1,5 +1,5 @@
 import type { Span } from './Span.js';
-import type { AttributeValue, Attributes, SpanRecord } from './SpanRecord.js';
+import type { Attributes, AttributeValue, SpanRecord } from './SpanRecord.js';
 
 /** Most attributes kept on one span (OpenTelemetry's default `attributeCountLimit`). */
 const MAX_ATTRIBUTES = 128;

@@ -1,5 +1,4 @@
 export type { Clock, RateBucket } from '@ferret/ratelimit';
-export { EnvironmentDefaults, type EnvironmentDefaultValues } from './EnvironmentDefaults.js';
 export { InMemorySink, type InMemorySinkOptions } from './InMemorySink.js';
 export { JsonLinesSink, type JsonLinesSinkOptions } from './JsonLinesSink.js';
 export { OTHER_NAME } from './NameTable.js';
@@ -8,10 +7,14 @@ export { type AnySpan, Profiler } from './Profiler.js';
 export { ProfilerError, type ProfilerErrorCode } from './ProfilerError.js';
 export type { ProfilerOptions } from './ProfilerOptions.js';
 export type { NameStats, ProfilerStats } from './ProfilerStats.js';
+export {
+  type EnvironmentDefaultValues,
+  readEnvironmentDefaults,
+} from './readEnvironmentDefaults.js';
 export { Span } from './Span.js';
 export type {
-  AttributeValue,
   Attributes,
+  AttributeValue,
   CountRecord,
   SpanEventRecord,
   SpanRecord,

@@ -49,7 +49,12 @@ describe('fairness between root names', () => {
     const stats = profiler.stats();
     const a = stats.names.find((n) => n.name === 'A')!;
     const b = stats.names.find((n) => n.name === 'B')!;
-    expect(a).toEqual({ name: 'A', calls: seconds * 10_000, recorded: aRecorded, dropped: seconds * 10_000 - aRecorded });
+    expect(a).toEqual({
+      name: 'A',
+      calls: seconds * 10_000,
+      recorded: aRecorded,
+      dropped: seconds * 10_000 - aRecorded,
+    });
     expect(b).toEqual({ name: 'B', calls: 100, recorded: bRecorded, dropped: 100 - bRecorded });
     await profiler.flush();
     const sum = (name: string, field: 'calls' | 'recorded' | 'dropped') =>
@@ -60,7 +65,9 @@ describe('fairness between root names', () => {
     expect(sum('B', 'dropped')).toBe(100 - bRecorded);
 
     // Weights: A's recorded spans stand for ~10,000/95 calls each, B's for ~1 call.
-    const aWeights = sink.spans.filter((s) => s.name === 'A' && clockSeconds(s.startTime, sink) > 5);
+    const aWeights = sink.spans.filter(
+      (s) => s.name === 'A' && clockSeconds(s.startTime, sink) > 5,
+    );
     const meanA = aWeights.reduce((t, s) => t + s.weight, 0) / aWeights.length;
     expect(meanA).toBeGreaterThan(80);
     expect(meanA).toBeLessThan(130);
@@ -75,13 +82,24 @@ describe('fairness between root names', () => {
   it('count records cover every interval, and idle names leave the table', async () => {
     const clock = new ManualClock();
     const sink = new InMemorySink();
-    const profiler = new Profiler({ maxSpansPerSecond: 2, sink, clock: clock.read, flushOnExit: false });
+    const profiler = new Profiler({
+      maxSpansPerSecond: 2,
+      sink,
+      clock: clock.read,
+      flushOnExit: false,
+    });
     open.push(profiler);
     for (let i = 0; i < 10; i++) profiler.measure('early', () => undefined);
     clock.advance(1000);
     await profiler.flush();
     expect(sink.counts).toEqual([
-      expect.objectContaining({ name: 'early', calls: 10, recorded: 2, dropped: 8, runId: profiler.runId }),
+      expect.objectContaining({
+        name: 'early',
+        calls: 10,
+        recorded: 2,
+        dropped: 8,
+        runId: profiler.runId,
+      }),
     ]);
     const first = sink.counts[0]!;
     expect(first.intervalEnd - first.intervalStart).toBe(1000);

@@ -20,7 +20,13 @@ describe('whole traces under overload', () => {
     const clock = new ManualClock();
     const sink = new InMemorySink();
     const bucket = new CountingBucket({ ratePerSecond: 60, capacity: 60, clock: clock.read });
-    const profiler = new Profiler({ bucket, sink, clock: clock.read, flushOnExit: false, maxQueueSize: 100_000 });
+    const profiler = new Profiler({
+      bucket,
+      sink,
+      clock: clock.read,
+      flushOnExit: false,
+      maxQueueSize: 100_000,
+    });
     open.push(profiler);
 
     const handle = (i: number) =>
@@ -74,7 +80,12 @@ describe('whole traces under overload', () => {
 
   it('a dropped trace costs one clock read, at its root; its descendants read none', () => {
     const clock = new ManualClock();
-    const profiler = new Profiler({ maxSpansPerSecond: 1, burst: 1, clock: clock.read, flushOnExit: false });
+    const profiler = new Profiler({
+      maxSpansPerSecond: 1,
+      burst: 1,
+      clock: clock.read,
+      flushOnExit: false,
+    });
     open.push(profiler);
     profiler.measure('admitted', () => undefined); // spends the only token
     const before = clock.reads;

@@ -1,4 +1,4 @@
-import type { Attributes, CountRecord, SpanEventRecord } from '@ferret/profiler';
+import type { CountRecord, SpanEventRecord } from '@ferret/profiler';
 import Database from 'better-sqlite3';
 import {
   assertReadableVersion,
@@ -8,8 +8,8 @@ import {
 } from './databaseFile.js';
 import { FerretStoreError } from './FerretStoreError.js';
 import { applicationIdOf, applyWriterPragmas, FERRET_APPLICATION_ID, migrate } from './schema.js';
-import { NUMBER_FIELDS, type SpanBatch, STRING_FIELDS } from './spanBatch.js';
-import { attributesToJson, eventsToJson, INSERT_SPAN_SQL } from './spanRow.js';
+import { AttributeJsonBuilder, idsOf, NUMBER_FIELDS, type SpanBatch } from './spanBatch.js';
+import { eventsToJson, INSERT_SPAN_SQL } from './spanRow.js';
 
 /** The outcome of one batch. */
 export interface WriteOutcome {
@@ -135,7 +135,19 @@ export class SpanWriter {
       migrate(db);
       return db;
     }
-    if (inspectDatabaseFile(path).kind === 'missing') createDatabaseFile(path);
+    if (inspectDatabaseFile(path).kind === 'missing') {
+      try {
+        createDatabaseFile(path);
+      } catch (error) {
+        throw new FerretStoreError(
+          'WRITE_FAILED',
+          `${path}: cannot create (${describeError(error)})`,
+          {
+            cause: error,
+          },
+        );
+      }
+    }
     inspectDatabaseFile(path, { mustExist: true });
     const db = new Database(path, { fileMustExist: true });
     try {
@@ -170,7 +182,8 @@ export class SpanWriter {
   }
 
   #insertSpans(batch: SpanBatch, outcome: WriteOutcome): void {
-    const { count, numbers, names, runIds, attributes, extras } = batch;
+    const { count, numbers, names, runIds, extras } = batch;
+    const attributeJson = new AttributeJsonBuilder(batch);
     const aggregates = new Map<unknown, RunAggregate>();
     const rows: PendingRow[] = [];
     for (let i = 0; i < count; i++) {
@@ -183,14 +196,15 @@ export class SpanWriter {
       let problem = spanProblem(name, traceId, spanId, parentSpanId, runId, startTime, duration);
       let attributesText: string | null = null;
       let eventsText: string | null = null;
-      if (problem === undefined) {
-        try {
-          attributesText = attributesToJson(attributes[i] as Attributes | undefined);
+      try {
+        // Always advance the builder, so the next span reads its own attributes.
+        attributesText = attributeJson.next(i);
+        if (problem === undefined) {
           eventsText = eventsToJson(extras?.[i]?.events as SpanEventRecord[] | undefined);
-        } catch (error) {
-          // A BigInt or a cycle in attributes: this span only is refused.
-          problem = `span "${name as string}": attributes are not serialisable (${describeError(error)})`;
         }
+      } catch (error) {
+        // A BigInt or a cycle in attributes: this span only is refused.
+        problem ??= `span "${name as string}": attributes are not serialisable (${describeError(error)})`;
       }
       if (problem !== undefined) {
         outcome.rejected++;

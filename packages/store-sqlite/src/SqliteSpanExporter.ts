@@ -87,17 +87,24 @@ export class SqliteSpanExporter implements SpanExporter {
             : `malformed span (${describeError(error)})`;
       }
     }
+    const before = this.#store.stats;
     this.#store.write(records);
     this.#store.flush().then(() => {
-      if (skipped === 0) {
+      // BatchSpanProcessor exports one batch at a time, so the counters' growth is this batch's.
+      const after = this.#store.stats;
+      const lost = after.dropped - before.dropped + (after.rejected - before.rejected);
+      if (skipped === 0 && lost === 0) {
         resultCallback({ code: SUCCESS });
         return;
       }
+      const parts: string[] = [];
+      if (skipped > 0) parts.push(`skipped ${skipped} of ${spans.length} spans: ${firstProblem}`);
+      if (lost > 0) parts.push(`the store did not keep ${lost} spans (reported through onError)`);
       resultCallback({
         code: FAILED,
         error: new FerretStoreError(
-          'INVALID_ARGUMENT',
-          `SqliteSpanExporter skipped ${skipped} of ${spans.length} spans: ${firstProblem}`,
+          skipped > 0 ? 'INVALID_ARGUMENT' : 'DROPPED',
+          `SqliteSpanExporter ${parts.join('; ')}`,
         ),
       });
     });

@@ -38,8 +38,17 @@ export interface SpanBatch {
   names: unknown[];
   /** Distinct run ids of the batch. */
   runIds: unknown[];
-  /** Per span: the attributes object (JSON-encoded by the writer). */
-  attributes: unknown[];
+  /**
+   * Attributes, flattened: span i owns `attributeCounts[i]` consecutive entries of
+   * `attributeKeys` (indexes into `keys`) and `attributeValues`. Cloning flat arrays of
+   * primitives is several times cheaper than cloning one object per span, on both threads.
+   */
+  keys: string[];
+  attributeCounts: number[];
+  attributeKeys: number[];
+  attributeValues: unknown[];
+  /** Attributes objects that do not flatten (a value that is not a string, number, boolean or array), by span index. */
+  irregularAttributes?: Record<number, unknown> | undefined;
   /** Per span (only when some span has OpenTelemetry fields). */
   extras?: (SpanExtras | undefined)[] | undefined;
 }
@@ -48,7 +57,12 @@ export interface SpanBatch {
 export function encodeSpanBatch(spans: readonly SpanRecord[]): SpanBatch {
   const count = spans.length;
   const numbers = new Float64Array(count * NUMBER_FIELDS);
-  const attributes: unknown[] = new Array(count);
+  const keys: string[] = [];
+  const keyIndex = new Map<string, number>();
+  const attributeCounts: number[] = new Array(count).fill(0);
+  const attributeKeys: number[] = [];
+  const attributeValues: unknown[] = [];
+  let irregularAttributes: Record<number, unknown> | undefined;
   const names: unknown[] = [];
   const nameIndex = new Map<unknown, number>();
   const runIds: unknown[] = [];
@@ -99,7 +113,36 @@ export function encodeSpanBatch(spans: readonly SpanRecord[]): SpanBatch {
       irregularIds ??= {};
       irregularIds[i] = [traceId, spanId, parentSpanId];
     }
-    attributes[i] = span.attributes;
+    const attributes = span.attributes;
+    if (attributes !== null && typeof attributes === 'object' && !Array.isArray(attributes)) {
+      const mark = attributeKeys.length;
+      let regular = true;
+      for (const key of Object.keys(attributes)) {
+        const value = (attributes as Record<string, unknown>)[key];
+        const type = typeof value;
+        if (type !== 'string' && type !== 'number' && type !== 'boolean' && !Array.isArray(value)) {
+          regular = false;
+          break;
+        }
+        let k = keyIndex.get(key);
+        if (k === undefined) {
+          k = keys.push(key) - 1;
+          keyIndex.set(key, k);
+        }
+        attributeKeys.push(k);
+        attributeValues.push(value);
+      }
+      if (regular) {
+        attributeCounts[i] = attributeKeys.length - mark;
+      } else {
+        attributeKeys.length = attributeValues.length = mark;
+        irregularAttributes ??= {};
+        irregularAttributes[i] = attributes;
+      }
+    } else if (attributes !== undefined && attributes !== null) {
+      irregularAttributes ??= {};
+      irregularAttributes[i] = attributes;
+    }
     if (
       span.kind !== undefined ||
       span.events !== undefined ||
@@ -115,7 +158,20 @@ export function encodeSpanBatch(spans: readonly SpanRecord[]): SpanBatch {
       };
     }
   }
-  return { count, numbers, ids, irregularIds, names, runIds, attributes, extras };
+  return {
+    count,
+    numbers,
+    ids,
+    irregularIds,
+    names,
+    runIds,
+    keys,
+    attributeCounts,
+    attributeKeys,
+    attributeValues,
+    irregularAttributes,
+    extras,
+  };
 }
 
 /** Trace id, span id and parent span id (undefined when absent) of span `i`, as sent. */
@@ -129,4 +185,53 @@ export function idsOf(batch: SpanBatch, i: number): [unknown, unknown, unknown] 
     batch.ids.slice(o + 32, o + 48),
     parent === NO_PARENT ? undefined : parent,
   ];
+}
+
+/**
+ * Builds the attributes JSON of each span of a batch, in span order; the same text
+ * `JSON.stringify(attributes)` gives (same key order, non-finite numbers as null), or null when a
+ * span has none. One instance walks one batch front to back.
+ */
+export class AttributeJsonBuilder {
+  readonly #batch: SpanBatch;
+  readonly #keyJson: string[];
+  #offset = 0;
+
+  constructor(batch: SpanBatch) {
+    this.#batch = batch;
+    this.#keyJson = batch.keys.map((key) => JSON.stringify(key));
+  }
+
+  /** JSON of span `i`'s attributes. Must be called for every span, in increasing `i`. @throws on a value JSON cannot encode. */
+  next(i: number): string | null {
+    const batch = this.#batch;
+    const count = batch.attributeCounts[i]!;
+    const start = this.#offset;
+    this.#offset += count;
+    const irregular = batch.irregularAttributes?.[i];
+    if (irregular !== undefined) {
+      for (const _ in irregular as object) return JSON.stringify(irregular);
+      return null;
+    }
+    if (count === 0) return null;
+    let json = '{';
+    for (let a = start; a < start + count; a++) {
+      if (a > start) json += ',';
+      json += `${this.#keyJson[batch.attributeKeys[a]!]!}:${valueJson(batch.attributeValues[a])}`;
+    }
+    return `${json}}`;
+  }
+}
+
+function valueJson(value: unknown): string {
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
+    case 'number':
+      return Number.isFinite(value) ? String(value) : 'null';
+    case 'boolean':
+      return value ? 'true' : 'false';
+    default:
+      return JSON.stringify(value);
+  }
 }

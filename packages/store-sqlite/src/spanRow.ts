@@ -38,13 +38,6 @@ export interface StoredSpanRecord extends SpanRecord {
   parentIsRemote?: boolean | undefined;
 }
 
-/** Serialises attributes; `null` for none, to keep empty rows small. */
-export function attributesToJson(attributes: Attributes | undefined): string | null {
-  if (attributes === undefined || attributes === null) return null;
-  for (const _ in attributes) return JSON.stringify(attributes);
-  return null;
-}
-
 export function eventsToJson(events: readonly SpanEventRecord[] | undefined): string | null {
   return events && events.length > 0 ? JSON.stringify(events) : null;
 }

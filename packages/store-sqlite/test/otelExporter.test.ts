@@ -142,3 +142,33 @@ describe('SqliteSpanExporter', () => {
     reader.close();
   });
 });
+
+describe('SqliteSpanExporter with a full store', () => {
+  it('reports spans the store dropped through the export result', async () => {
+    const path = join(tmp.dir, 'full.db');
+    const exporter = new SqliteSpanExporter({
+      path,
+      runId: 'full',
+      maxPendingSpans: 2,
+      onError: () => {},
+    });
+    const tracer = new BasicTracerProvider().getTracer('t');
+    const finished = ['a', 'b', 'c'].map((name) => {
+      const span = tracer.startSpan(name);
+      span.end();
+      return span as unknown as ReadableSpan;
+    });
+    const result = await new Promise<{ code: number; error?: Error }>((resolve) =>
+      exporter.export(finished, resolve),
+    );
+    expect(result.code).toBe(ExportResultCode.FAILED);
+    expect(result.error?.message).toBe(
+      'SqliteSpanExporter the store did not keep 3 spans (reported through onError)',
+    );
+    const ok = await new Promise<{ code: number }>((resolve) =>
+      exporter.export(finished.slice(0, 2), resolve),
+    );
+    expect(ok.code).toBe(ExportResultCode.SUCCESS);
+    await exporter.shutdown();
+  });
+});

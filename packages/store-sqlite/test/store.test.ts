@@ -1,7 +1,14 @@
 import { join } from 'node:path';
 import type { SpanRecord } from '@ferret/profiler';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type FerretStoreError, openSpanReader, SqliteSpanStore } from '../src/index.js';
+import {
+  FERRET_APPLICATION_ID,
+  type FerretStoreError,
+  openSpanReader,
+  SCHEMA_VERSION,
+  SqliteSpanStore,
+} from '../src/index.js';
 import { span, temporaryDirectory } from './helpers.js';
 
 let tmp: ReturnType<typeof temporaryDirectory>;
@@ -109,5 +116,52 @@ describe('SqliteSpanStore hand-over queue', () => {
       'SqliteSpanStore(path=:memory:, worker=false, busyTimeoutMs=10000, maxPendingSpans=200000)',
     );
     void store.close();
+  });
+});
+
+describe('SqliteSpanStore file handling', () => {
+  it('reports a file it cannot create through onError (worker) or a FerretStoreError (in-thread)', async () => {
+    const path = join(tmp.dir, 'no-such-dir', 'x.db');
+    const errors: FerretStoreError[] = [];
+    const store = new SqliteSpanStore({ path, onError: (e) => errors.push(e) });
+    store.write([span()]);
+    await store.flush();
+    await store.close();
+    expect(store.stats).toMatchObject({ spansWritten: 0, dropped: 1 });
+    expect(errors.map((e) => e.code)).toEqual(['WRITE_FAILED', 'WRITE_FAILED']);
+    expect(errors[0]!.message).toMatch(/no-such-dir\/x\.db: cannot create/);
+    expect(() => new SqliteSpanStore({ path, worker: false })).toThrow(
+      expect.objectContaining({ code: 'WRITE_FAILED' }),
+    );
+  });
+
+  it('migrates an older Ferret file forward (version 0: marked, no tables)', async () => {
+    const path = join(tmp.dir, 'old.db');
+    const old = new Database(path);
+    old.pragma(`application_id = ${FERRET_APPLICATION_ID}`);
+    old.close();
+    const store = new SqliteSpanStore({ path });
+    store.write([span({ runId: 'migrated' })]);
+    await store.close();
+    const db = new Database(path, { readonly: true });
+    expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    db.close();
+    const reader = openSpanReader(path);
+    expect(reader.runs().map((r) => r.runId)).toEqual(['migrated']);
+    reader.close();
+  });
+
+  it('lets a reader read while a writer is writing the same file', async () => {
+    const path = join(tmp.dir, 'live.db');
+    const store = new SqliteSpanStore({ path });
+    store.write([span({ runId: 'live' })]);
+    await store.flush();
+    const reader = openSpanReader(path);
+    expect(reader.runs()[0]!.spanCount).toBe(1);
+    store.write([span({ runId: 'live' }), span({ runId: 'live' })]);
+    await store.flush();
+    expect(reader.runs()[0]!.spanCount).toBe(3);
+    reader.close();
+    await store.close();
   });
 });

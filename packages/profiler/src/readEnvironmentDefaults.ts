@@ -16,37 +16,37 @@ const FALSE_WORDS = new Set(['0', 'false', 'no', 'off']);
  * (`true/false/1/0/yes/no/on/off`, any case). A malformed value must not take a service down:
  * it is ignored, with one warning per variable per process naming it, and the built-in default
  * applies. Explicit constructor options win over both.
+ * @param env Default `process.env`.
  */
-export class EnvironmentDefaults {
-  /** Parses the two variables from `env` (default `process.env`). */
-  static read(env: NodeJS.ProcessEnv = process.env): EnvironmentDefaultValues {
-    const values: EnvironmentDefaultValues = {};
-    const rate = env.FERRET_MAX_SPANS_PER_SECOND;
-    if (rate !== undefined && rate.trim() !== '') {
-      const parsed = parseRate(rate.trim());
-      if (parsed === undefined) {
-        warnOnce(
-          'FERRET_MAX_SPANS_PER_SECOND',
-          `Ignoring FERRET_MAX_SPANS_PER_SECOND=${JSON.stringify(rate)}: expected a number >= 0 or "Infinity"; using the default`,
-        );
-      } else {
-        values.maxSpansPerSecond = parsed;
-      }
+export function readEnvironmentDefaults(
+  env: NodeJS.ProcessEnv = process.env,
+): EnvironmentDefaultValues {
+  const values: EnvironmentDefaultValues = {};
+  const rate = env.FERRET_MAX_SPANS_PER_SECOND;
+  if (rate !== undefined && rate.trim() !== '') {
+    const parsed = parseRate(rate.trim());
+    if (parsed === undefined) {
+      warnOnce(
+        'FERRET_MAX_SPANS_PER_SECOND',
+        `Ignoring FERRET_MAX_SPANS_PER_SECOND=${JSON.stringify(rate)}: expected a number >= 0 or "Infinity"; using the default`,
+      );
+    } else {
+      values.maxSpansPerSecond = parsed;
     }
-    const enabled = env.FERRET_ENABLED;
-    if (enabled !== undefined && enabled.trim() !== '') {
-      const word = enabled.trim().toLowerCase();
-      if (TRUE_WORDS.has(word)) values.enabled = true;
-      else if (FALSE_WORDS.has(word)) values.enabled = false;
-      else {
-        warnOnce(
-          'FERRET_ENABLED',
-          `Ignoring FERRET_ENABLED=${JSON.stringify(enabled)}: expected true/false/1/0/yes/no/on/off; using the default`,
-        );
-      }
-    }
-    return values;
   }
+  const enabled = env.FERRET_ENABLED;
+  if (enabled !== undefined && enabled.trim() !== '') {
+    const word = enabled.trim().toLowerCase();
+    if (TRUE_WORDS.has(word)) values.enabled = true;
+    else if (FALSE_WORDS.has(word)) values.enabled = false;
+    else {
+      warnOnce(
+        'FERRET_ENABLED',
+        `Ignoring FERRET_ENABLED=${JSON.stringify(enabled)}: expected true/false/1/0/yes/no/on/off; using the default`,
+      );
+    }
+  }
+  return values;
 }
 
 function parseRate(text: string): number | undefined {

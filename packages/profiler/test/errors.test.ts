@@ -1,0 +1,148 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { InMemorySink } from '../src/InMemorySink.js';
+import { Profiler } from '../src/Profiler.js';
+
+const open: Profiler[] = [];
+function make(sink: InMemorySink): Profiler {
+  const p = new Profiler({ sink, flushOnExit: false });
+  open.push(p);
+  return p;
+}
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((p) => p.close()));
+});
+
+class ValidationError extends Error {
+  override name = 'ValidationError';
+}
+
+describe('errors in measured code', () => {
+  it('records a sync throw as status error and rethrows the very same object', async () => {
+    const sink = new InMemorySink();
+    const profiler = make(sink);
+    const error = new ValidationError('bad input');
+    let caught: unknown;
+    try {
+      profiler.measure('validate', () => {
+        throw error;
+      });
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBe(error);
+    await profiler.flush();
+    expect(sink.spans[0]).toMatchObject({
+      name: 'validate',
+      status: 'error',
+      attributes: { 'error.type': 'ValidationError', 'error.message': 'bad input' },
+    });
+  });
+
+  it('records an async rejection and returns the same (rejecting) promise', async () => {
+    const sink = new InMemorySink();
+    const profiler = make(sink);
+    const error = new TypeError('nope');
+    const promise = Promise.reject(error);
+    const returned = profiler.measure('load', () => promise, { id: 7 });
+    expect(returned).toBe(promise);
+    await expect(returned).rejects.toBe(error);
+    const fromAsyncFn = profiler.measure('load2', async () => {
+      await Promise.resolve();
+      throw error;
+    });
+    await expect(fromAsyncFn).rejects.toBe(error);
+    await profiler.flush();
+    expect(sink.spans.map((s) => [s.name, s.status, s.attributes['error.type']])).toEqual([
+      ['load', 'error', 'TypeError'],
+      ['load2', 'error', 'TypeError'],
+    ]);
+    expect(sink.spans[0]!.attributes.id).toBe(7);
+  });
+
+  it('describes non-Error throwables without failing', async () => {
+    const sink = new InMemorySink();
+    const profiler = make(sink);
+    const hostile = {
+      get message(): string {
+        throw new Error('getter');
+      },
+    };
+    for (const thrown of ['text', 42, null, undefined, hostile]) {
+      expect(() =>
+        profiler.measure('x', () => {
+          throw thrown;
+        }),
+      ).toThrow();
+    }
+    await profiler.flush();
+    expect(sink.spans.map((s) => s.attributes['error.type'])).toEqual([
+      'string',
+      'number',
+      'object',
+      'undefined',
+      'unknown',
+    ]);
+    expect(sink.spans.every((s) => s.status === 'error')).toBe(true);
+  });
+
+  it('span.recordError, end(status), annotate after end, and bad attribute values', async () => {
+    const sink = new InMemorySink();
+    const profiler = make(sink);
+    const shared = { fixed: 'yes' };
+    profiler.measure(
+      'manual',
+      (span) => {
+        span.annotate({ step: 1, tags: ['a', 'b'] });
+        span.annotate({
+          bad: { nested: true } as never,
+          mixed: [1, 'x'] as never,
+          fn: (() => 1) as never,
+        });
+        span.recordError(new RangeError('late'));
+        span.end();
+        span.annotate({ afterEnd: true });
+      },
+      shared,
+    );
+    expect(shared).toEqual({ fixed: 'yes' }); // the caller's object is never mutated
+    const s = profiler.start('explicit');
+    s.end('error');
+    s.end('ok'); // ignored: ends once
+    await profiler.flush();
+    const [manual, explicit] = sink.spans;
+    expect(manual!.attributes).toEqual({
+      fixed: 'yes',
+      step: 1,
+      tags: ['a', 'b'],
+      'error.type': 'RangeError',
+      'error.message': 'late',
+    });
+    expect(manual!.status).toBe('error');
+    expect(explicit!.status).toBe('error');
+    expect(profiler.stats().droppedAttributes).toBe(3);
+  });
+
+  it('never lets a name function failure reach the caller', () => {
+    const errors: unknown[] = [];
+    const profiler = new Profiler({ flushOnExit: false, onError: (e) => errors.push(e) });
+    open.push(profiler);
+    const f = profiler.wrap(
+      () => {
+        throw new Error('name fn');
+      },
+      function loadUser(id: number) {
+        return id * 2;
+      },
+    );
+    expect(f(21)).toBe(42);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ name: 'ProfilerError', code: 'NAME_FUNCTION' });
+  });
+
+  it('validates measure() arguments at the boundary', () => {
+    const profiler = make(new InMemorySink());
+    expect(() => profiler.measure('x', 'nope' as never)).toThrow(/Expected `fn` to be a function/);
+    expect(() => profiler.measure(3 as never, () => 1)).toThrow(TypeError);
+    expect(() => profiler.start({} as never)).toThrow(/Expected `name` to be a string/);
+  });
+});
