@@ -1,4 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+// The module binding, not the global: in Node 20 `globalThis.performance` is a lazy getter
+// that costs a function call on every read.
+import { performance } from 'node:perf_hooks';
 import { threadId } from 'node:worker_threads';
 import { type Clock, type RateBucket, TokenBucket } from '@ferret/ratelimit';
 import { BatchFlusher } from './BatchFlusher.js';
@@ -386,7 +389,8 @@ export class Profiler {
   /** @internal Called by `Span.end()` and by `measure()` when `fn` finishes. */
   _endSpan(span: Span, status: SpanStatus | undefined): void {
     if (span._duration >= 0) return;
-    const duration = (this.#customClock === undefined ? performance.now() : this.#customClock()) - span._start;
+    const duration =
+      (this.#customClock === undefined ? performance.now() : this.#customClock()) - span._start;
     span._duration = Math.max(duration, 0);
     if (status === 'ok' || status === 'error') span._status = status;
     if (this.#closed) {
@@ -420,7 +424,7 @@ export class Profiler {
       if (parent === NOOP_SPAN) return undefined;
       return this.#decideChild(parent as Span, name, attributes);
     }
-    const now = (this.#customClock === undefined ? performance.now() : this.#customClock());
+    const now = this.#customClock === undefined ? performance.now() : this.#customClock();
     this.#now = now;
     const names = this.#names;
     if (now >= names.windowEnd) names.advance(now);
@@ -479,7 +483,8 @@ export class Profiler {
     const share = entry.share.available();
     const sharePerMs = entry.share.ratePerSecond / 1000;
     const untilGlobalToken = global >= 1 ? 0 : (1 - global) / perMs;
-    const untilShareToken = share >= 1 ? 0 : sharePerMs > 0 ? (1 - share) / sharePerMs : Number.POSITIVE_INFINITY;
+    const untilShareToken =
+      share >= 1 ? 0 : sharePerMs > 0 ? (1 - share) / sharePerMs : Number.POSITIVE_INFINITY;
     const untilAboveReserve = Math.max(0, (Math.max(this.#reserve, 1) - global) / perMs);
     return Math.min(Math.max(untilShareToken, untilGlobalToken), untilAboveReserve);
   }
@@ -492,7 +497,7 @@ export class Profiler {
       return undefined;
     }
     root._spanCount++;
-    const now = (this.#customClock === undefined ? performance.now() : this.#customClock());
+    const now = this.#customClock === undefined ? performance.now() : this.#customClock();
     this.#now = now;
     if (this.#mode === MODE_BUDGET) {
       // Children of an admitted trace borrow from the future (bucket debt) so traces stay whole.
