@@ -119,18 +119,24 @@ export class JsonLinesSink implements SpanSink {
   /** Resolves once everything queued so far reached the file system. Never rejects. */
   flush(): Promise<void> {
     const stream = this.#stream;
-    if (stream === undefined || this.#failed !== undefined || this.#closed)
+    if (
+      stream === undefined ||
+      this.#failed !== undefined ||
+      this.#closed ||
+      this.#buffered === 0
+    ) {
       return Promise.resolve();
+    }
+    // sonic-boom's own flush(cb) calls back at once when minLength is 0: wait for 'drain' (the
+    // buffer written out) instead.
     return new Promise((resolve) => {
-      try {
-        stream.flush((error?: Error) => {
-          if (error) this.#fail(error);
-          resolve();
-        });
-      } catch (error) {
-        this.#fail(error as Error);
+      const done = () => {
+        stream.off('drain', done);
+        stream.off('error', done);
         resolve();
-      }
+      };
+      stream.on('drain', done);
+      stream.on('error', done);
     });
   }
 

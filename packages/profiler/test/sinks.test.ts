@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -142,6 +142,25 @@ describe('sinks that fail never reach the application', () => {
   });
 });
 
+describe('exit hooks', () => {
+  it('adds one pair of process listeners for all profilers and removes it with the last close()', async () => {
+    const before = process.listenerCount('exit');
+    const beforeExit = process.listenerCount('beforeExit');
+    const a = new Profiler();
+    const b = new Profiler();
+    expect(process.listenerCount('exit')).toBe(before + 1);
+    expect(process.listenerCount('beforeExit')).toBe(beforeExit + 1);
+    await a.close();
+    expect(process.listenerCount('exit')).toBe(before + 1);
+    await b.close();
+    expect(process.listenerCount('exit')).toBe(before);
+    expect(process.listenerCount('beforeExit')).toBe(beforeExit);
+    const off = new Profiler({ flushOnExit: false });
+    expect(process.listenerCount('exit')).toBe(before);
+    await off.close();
+  });
+});
+
 describe('InMemorySink', () => {
   it('is bounded by maxSpans', () => {
     const sink = new InMemorySink({ maxSpans: 2 });
@@ -172,6 +191,19 @@ describe('JsonLinesSink', () => {
     expect(lines[1].attributes).toEqual({ route: '/x' });
     expect(lines[0].parentSpanId).toBe(lines[1].spanId);
     expect(sink.writtenSpans).toBe(2);
+  });
+
+  it('writes to a file descriptor it was given, and leaves it open', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'ferret-jsonl-')), 'fd.jsonl');
+    const fd = openSync(path, 'w');
+    const sink = new JsonLinesSink({ destination: fd });
+    sink.write([{ name: 'a' } as never]);
+    sink.writeCounts([{ name: 'a', calls: 1 } as never]);
+    await sink.close();
+    expect(readFileSync(path, 'utf8')).toBe(
+      '{"type":"span","name":"a"}\n{"type":"count","name":"a","calls":1}\n',
+    );
+    expect(() => closeSync(fd)).not.toThrow(); // still open: ours to close
   });
 
   it('never throws when the destination cannot be opened; counts the drops', async () => {
