@@ -26,6 +26,11 @@ export function formatCount(value: number): string {
   return Math.round(value).toLocaleString('en-US');
 }
 
+/** A call count: `1,234` when exact, `≈1,234` when estimated (from sampling weights). */
+export function formatCalls(calls: number, exact: boolean): string {
+  return exact ? formatCount(calls) : `≈${formatCount(calls)}`;
+}
+
 /** A 0..1 rate as a percentage: `0` → `0%`, `0.0004` → `<0.1%`, `0.125` → `12.5%`. */
 export function formatPercent(rate: number): string {
   if (!Number.isFinite(rate) || rate < 0) return '-';

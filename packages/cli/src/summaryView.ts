@@ -1,4 +1,4 @@
-import { formatCount, formatDuration, formatPercent } from './formatNumbers.js';
+import { formatCalls, formatCount, formatDuration, formatPercent } from './formatNumbers.js';
 import type { Palette } from './Palette.js';
 import type { NameSummary } from './readerTypes.js';
 import { TextTable } from './TextTable.js';
@@ -37,6 +37,8 @@ export function sortSummary(rows: readonly NameSummary[], key: SummarySortKey): 
 export interface SummaryJsonRow {
   name: string;
   calls: number;
+  /** False when `calls` is an estimate (Σ sampling weight of the stored spans). */
+  callsExact: boolean;
   recorded: number;
   dropped: number;
   totalMs: number;
@@ -68,6 +70,7 @@ export function toSummaryJsonRow(row: NameSummary): SummaryJsonRow {
   return {
     name: row.name,
     calls: row.calls,
+    callsExact: row.callsExact,
     recorded: row.recorded,
     dropped: row.dropped,
     totalMs: Number.isFinite(row.totalMs) ? row.totalMs : 0,
@@ -83,12 +86,31 @@ export function toSummaryJsonRow(row: NameSummary): SummaryJsonRow {
   };
 }
 
+/**
+ * The legend under the `ferret analyze` table, or undefined when there is nothing to explain
+ * (every count exact and nothing dropped).
+ */
+export function summaryFootnote(rows: readonly NameSummary[]): string | undefined {
+  const estimated = rows.filter((row) => !row.callsExact).length;
+  const sampled = rows.some((row) => row.dropped > 0);
+  if (estimated === 0 && !sampled) return undefined;
+  const estimate = 'Σ sampling weight of the stored spans';
+  const calls =
+    estimated === 0
+      ? 'calls are exact counts'
+      : estimated === rows.length
+        ? `≈ calls are estimates (${estimate})`
+        : `calls are exact counts, except ≈ estimates (${estimate})`;
+  return sampled ? `${calls}; latency columns come from the recorded (sampled) spans` : calls;
+}
+
 /** Longest span name printed before it is cut with an ellipsis. */
 const NAME_WIDTH = 60;
 
 /**
- * The `ferret analyze` table: one line per span name. Colour marks the sort column (bold), names
- * with errors (red error %) and names with dropped calls (dim "recorded" column).
+ * The `ferret analyze` table: one line per span name. Estimated call counts start with `≈`.
+ * Colour marks the sort column (bold), names with errors (red error %) and names with dropped
+ * calls (dim "recorded" column).
  */
 export function renderSummaryTable(
   rows: readonly NameSummary[],
@@ -129,7 +151,7 @@ export function renderSummaryTable(
     const errorCell = row.recorded > 0 ? formatPercent(row.errorRate) : '-';
     table.addRow([
       row.name,
-      formatCount(row.calls),
+      formatCalls(row.calls, row.callsExact),
       row.dropped > 0 ? palette.style('dim', formatCount(row.recorded)) : formatCount(row.recorded),
       formatDuration(row.totalMs),
       lat(row.avgMs),

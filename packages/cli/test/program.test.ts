@@ -22,14 +22,19 @@ const runs = [
     firstStartTime: Date.UTC(2025, 0, 1),
     lastEndTime: Date.UTC(2025, 0, 1) + 1500,
     spanCount: 3,
-    calls: 3,
+    // No count records (e.g. OpenTelemetry): estimated from the stored roots' weights.
+    rootCalls: 2,
+    calls: 2,
+    callsExact: false,
   },
   {
     runId: 'run-1',
     firstStartTime: Date.UTC(2025, 0, 2, 10),
     lastEndTime: Date.UTC(2025, 0, 2, 10) + 12_345,
     spanCount: 1234,
+    rootCalls: 56_789,
     calls: 56_789,
+    callsExact: true,
     serviceName: 'demo',
   },
 ];
@@ -65,22 +70,40 @@ const fullData = {
   runs,
   summary: [
     summary({ name: 'GET /', calls: 56_789, recorded: 1000, dropped: 55_789, totalMs: 5000 }),
-    summary({ name: 'db', calls: 3000, recorded: 3000, totalMs: 900, errors: 30, errorRate: 0.01 }),
+    summary({
+      name: 'db',
+      calls: 3000,
+      callsExact: false,
+      recorded: 1000,
+      dropped: 2000,
+      totalMs: 900,
+      errors: 30,
+      errorRate: 0.03,
+    }),
   ],
   traces: [sampleTrace()],
   spans: flatten(sampleTrace().root),
 };
 
 describe('ferret runs', () => {
-  it('lists runs oldest first with times, counts and service', async () => {
+  it('lists runs oldest first with times, stored spans, root calls (≈ when estimated) and service', async () => {
     const cli = setup();
     const { code, stdout, stderr } = await cli.run(['runs', 'x.db']);
     expect(code).toBe(0);
     expect(stderr).toBe('');
     const lines = stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^run\s+started \(UTC\)\s+duration\s+spans\s+calls\s+service$/);
-    expect(lines[1]).toMatch(/^run-0\s+2025-01-01T00:00:00.000Z\s+1.50 s\s+3\s+3$/);
+    expect(lines[0]).toMatch(
+      /^run\s+started \(UTC\)\s+duration\s+spans\s+root calls\s+service$/,
+    );
+    expect(lines[1]).toMatch(/^run-0\s+2025-01-01T00:00:00.000Z\s+1.50 s\s+3\s+≈2$/);
     expect(lines[2]).toMatch(/^run-1\s+2025-01-02T10:00:00.000Z\s+12.3 s\s+1,234\s+56,789\s+demo$/);
+    expect(lines[3]).toBe(
+      '≈ root calls are estimated from the stored root spans and their sampling weights (the run has no count records)',
+    );
+    expect(lines).toHaveLength(4);
+    // Every count exact: no legend.
+    const exact = await setup({ runs: [runs[1]!] }).run(['runs', 'x.db']);
+    expect(exact.stdout.trimEnd().split('\n')).toHaveLength(2);
     expect(cli.opened[0]!.closed).toBe(true);
   });
 
@@ -101,9 +124,9 @@ describe('ferret analyze', () => {
     expect(lines[0]).toBe('run run-1 · x.db · 2 span names');
     expect(lines[1]).toMatch(/^name\s+calls\s+recorded\s+total↓/);
     expect(lines[2]).toMatch(/^GET \/\s+56,789\s+1,000\s+5.00 s/);
-    expect(lines[3]).toMatch(/^db\s+3,000\s+3,000\s+900 ms.*1.0%$/);
+    expect(lines[3]).toMatch(/^db\s+≈3,000\s+1,000\s+900 ms.*3.0%$/);
     expect(lines.at(-1)).toBe(
-      'calls are exact counts; latency columns come from the recorded (sampled) spans',
+      'calls are exact counts, except ≈ estimates (Σ sampling weight of the stored spans); latency columns come from the recorded (sampled) spans',
     );
     expect(stdout).not.toContain('\u001b[');
     expect(cli.opened[0]!.calls).toContainEqual({ method: 'summary', options: {} });
@@ -205,7 +228,10 @@ describe('ferret export', () => {
   it('reports an unknown run and an unwritable output in one line', async () => {
     const unknown = await setup(fullData).run(['export', 'x.db', '--run', 'nope']);
     expect(unknown.code).toBe(1);
-    expect(unknown.stderr).toBe("ferret: unknown run id 'nope' in x.db (see: ferret runs x.db)\n");
+    // The store's message, exactly as `ferret analyze` prints it.
+    expect(unknown.stderr).toBe('ferret: x.db has no run "nope" (latest runs: run-1, run-0)\n');
+    const analyze = await setup(fullData).run(['analyze', 'x.db', '--run', 'nope']);
+    expect(analyze.stderr).toBe(unknown.stderr);
     const unwritable = await setup(fullData).run([
       'export',
       'x.db',
@@ -253,7 +279,10 @@ describe('usage and failures', () => {
 
   it.each([
     [['analyze', 'missing.db'], 'ferret: no such file: missing.db\n'],
-    [['analyze', 'x.db', '--run', 'nope'], "ferret: unknown run id 'nope' in x.db\n"],
+    [
+      ['analyze', 'x.db', '--run', 'nope'],
+      'ferret: x.db has no run "nope" (latest runs: run-1, run-0)\n',
+    ],
     [['runs', 'missing.db'], 'ferret: no such file: missing.db\n'],
   ])('%j → the store error as one line, exit 1', async (argv, message) => {
     const { code, stdout, stderr } = await setup(fullData).run(argv);

@@ -17,7 +17,8 @@ export interface BatchFlusherOptions {
   report: (error: ProfilerError) => void;
 }
 
-class SinkTimeout extends Error {}
+/** What a timed-out sink call rejects with (never leaves this module). */
+const TIMED_OUT: unique symbol = Symbol('sink call timed out');
 
 /**
  * The hand-off between callers and the sink, modelled on OpenTelemetry JS's
@@ -240,7 +241,7 @@ export class BatchFlusher {
     } catch (error) {
       if (code === 'SINK_WRITE') this.droppedBySink += items;
       else if (counts) this.droppedCountRecords += items;
-      if (error instanceof SinkTimeout) {
+      if (error === TIMED_OUT) {
         this.sinkTimeouts++;
         this.#report(
           new ProfilerError(
@@ -294,7 +295,7 @@ function withTimeout(
   keepAlive: boolean,
 ): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new SinkTimeout()), ms);
+    const timer = setTimeout(() => reject(TIMED_OUT), ms);
     if (!keepAlive) timer.unref();
     promise.then(
       (value) => {

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
@@ -44,10 +44,15 @@ describe('TypeScript sources compiled by the repo build (esbuild, target node20)
       keepNames: true,
       logLevel: 'silent',
     });
-    const { run } = (await import(pathToFileURL(outfile).href)) as {
-      run: () => Promise<FixtureResult>;
-    };
-    const result = await run();
+    let result: FixtureResult;
+    try {
+      const { run } = (await import(pathToFileURL(outfile).href)) as {
+        run: () => Promise<FixtureResult>;
+      };
+      result = await run();
+    } finally {
+      rmSync(outfile, { force: true });
+    }
 
     expect(result.endedInsideScope).toBe(false); // still open inside its block
     expect(result.loaded).toBe('user 1');

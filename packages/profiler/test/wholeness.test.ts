@@ -76,6 +76,8 @@ describe('whole traces under overload', () => {
     expect(bucket.granted).toBe(roots.length);
     expect(bucket.forced).toBe(roots.length * 10);
     expect(profiler.stats().recordedSpans).toBe(spans.length);
+    // The hard bound with traces in flight: rate × T + burst + in flight × spans per trace.
+    expect(spans.length).toBeLessThanOrEqual(60 * (clock.now / 1000) + 60 + 10 * 11);
   });
 
   it('a dropped trace costs one clock read, at its root; its descendants read none', () => {

@@ -20,6 +20,14 @@ export class NameAccumulator {
   errors = 0;
   totalMs = 0;
   weightedMs = 0;
+  /** Stored spans without a parent in the run (local roots). */
+  rootSpans = 0;
+  /** Σ weight of the stored root spans. */
+  rootWeight = 0;
+  /** Σ weight of the stored child spans. */
+  childWeight = 0;
+  /** Stored spans whose weight is above 1 (their trace stood for calls that were dropped). */
+  weightedSpans = 0;
   minMs = Number.POSITIVE_INFINITY;
   maxMs = Number.NEGATIVE_INFINITY;
   readonly #histogram: hdr.Histogram;
@@ -40,11 +48,22 @@ export class NameAccumulator {
     });
   }
 
-  add(durationMs: number, isError: boolean, weight: number): void {
+  /**
+   * @param weight - The span's sampling weight (≥ 1): the calls its trace stands for.
+   * @param isRoot - Whether the span has no parent in the run.
+   */
+  add(durationMs: number, isError: boolean, weight: number, isRoot: boolean): void {
     this.recorded++;
     if (isError) this.errors++;
     this.totalMs += durationMs;
     this.weightedMs += durationMs * weight;
+    if (isRoot) {
+      this.rootSpans++;
+      this.rootWeight += weight;
+    } else {
+      this.childWeight += weight;
+    }
+    if (weight > 1) this.weightedSpans++;
     if (durationMs < this.minMs) this.minMs = durationMs;
     if (durationMs > this.maxMs) this.maxMs = durationMs;
     const micros = Math.round(durationMs * 1000);

@@ -13,22 +13,52 @@ export interface RunInfo {
   firstStartTime: number;
   /** Epoch ms of the latest span end (start + duration). */
   lastEndTime: number;
-  /** Recorded spans. */
+  /** Stored spans, of every name, roots and children. */
   spanCount: number;
-  /** Exact calls: recorded spans plus the calls the count records say were dropped. */
+  /**
+   * Root calls (calls that started a trace): the sum of the count records' `calls` when the run
+   * has count records (exact: sampled or not), else an estimate from the stored root spans (see
+   * {@link RunInfo.callsExact}).
+   */
+  rootCalls: number;
+  /** The same number as {@link RunInfo.rootCalls}, under the name the first contract gave it. */
   calls: number;
+  /**
+   * True when `rootCalls` comes from count records. False for a run without them (OpenTelemetry
+   * exports, a run whose count records were all lost): `rootCalls` is then Σ weight of the
+   * stored root spans, rounded, i.e. the stored roots scaled up by their sampling weights.
+   */
+  callsExact: boolean;
   /** `service.name` of the run's first OpenTelemetry span, when there is one. */
   serviceName?: string;
 }
 
-/** Per-name statistics of one run, from {@link SpanReader.summary}. */
+/**
+ * Per-name statistics of one run, from {@link SpanReader.summary}. `recorded` and every timing
+ * come from the stored spans; `calls` also counts calls that were not stored.
+ */
 export interface NameSummary {
   name: string;
-  /** Exact calls: recorded spans plus dropped calls from the count records. */
+  /**
+   * Calls of the name in the run, sampled or not. For a root name with count records this is
+   * their `calls` summed: exact. Spans the profiler does not count (children such as `db.query`,
+   * OpenTelemetry spans) are estimated as Σ weight of the stored spans, rounded: every stored
+   * span stands for `weight` calls, because its trace's root was kept with that weight. A name
+   * that is a root in some traces and a child in others adds both parts. See `callsExact`.
+   */
   calls: number;
-  /** Recorded spans. */
+  /**
+   * Whether `calls` is an exact count. True when the name's calls come only from count records,
+   * or when the estimated part is provably complete: the run has count records, they report no
+   * dropped root call, every root they say was recorded is stored (none lost in a queue), no
+   * root reports truncated children, and every stored span of the name has weight 1.
+   * False as well when the stored roots outnumber what the count records say was recorded (some
+   * count records were lost): `calls` is then at least the estimate from the stored roots.
+   */
+  callsExact: boolean;
+  /** Stored (sampled) spans. */
   recorded: number;
-  /** `calls - recorded`: calls the sampler did not record. */
+  /** `calls - recorded`: calls that were not stored (not sampled, or lost before storage). */
   dropped: number;
   totalMs: number;
   avgMs: number;
@@ -38,7 +68,7 @@ export interface NameSummary {
   p95Ms: number;
   p99Ms: number;
   maxMs: number;
-  /** Recorded spans with status `'error'`. */
+  /** Stored spans with status `'error'`. */
   errors: number;
   /** `errors / recorded`, 0..1 (0 when nothing was recorded). */
   errorRate: number;
@@ -131,7 +161,6 @@ interface RunRow {
   first_start: number | null;
   last_end: number | null;
   span_count: number;
-  dropped: number;
 }
 
 /** The {@link SpanReader} over one better-sqlite3 read-only connection. */
@@ -146,13 +175,31 @@ class SqliteSpanReader implements SpanReader {
   }
 
   runs(): RunInfo[] {
-    return this.#guard(() =>
-      (
-        this.#db
-          .prepare('SELECT * FROM runs ORDER BY first_start ASC, run_key ASC')
-          .all() as RunRow[]
-      ).map(toRunInfo),
-    );
+    return this.#guard(() => {
+      const rows = this.#db
+        .prepare('SELECT * FROM runs ORDER BY first_start ASC, run_key ASC')
+        .all() as RunRow[];
+      // Count records are few (names × flush intervals), so one grouped pass over them is cheap.
+      const countsByRun = new Map<number, number>();
+      const counted = this.#db
+        .prepare('SELECT run_key, sum(calls) AS calls FROM counts GROUP BY run_key')
+        .raw()
+        .all() as [number, number][];
+      for (const [runKey, calls] of counted) countsByRun.set(runKey, calls);
+      return rows.map((row) => {
+        const calls = countsByRun.get(row.run_key);
+        if (calls !== undefined) return toRunInfo(row, calls, true);
+        // No count records: only the stored roots and their weights say how many calls there were.
+        const weight = this.#db
+          .prepare(
+            `SELECT coalesce(sum(weight), 0) FROM ${this.#runSource(row.run_key)}
+             WHERE run_key = ? AND is_root = 1`,
+          )
+          .pluck()
+          .get(row.run_key) as number;
+        return toRunInfo(row, Math.round(weight), false);
+      });
+    });
   }
 
   latestRunId(): string | undefined {
@@ -164,35 +211,59 @@ class SqliteSpanReader implements SpanReader {
     return this.#guard(() => {
       const runKey = this.#resolveRun(options.runId);
       const byName = new Map<string, NameAccumulator>();
+      let truncatedChildren = 0;
       const rows = this.#db
         .prepare(
-          `SELECT name, duration, status, weight FROM ${this.#runSource(runKey)} WHERE run_key = ?`,
+          `SELECT name, duration, status, weight, is_root, truncated_children
+           FROM ${this.#runSource(runKey)} WHERE run_key = ?`,
         )
         .raw()
-        .iterate(runKey) as IterableIterator<[string, number, number, number]>;
-      for (const [name, duration, status, weight] of rows) {
+        .iterate(runKey) as IterableIterator<[string, number, number, number, number, number | null]>;
+      for (const [name, duration, status, weight, isRoot, truncated] of rows) {
         let accumulator = byName.get(name);
         if (accumulator === undefined) {
           accumulator = new NameAccumulator(byName.size >= UNPACKED_NAMES);
           byName.set(name, accumulator);
         }
-        accumulator.add(duration, status === 1, weight);
+        accumulator.add(duration, status === 1, weight, isRoot === 1);
+        if (truncated !== null) truncatedChildren += truncated;
       }
-      const droppedByName = new Map<string, number>();
+      const countsByName = new Map<string, CountTotals>();
+      const run: CountTotals = { calls: 0, recorded: 0, dropped: 0 };
       const counts = this.#db
-        .prepare('SELECT name, sum(dropped) AS dropped FROM counts WHERE run_key = ? GROUP BY name')
-        .all(runKey) as { name: string; dropped: number }[];
-      for (const { name, dropped } of counts) droppedByName.set(name, dropped);
+        .prepare(
+          `SELECT name, sum(calls) AS calls, sum(recorded) AS recorded, sum(dropped) AS dropped
+           FROM counts WHERE run_key = ? GROUP BY name`,
+        )
+        .all(runKey) as ({ name: string } & CountTotals)[];
+      for (const { name, calls, recorded, dropped } of counts) {
+        countsByName.set(name, { calls, recorded, dropped });
+        run.calls += calls;
+        run.recorded += recorded;
+        run.dropped += dropped;
+      }
+      let storedRoots = 0;
+      for (const a of byName.values()) storedRoots += a.rootSpans;
+      // Spans of names the profiler does not count are exact only if the run provably lost
+      // nothing: no root call was dropped by sampling, every admitted root reached the file
+      // (children are lost with it in a queue), and no trace was cut by the per-trace cap.
+      const runLostNothing =
+        counts.length > 0 &&
+        run.dropped === 0 &&
+        storedRoots === run.recorded &&
+        truncatedChildren === 0;
 
       const summaries: NameSummary[] = [];
       for (const [name, a] of byName) {
-        summaries.push(toSummary(name, a, droppedByName.get(name) ?? 0));
-        droppedByName.delete(name);
+        summaries.push(toSummary(name, a, countsByName.get(name), runLostNothing));
+        countsByName.delete(name);
         a.destroy();
       }
-      // Names whose every call was dropped still get a line: calls without timings.
-      for (const [name, dropped] of droppedByName) {
-        if (dropped > 0) summaries.push(toSummary(name, new NameAccumulator(true), dropped));
+      // Counted names with no stored span (every call dropped, or lost) still get a line.
+      for (const [name, totals] of countsByName) {
+        if (totals.calls > 0) {
+          summaries.push(toSummary(name, new NameAccumulator(true), totals, runLostNothing));
+        }
       }
       return summaries.sort(
         (x, y) => y.totalMs - x.totalMs || y.calls - x.calls || (x.name < y.name ? -1 : 1),
@@ -386,25 +457,67 @@ function assertQueryOptions(options: unknown): void {
   }
 }
 
-function toRunInfo(row: RunRow): RunInfo {
+function toRunInfo(row: RunRow, rootCalls: number, callsExact: boolean): RunInfo {
   const info: RunInfo = {
     runId: row.run_id,
     firstStartTime: row.first_start ?? 0,
     lastEndTime: row.last_end ?? row.first_start ?? 0,
     spanCount: row.span_count,
-    calls: row.span_count + row.dropped,
+    rootCalls,
+    calls: rootCalls,
+    callsExact,
   };
   if (row.service_name !== null) info.serviceName = row.service_name;
   return info;
 }
 
-function toSummary(name: string, a: NameAccumulator, dropped: number): NameSummary {
+/** One name's (or one run's) count records, summed. */
+interface CountTotals {
+  calls: number;
+  recorded: number;
+  dropped: number;
+}
+
+/**
+ * Calls of one name: exact from its count records for its root calls, Σ weight (rounded) of
+ * the stored spans the count records do not cover (children, uncounted roots).
+ */
+function toSummary(
+  name: string,
+  a: NameAccumulator,
+  counts: CountTotals | undefined,
+  runLostNothing: boolean,
+): NameSummary {
   const recorded = a.recorded;
+  let calls = 0;
+  let callsExact = true;
+  let estimatedSpans = recorded - a.rootSpans;
+  let estimatedWeight = a.childWeight;
+  if (counts === undefined) {
+    estimatedSpans += a.rootSpans;
+    estimatedWeight += a.rootWeight;
+  } else if (a.rootSpans <= counts.recorded) {
+    calls = counts.calls;
+  } else {
+    // More roots stored than the count records say were recorded: some count records were
+    // lost, so their sum undercounts. The stored roots' weights give a floor.
+    calls = Math.max(counts.calls, Math.round(a.rootWeight));
+    callsExact = false;
+  }
+  if (estimatedSpans > 0) {
+    calls += Math.round(estimatedWeight);
+    callsExact &&= runLostNothing && a.weightedSpans === 0;
+  }
+  if (calls < recorded) {
+    calls = recorded;
+    callsExact = false;
+  }
   return {
     name,
-    calls: recorded + dropped,
+    calls,
+    callsExact,
     recorded,
-    dropped,
+    dropped: calls - recorded,
     totalMs: a.totalMs,
     avgMs: recorded === 0 ? 0 : a.totalMs / recorded,
     minMs: recorded === 0 ? 0 : a.minMs,

@@ -126,7 +126,7 @@ describe('reader', () => {
     return openSpanReader(path);
   }
 
-  it('lists runs by first start, defaults to the latest and counts dropped calls', async () => {
+  it('lists runs by first start, defaults to the latest and counts root calls', async () => {
     const path = join(tmp.dir, 'runs.db');
     const reader = await storeWith(
       path,
@@ -148,8 +148,25 @@ describe('reader', () => {
       ],
     );
     expect(reader.runs()).toEqual([
-      { runId: 'early', firstStartTime: 1000, lastEndTime: 1040, spanCount: 2, calls: 10 },
-      { runId: 'late', firstStartTime: 2000, lastEndTime: 2005, spanCount: 1, calls: 1 },
+      {
+        runId: 'early',
+        firstStartTime: 1000,
+        lastEndTime: 1040,
+        spanCount: 2,
+        rootCalls: 10,
+        calls: 10,
+        callsExact: true,
+      },
+      // No count records: one stored root of weight 1, an estimate.
+      {
+        runId: 'late',
+        firstStartTime: 2000,
+        lastEndTime: 2005,
+        spanCount: 1,
+        rootCalls: 1,
+        calls: 1,
+        callsExact: false,
+      },
     ]);
     expect(reader.latestRunId()).toBe('late');
     expect(reader.summary().map((s) => [s.name, s.recorded])).toEqual([['work', 1]]);

@@ -9,6 +9,7 @@ import {
   type SummaryJson,
   type SummarySortKey,
   sortSummary,
+  summaryFootnote,
   toSummaryJsonRow,
 } from '../summaryView.js';
 import { renderTraceTree } from '../traceTreeView.js';
@@ -70,14 +71,8 @@ function analyzeSummary(
       ),
     );
   }
-  if (summary.some((row) => row.dropped > 0)) {
-    lines.push(
-      palette.style(
-        'dim',
-        'calls are exact counts; latency columns come from the recorded (sampled) spans',
-      ),
-    );
-  }
+  const footnote = summaryFootnote(shown);
+  if (footnote !== undefined) lines.push(palette.style('dim', footnote));
   writeLines(context.stdout, lines);
 }
 
@@ -117,7 +112,7 @@ export function registerAnalyzeCommand(program: Command, context: CliContext): v
   program
     .command('analyze')
     .description(
-      'summarise one run: a row per span name (exact calls, recorded spans, latency percentiles, error rate), or its slowest traces with --tree',
+      'summarise one run: a row per span name (calls: exact, or ≈ estimated from sampling weights; recorded spans; latency percentiles; error rate), or its slowest traces with --tree',
     )
     .argument('<db>', 'path to a Ferret span database (SQLite file)')
     .addOption(

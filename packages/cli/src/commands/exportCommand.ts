@@ -51,16 +51,14 @@ export function registerExportCommand(program: Command, context: CliContext): vo
     )
     .action(async (db: string, options: ExportOptions) => {
       const { file, runId, spanCount, traceCount } = await withReader(context, db, (reader) => {
-        const runs = reader.runs();
+        // The reader checks the run when spans() is called: an unknown run or an empty database
+        // fails with the store's own one-line message, worded as for `ferret analyze`.
         const runId = options.run ?? reader.latestRunId();
-        if (runId === undefined) throw new CliError(`${db} has no runs to export`);
-        if (!runs.some((run) => run.runId === runId)) {
-          throw new CliError(`unknown run id '${runId}' in ${db} (see: ferret runs ${db})`);
-        }
+        const spans = reader.spans(runId === undefined ? {} : { runId });
         let spanCount = 0;
         const traceIds = new Set<string>();
         const counted = (function* () {
-          for (const span of reader.spans({ runId })) {
+          for (const span of spans) {
             spanCount += 1;
             traceIds.add(span.traceId);
             yield span;
@@ -70,7 +68,7 @@ export function registerExportCommand(program: Command, context: CliContext): vo
           name: `ferret ${runId}`,
           exporter: `@ferret/cli@${CLI_VERSION}`,
         });
-        return { file, runId, spanCount, traceCount: traceIds.size };
+        return { file, runId: runId ?? '', spanCount, traceCount: traceIds.size };
       });
       const json = JSON.stringify(file);
       if (options.output === undefined) {

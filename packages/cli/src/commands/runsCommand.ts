@@ -1,13 +1,17 @@
 import type { Command } from 'commander';
 import { type CliContext, withReader, writeLines } from '../CliContext.js';
-import { formatCount, formatDuration, formatTimestamp } from '../formatNumbers.js';
+import { formatCalls, formatCount, formatDuration, formatTimestamp } from '../formatNumbers.js';
 import { TextTable } from '../TextTable.js';
 
 interface RunsOptions {
   json?: boolean;
 }
 
-/** `ferret runs <db>`: one line per run (process execution) in the database, oldest first. */
+/**
+ * `ferret runs <db>`: one line per run (process execution) in the database, oldest first.
+ * `spans` counts stored spans of every name; `root calls` counts the calls that started a trace,
+ * sampled or not: exact from the profiler's count records, or `≈` estimated without them.
+ */
 export function registerRunsCommand(program: Command, context: CliContext): void {
   program
     .command('runs')
@@ -29,7 +33,7 @@ export function registerRunsCommand(program: Command, context: CliContext): void
         { header: 'started (UTC)', align: 'left' },
         { header: 'duration', align: 'right' },
         { header: 'spans', align: 'right' },
-        { header: 'calls', align: 'right' },
+        { header: 'root calls', align: 'right' },
         { header: 'service', align: 'left' },
       ]);
       for (const run of runs) {
@@ -38,13 +42,19 @@ export function registerRunsCommand(program: Command, context: CliContext): void
           formatTimestamp(run.firstStartTime),
           formatDuration(run.lastEndTime - run.firstStartTime),
           formatCount(run.spanCount),
-          formatCount(run.calls),
+          formatCalls(run.rootCalls, run.callsExact),
           run.serviceName ?? '',
         ]);
       }
-      writeLines(
-        context.stdout,
-        table.render((text) => context.palette.style('bold', text)),
-      );
+      const lines = table.render((text) => context.palette.style('bold', text));
+      if (runs.some((run) => !run.callsExact)) {
+        lines.push(
+          context.palette.style(
+            'dim',
+            '≈ root calls are estimated from the stored root spans and their sampling weights (the run has no count records)',
+          ),
+        );
+      }
+      writeLines(context.stdout, lines);
     });
 }

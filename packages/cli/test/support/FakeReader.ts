@@ -27,12 +27,17 @@ export class FakeReader implements SpanReader {
     },
   ) {}
 
+  /** Resolves the run with the real reader's messages (openSpanReader's UNKNOWN_RUN and NO_RUNS). */
   #run(runId: string | undefined): string {
     const latest = this.latestRunId();
-    if (latest === undefined) throw new FakeStoreError('NO_RUNS', `${this.path} contains no runs`);
+    if (latest === undefined) throw new FakeStoreError('NO_RUNS', `${this.path} holds no runs yet`);
     const id = runId ?? latest;
     if (!this.data.runs.some((r) => r.runId === id)) {
-      throw new FakeStoreError('UNKNOWN_RUN', `unknown run id '${id}' in ${this.path}`);
+      const known = this.data.runs.map((r) => r.runId).reverse();
+      throw new FakeStoreError(
+        'UNKNOWN_RUN',
+        `${this.path} has no run "${id}" (latest runs: ${known.join(', ')})`,
+      );
     }
     return id;
   }
@@ -54,10 +59,11 @@ export class FakeReader implements SpanReader {
     this.#run(options?.runId);
     return (this.data.traces ?? []).slice(0, options?.limit ?? 5);
   }
-  *spans(options?: { runId?: string; traceId?: string }): IterableIterator<SpanRecord> {
+  spans(options?: { runId?: string; traceId?: string }): IterableIterator<SpanRecord> {
     this.calls.push({ method: 'spans', options });
+    // Like the real reader: the run is checked at the call, rows are read lazily.
     const id = this.#run(options?.runId);
-    yield* (this.data.spans ?? []).filter((s) => s.runId === id);
+    return this.data.spans?.filter((s) => s.runId === id)[Symbol.iterator]() ?? [][Symbol.iterator]();
   }
   close(): void {
     this.closed = true;

@@ -58,6 +58,7 @@ export function flatten(root: SpanNode): SpanRecord[] {
 export function summary(fields: Partial<NameSummary> & { name: string }): NameSummary {
   return {
     calls: 10,
+    callsExact: true,
     recorded: 10,
     dropped: 0,
     totalMs: 100,
