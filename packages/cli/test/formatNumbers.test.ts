@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  formatCalls,
   formatCount,
   formatDuration,
   formatPercent,
@@ -33,6 +34,11 @@ describe('formatCount / formatPercent / formatTimestamp', () => {
     expect(formatCount(1_234_567)).toBe('1,234,567');
     expect(formatCount(12.6)).toBe('13');
     expect(formatCount(Number.NaN)).toBe('-');
+  });
+
+  it('marks estimated call counts with ≈', () => {
+    expect(formatCalls(1234, true)).toBe('1,234');
+    expect(formatCalls(1234, false)).toBe('≈1,234');
   });
 
   it('prints rates as percentages with one decimal and marks tiny non-zero rates', () => {

@@ -6,6 +6,7 @@ import {
   renderSummaryTable,
   SUMMARY_SORT_KEYS,
   sortSummary,
+  summaryFootnote,
   toSummaryJsonRow,
 } from '../src/summaryView.js';
 import { summary } from './support/spans.js';
@@ -132,6 +133,27 @@ describe('renderSummaryTable', () => {
     expect(line).toMatch(/^never-sampled\s+7\s+0\s+0 ms(\s+-){7}$/);
   });
 
+  it('prefixes estimated call counts with ≈, keeping columns aligned', () => {
+    const lines = renderSummaryTable(
+      [
+        summary({ name: 'GET /', calls: 12_000, recorded: 100, dropped: 11_900, totalMs: 900 }),
+        summary({
+          name: 'db.query',
+          calls: 1234,
+          callsExact: false,
+          recorded: 200,
+          dropped: 1034,
+          totalMs: 500,
+        }),
+      ],
+      'total',
+      new Palette(false),
+    );
+    expect(lines[1]).toMatch(/^GET \/\s+12,000\s+100\s/);
+    expect(lines[2]).toMatch(/^db\.query\s+≈1,234\s+200\s/);
+    expect(new Set(lines.map((l) => l.length)).size).toBe(1);
+  });
+
   it('cuts very long names with an ellipsis', () => {
     const [, line] = renderSummaryTable(
       [summary({ name: 'x'.repeat(80) })],
@@ -142,13 +164,45 @@ describe('renderSummaryTable', () => {
   });
 });
 
+describe('summaryFootnote', () => {
+  const exact = summary({ name: 'root', calls: 10, recorded: 2, dropped: 8 });
+  const estimate = summary({ name: 'child', calls: 30, callsExact: false, recorded: 6, dropped: 24 });
+  it.each([
+    ['nothing to explain', [summary({ name: 'a' })], undefined],
+    [
+      'exact counts with sampling',
+      [exact],
+      'calls are exact counts; latency columns come from the recorded (sampled) spans',
+    ],
+    [
+      'exact and estimated counts',
+      [exact, estimate],
+      'calls are exact counts, except ≈ estimates (Σ sampling weight of the stored spans); latency columns come from the recorded (sampled) spans',
+    ],
+    [
+      'only estimates, nothing dropped',
+      [summary({ name: 'otel', callsExact: false })],
+      '≈ calls are estimates (Σ sampling weight of the stored spans)',
+    ],
+  ])('%s', (_label, rows, expected) => {
+    expect(summaryFootnote(rows)).toBe(expected);
+  });
+});
+
 describe('toSummaryJsonRow', () => {
+  it('keeps estimated counts plain, flagged by callsExact', () => {
+    const row = toSummaryJsonRow(summary({ name: 'db.query', calls: 1234, callsExact: false }));
+    expect(row).toMatchObject({ calls: 1234, callsExact: false });
+    expect(validate({ file: 'x', runId: 'r', sort: 'calls', rows: [row] })).toBe(true);
+  });
+
   it('produces rows valid against schemas/analyze.schema.json', () => {
     const document = { file: 'x.db', runId: 'r', sort: 'total', rows: rows.map(toSummaryJsonRow) };
     expect(validate(document), JSON.stringify(validate.errors)).toBe(true);
     expect(document.rows[1]).toEqual({
       name: 'hot',
       calls: 5000,
+      callsExact: true,
       recorded: 50,
       dropped: 4950,
       totalMs: 500,
@@ -178,6 +232,11 @@ describe('toSummaryJsonRow', () => {
     const good = toSummaryJsonRow(rows[0]!);
     const { calls: _calls, ...missing } = good;
     expect(validate({ file: 'x', runId: 'r', sort: 'total', rows: [missing] })).toBe(false);
+    const { callsExact: _exact, ...noFlag } = good;
+    expect(validate({ file: 'x', runId: 'r', sort: 'total', rows: [noFlag] })).toBe(false);
+    expect(
+      validate({ file: 'x', runId: 'r', sort: 'total', rows: [{ ...good, callsExact: 'yes' }] }),
+    ).toBe(false);
     expect(validate({ file: 'x', runId: 'r', sort: 'total', rows: [{ ...good, calls: -1 }] })).toBe(
       false,
     );
