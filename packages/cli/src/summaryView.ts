@@ -37,7 +37,7 @@ export function sortSummary(rows: readonly NameSummary[], key: SummarySortKey): 
 export interface SummaryJsonRow {
   name: string;
   calls: number;
-  /** False when `calls` is an estimate (Σ sampling weight of the stored spans). */
+  /** False when `calls` is an estimate (from the sampling weights of the stored spans). */
   callsExact: boolean;
   recorded: number;
   dropped: number;
@@ -94,7 +94,7 @@ export function summaryFootnote(rows: readonly NameSummary[]): string | undefine
   const estimated = rows.filter((row) => !row.callsExact).length;
   const sampled = rows.some((row) => row.dropped > 0);
   if (estimated === 0 && !sampled) return undefined;
-  const estimate = 'Σ sampling weight of the stored spans';
+  const estimate = 'from the sampling weights of the stored spans';
   const calls =
     estimated === 0
       ? 'calls are exact counts'

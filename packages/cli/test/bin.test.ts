@@ -95,7 +95,8 @@ describe('bin/ferret.js', () => {
     const ok = await ferret('analyze', db);
     expect(ok.code).toBe(0);
     expect(ok.stderr).toBe('');
-    expect(ok.stdout).toMatch(/^GET \/\s+1\s+1\s+12.5 ms/m);
+    // No count records in this file: the call count is an estimate from the span's weight.
+    expect(ok.stdout).toMatch(/^GET \/\s+≈1\s+1\s+12.5 ms/m);
     const unknown = await ferret('analyze', db, '--run', 'nope');
     expectOneLineError(unknown, 1);
     expect(unknown.stderr).toContain('nope');

@@ -43,11 +43,33 @@ function record(
 /**
  * The latest run ("run-b"): 20 requests `GET /users`, 1 s apart, each with two overlapping
  * db.query children (Promise.all) and a render; request i lasts 10 + i ms; every 5th fails.
- * Sampling weight 5: count records say 100 calls for 20 recorded roots.
- * An older run ("run-a") has 3 `job` roots.
+ * Sampling weight 5: count records say 100 calls for 20 recorded roots (80 roots dropped).
+ * An older run ("run-a") has 3 `job` roots, all counted and recorded.
+ * The oldest run ("run-otel") has no count records, as an OpenTelemetry export: two `GET /`
+ * roots of weight 4 and 1, each with a `SELECT` child.
  */
 function buildRuns(): { spans: SpanRecord[]; counts: CountRecord[] } {
   const spans: SpanRecord[] = [];
+  for (const [i, weight] of [4, 1].entries()) {
+    const root = record({
+      name: 'GET /',
+      traceId: traceIdOf(2000 + i),
+      startTime: T0 - 3_600_000 + i * 10,
+      duration: 6,
+      runId: 'run-otel',
+      weight,
+    });
+    const child = record({
+      name: 'SELECT',
+      traceId: root.traceId,
+      parentSpanId: root.spanId,
+      startTime: root.startTime + 1,
+      duration: 2,
+      runId: 'run-otel',
+      weight,
+    });
+    spans.push(root, child);
+  }
   for (let i = 0; i < 3; i++) {
     spans.push(
       record({
@@ -164,23 +186,31 @@ describe('ferret on a real database', () => {
     await store.close();
   });
 
-  it('runs: both runs, oldest first, calls = recorded spans + calls the count records dropped', async () => {
+  it('runs: every run oldest first; stored spans and root calls (exact from count records, else ≈)', async () => {
     const { code, stdout } = await run(['runs', db, '--json']);
     expect(code).toBe(0);
     const runs = JSON.parse(stdout) as Array<{
       runId: string;
       spanCount: number;
+      rootCalls: number;
       calls: number;
+      callsExact: boolean;
       firstStartTime: number;
     }>;
-    expect(runs.map((r) => [r.runId, r.spanCount, r.calls])).toEqual([
-      ['run-a', 3, 3],
-      // Recorded spans (20 roots + 60 children) plus the 80 root calls the count records dropped.
-      ['run-b', 80, 160],
+    expect(runs.map((r) => [r.runId, r.spanCount, r.rootCalls, r.calls, r.callsExact])).toEqual([
+      // No count records: Σ weight of the stored roots (4 + 1), an estimate.
+      ['run-otel', 4, 5, 5, false],
+      ['run-a', 3, 3, 3, true],
+      // 80 stored spans (20 roots, 60 children); the count records' 100 root calls.
+      ['run-b', 80, 100, 100, true],
     ]);
-    expect(runs[1]!.firstStartTime).toBeCloseTo(T0 + 60_000, 3);
+    expect(runs[2]!.firstStartTime).toBeCloseTo(T0 + 60_000, 3);
     const text = await run(['runs', db]);
-    expect(text.stdout).toMatch(/^run-b\s+2025-06-01T09:01:00.000Z\s+19.0 s\s+80\s+160\s*$/m);
+    const lines = text.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^run\s+started \(UTC\)\s+duration\s+spans\s+root calls\s+service$/);
+    expect(lines[1]).toMatch(/^run-otel\s+2025-06-01T08:00:00.000Z\s+16.0 ms\s+4\s+≈5$/);
+    expect(lines[3]).toMatch(/^run-b\s+2025-06-01T09:01:00.000Z\s+19.0 s\s+80\s+100$/);
+    expect(lines[4]).toMatch(/^≈ root calls are estimated/);
   });
 
   it('analyze: the latest run, exact calls next to sampled latencies, JSON valid against the schema', async () => {
@@ -196,6 +226,7 @@ describe('ferret on a real database', () => {
     const byName = Object.fromEntries(document.rows.map((r) => [r.name, r]));
     expect(byName['GET /users']).toMatchObject({
       calls: 100,
+      callsExact: true,
       recorded: 20,
       dropped: 80,
       errors: 4,
@@ -205,23 +236,51 @@ describe('ferret on a real database', () => {
     });
     expect(byName['GET /users']!.totalMs).toBeCloseTo(390, 6); // Σ (10 + i), i < 20
     expect(byName['GET /users']!.estimatedTotalMs).toBeCloseTo(390 * 5, 6);
-    expect(byName['db.query']).toMatchObject({ recorded: 40, errors: 0 });
-    expect(byName.render).toMatchObject({ recorded: 20, minMs: 1, maxMs: 1 });
+    // Children are not counted by the profiler: Σ weight of the stored spans (40 × 5, 20 × 5).
+    expect(byName['db.query']).toMatchObject({
+      calls: 200,
+      callsExact: false,
+      recorded: 40,
+      dropped: 160,
+      errors: 0,
+    });
+    expect(byName.render).toMatchObject({
+      calls: 100,
+      callsExact: false,
+      recorded: 20,
+      minMs: 1,
+      maxMs: 1,
+    });
     expect(document.rows.map((r) => r.name)).toEqual(['GET /users', 'db.query', 'render']);
 
     const table = await run(['analyze', db]);
     expect(table.stdout).toMatch(/^GET \/users\s+100\s+20\s+390 ms\s.*\s20.0%$/m);
+    expect(table.stdout).toMatch(/^db\.query\s+≈200\s+40\s/m);
+    expect(table.stdout).toMatch(/^render\s+≈100\s+20\s/m);
+    expect(table.stdout.trimEnd().split('\n').at(-1)).toBe(
+      'calls are exact counts, except ≈ estimates (from the sampling weights of the stored spans); latency columns come from the recorded (sampled) spans',
+    );
   });
 
   it('analyze --run picks an older run; --sort changes the order', async () => {
     const older = await run(['analyze', db, '--run', 'run-a', '--json']);
     expect(
       (JSON.parse(older.stdout) as { rows: Array<{ name: string; calls: number }> }).rows,
-    ).toMatchObject([{ name: 'job', calls: 3 }]);
+    ).toMatchObject([{ name: 'job', calls: 3, callsExact: true }]);
     const byCalls = await run(['analyze', db, '--sort', 'calls', '--json']);
     expect(
       (JSON.parse(byCalls.stdout) as { rows: Array<{ name: string }> }).rows.map((r) => r.name),
-    ).toEqual(['GET /users', 'db.query', 'render']);
+    ).toEqual(['db.query', 'GET /users', 'render']);
+    // A run without count records: every count is an estimate from the weights.
+    const otel = await run(['analyze', db, '--run', 'run-otel', '--json']);
+    const otelDocument = JSON.parse(otel.stdout) as object;
+    expect(validateAnalyze(otelDocument), JSON.stringify(validateAnalyze.errors)).toBe(true);
+    expect(otelDocument).toMatchObject({
+      rows: [
+        { name: 'GET /', calls: 5, callsExact: false, recorded: 2, dropped: 3 },
+        { name: 'SELECT', calls: 5, callsExact: false, recorded: 2, dropped: 3 },
+      ],
+    });
   });
 
   it('analyze --tree: the slowest traces first, with children, attributes and error marks', async () => {
@@ -262,7 +321,7 @@ describe('ferret on a real database', () => {
     expect(sha(db)).toBe(before);
   });
 
-  it('an unknown run id is one line from the store, exit 1', async () => {
+  it('an unknown run id is the same line from the store for analyze and export, exit 1', async () => {
     for (const argv of [
       ['analyze', db, '--run', 'nope'],
       ['analyze', db, '--tree', '--run', 'nope'],
@@ -270,7 +329,9 @@ describe('ferret on a real database', () => {
     ]) {
       const { code, stdout, stderr } = await run(argv);
       expect({ code, stdout }).toEqual({ code: 1, stdout: '' });
-      expect(stderr).toMatch(/^ferret: [^\n]*nope[^\n]*\n$/);
+      expect(stderr).toBe(
+        `ferret: ${db} has no run "nope" (latest runs: run-b, run-a, run-otel)\n`,
+      );
     }
   });
 

@@ -92,9 +92,7 @@ describe('ferret runs', () => {
     expect(code).toBe(0);
     expect(stderr).toBe('');
     const lines = stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(
-      /^run\s+started \(UTC\)\s+duration\s+spans\s+root calls\s+service$/,
-    );
+    expect(lines[0]).toMatch(/^run\s+started \(UTC\)\s+duration\s+spans\s+root calls\s+service$/);
     expect(lines[1]).toMatch(/^run-0\s+2025-01-01T00:00:00.000Z\s+1.50 s\s+3\s+≈2$/);
     expect(lines[2]).toMatch(/^run-1\s+2025-01-02T10:00:00.000Z\s+12.3 s\s+1,234\s+56,789\s+demo$/);
     expect(lines[3]).toBe(
@@ -126,7 +124,7 @@ describe('ferret analyze', () => {
     expect(lines[2]).toMatch(/^GET \/\s+56,789\s+1,000\s+5.00 s/);
     expect(lines[3]).toMatch(/^db\s+≈3,000\s+1,000\s+900 ms.*3.0%$/);
     expect(lines.at(-1)).toBe(
-      'calls are exact counts, except ≈ estimates (Σ sampling weight of the stored spans); latency columns come from the recorded (sampled) spans',
+      'calls are exact counts, except ≈ estimates (from the sampling weights of the stored spans); latency columns come from the recorded (sampled) spans',
     );
     expect(stdout).not.toContain('\u001b[');
     expect(cli.opened[0]!.calls).toContainEqual({ method: 'summary', options: {} });

@@ -166,7 +166,13 @@ describe('renderSummaryTable', () => {
 
 describe('summaryFootnote', () => {
   const exact = summary({ name: 'root', calls: 10, recorded: 2, dropped: 8 });
-  const estimate = summary({ name: 'child', calls: 30, callsExact: false, recorded: 6, dropped: 24 });
+  const estimate = summary({
+    name: 'child',
+    calls: 30,
+    callsExact: false,
+    recorded: 6,
+    dropped: 24,
+  });
   it.each([
     ['nothing to explain', [summary({ name: 'a' })], undefined],
     [
@@ -177,12 +183,12 @@ describe('summaryFootnote', () => {
     [
       'exact and estimated counts',
       [exact, estimate],
-      'calls are exact counts, except ≈ estimates (Σ sampling weight of the stored spans); latency columns come from the recorded (sampled) spans',
+      'calls are exact counts, except ≈ estimates (from the sampling weights of the stored spans); latency columns come from the recorded (sampled) spans',
     ],
     [
       'only estimates, nothing dropped',
       [summary({ name: 'otel', callsExact: false })],
-      '≈ calls are estimates (Σ sampling weight of the stored spans)',
+      '≈ calls are estimates (from the sampling weights of the stored spans)',
     ],
   ])('%s', (_label, rows, expected) => {
     expect(summaryFootnote(rows)).toBe(expected);

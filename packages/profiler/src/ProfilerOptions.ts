@@ -1,5 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock, RateBucket } from '@ferret/ratelimit';
+import {
+  assertBoolean,
+  assertFunction,
+  assertIntegerAtLeast,
+  assertNumberAtLeast,
+  assertOptionsObject,
+  assertPositiveNumber,
+  describe,
+} from '@ferret/ratelimit/options';
 import type { ProfilerError } from './ProfilerError.js';
 import { readEnvironmentDefaults } from './readEnvironmentDefaults.js';
 import type { SpanSink } from './SpanSink.js';
@@ -77,9 +86,7 @@ export function resolveProfilerOptions(
   options: ProfilerOptions | undefined,
   env: NodeJS.ProcessEnv = process.env,
 ): ResolvedProfilerOptions {
-  if (options !== undefined && (options === null || typeof options !== 'object')) {
-    throw new TypeError(`Expected \`options\` to be an object, got ${describe(options)}`);
-  }
+  assertOptionsObject('options', options);
   const o = options ?? {};
   const fromEnv = readEnvironmentDefaults(env);
 
@@ -106,7 +113,7 @@ export function resolveProfilerOptions(
     maxSpansPerSecond = bucket.ratePerSecond;
   } else if (o.maxSpansPerSecond !== undefined) {
     maxSpansPerSecond = o.maxSpansPerSecond;
-    checkNumber('maxSpansPerSecond', maxSpansPerSecond, { min: 0, allowInfinity: true });
+    assertNumberAtLeast('maxSpansPerSecond', maxSpansPerSecond, 0, { allowInfinity: true });
   } else {
     maxSpansPerSecond = fromEnv.maxSpansPerSecond ?? DEFAULT_MAX_SPANS_PER_SECOND;
   }
@@ -115,7 +122,7 @@ export function resolveProfilerOptions(
   if (bucket !== undefined) burst = bucket.capacity;
   else if (o.burst !== undefined) {
     burst = o.burst;
-    checkNumber('burst', burst, { min: 1, allowInfinity: false });
+    assertNumberAtLeast('burst', burst, 1);
   } else burst = Math.max(1, maxSpansPerSecond);
 
   const maxSpansPerTrace = integer('maxSpansPerTrace', o.maxSpansPerTrace, 1000);
@@ -144,20 +151,12 @@ export function resolveProfilerOptions(
   if (typeof runId !== 'string' || runId.length === 0) {
     throw new TypeError(`Expected \`runId\` to be a non-empty string, got ${describe(runId)}`);
   }
-  if (o.onError !== undefined && typeof o.onError !== 'function') {
-    throw new TypeError(`Expected \`onError\` to be a function, got ${describe(o.onError)}`);
-  }
-  if (o.clock !== undefined && typeof o.clock !== 'function') {
-    throw new TypeError(`Expected \`clock\` to be a function, got ${describe(o.clock)}`);
-  }
+  if (o.onError !== undefined) assertFunction('onError', o.onError);
+  if (o.clock !== undefined) assertFunction('clock', o.clock);
   const enabled = o.enabled ?? fromEnv.enabled ?? true;
-  if (typeof enabled !== 'boolean') {
-    throw new TypeError(`Expected \`enabled\` to be a boolean, got ${describe(enabled)}`);
-  }
+  assertBoolean('enabled', enabled);
   const flushOnExit = o.flushOnExit ?? true;
-  if (typeof flushOnExit !== 'boolean') {
-    throw new TypeError(`Expected \`flushOnExit\` to be a boolean, got ${describe(flushOnExit)}`);
-  }
+  assertBoolean('flushOnExit', flushOnExit);
   return {
     maxSpansPerSecond,
     burst,
@@ -180,47 +179,18 @@ export function resolveProfilerOptions(
 
 /** Checks a run-time budget change (`Profiler.setMaxSpansPerSecond`). @internal */
 export function checkBudget(maxSpansPerSecond: unknown, burst: unknown): void {
-  checkNumber('maxSpansPerSecond', maxSpansPerSecond, { min: 0, allowInfinity: true });
-  if (burst !== undefined) checkNumber('burst', burst, { min: 1, allowInfinity: false });
-}
-
-function checkNumber(
-  option: string,
-  value: unknown,
-  { min, allowInfinity }: { min: number; allowInfinity: boolean },
-): asserts value is number {
-  if (typeof value !== 'number') {
-    throw new TypeError(`Expected \`${option}\` to be a number, got ${describe(value)}`);
-  }
-  if (Number.isNaN(value)) throw new RangeError(`Expected \`${option}\` to be a number, got NaN`);
-  if (!allowInfinity && !Number.isFinite(value)) {
-    throw new RangeError(`Expected \`${option}\` to be a finite number, got ${value}`);
-  }
-  if (value < min) throw new RangeError(`Expected \`${option}\` to be >= ${min}, got ${value}`);
+  assertNumberAtLeast('maxSpansPerSecond', maxSpansPerSecond, 0, { allowInfinity: true });
+  if (burst !== undefined) assertNumberAtLeast('burst', burst, 1);
 }
 
 function integer(option: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number') {
-    throw new TypeError(`Expected \`${option}\` to be an integer, got ${describe(value)}`);
-  }
-  if (!Number.isSafeInteger(value)) {
-    throw new RangeError(`Expected \`${option}\` to be a whole number, got ${value}`);
-  }
-  if (value < 1) throw new RangeError(`Expected \`${option}\` to be >= 1, got ${value}`);
+  assertIntegerAtLeast(option, value, 1);
   return value;
 }
 
 function positive(option: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
-  checkNumber(option, value, { min: 0, allowInfinity: false });
-  if (value === 0) throw new RangeError(`Expected \`${option}\` to be > 0, got 0`);
+  assertPositiveNumber(option, value);
   return value;
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'array';
-  if (typeof value === 'string') return `string ${JSON.stringify(value)}`;
-  return typeof value;
 }

@@ -37,6 +37,7 @@ describe('options are checked at the boundary', () => {
       'Expected `maxBatchSize` to be <= `maxQueueSize` (10)',
     ],
     [{ flushIntervalMs: 0 }, RangeError, 'Expected `flushIntervalMs` to be > 0'],
+    [{ windowMs: -5 }, RangeError, 'Expected `windowMs` to be > 0, got -5'],
     [
       { sinkTimeoutMs: Number.POSITIVE_INFINITY },
       RangeError,

@@ -3,12 +3,10 @@ import { grown, KeyTable } from './KeyTable.js';
 import { type CounterSource, RateLimitMetrics } from './RateLimitMetrics.js';
 import {
   assertBoolean,
-  assertCapacity,
   assertFunction,
   assertOptionsObject,
   assertPositiveInteger,
-  assertPositiveNumber,
-  defaultCapacity,
+  checkRateAndCapacity,
   describe,
 } from './validate.js';
 
@@ -129,15 +127,15 @@ export class KeyedRateLimiter implements CounterSource {
     assertOptionsObject('options', options);
     if (options === undefined) throw new TypeError('Expected `options` with `ratePerSecond`');
     const {
-      ratePerSecond,
       clock = monotonicClock,
       maxKeys = DEFAULT_MAX_KEYS,
       enabled = true,
       metrics = true,
     } = options;
-    assertPositiveNumber('ratePerSecond', ratePerSecond, { allowZero: true, allowInfinity: true });
-    const capacity = options.capacity ?? defaultCapacity(ratePerSecond);
-    assertCapacity(capacity, ratePerSecond);
+    const { ratePerSecond, capacity } = checkRateAndCapacity(
+      options.ratePerSecond,
+      options.capacity,
+    );
     assertPositiveInteger('maxKeys', maxKeys);
     assertBoolean('enabled', enabled);
     assertBoolean('metrics', metrics);
@@ -232,13 +230,8 @@ export class KeyedRateLimiter implements CounterSource {
     }
     assertOptionsObject('limit', limit);
     if (limit === undefined) throw new TypeError('Expected `limit` with `ratePerSecond`');
-    assertPositiveNumber('ratePerSecond', limit.ratePerSecond, {
-      allowZero: true,
-      allowInfinity: true,
-    });
-    const capacity = limit.capacity ?? defaultCapacity(limit.ratePerSecond);
-    assertCapacity(capacity, limit.ratePerSecond);
-    const config = { ratePerMs: limit.ratePerSecond / 1000, capacity };
+    const { ratePerSecond, capacity } = checkRateAndCapacity(limit.ratePerSecond, limit.capacity);
+    const config = { ratePerMs: ratePerSecond / 1000, capacity };
     this.#overrides.set(key, config);
     this.#reconfigure(key, config.ratePerMs, config.capacity);
   }

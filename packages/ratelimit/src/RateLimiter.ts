@@ -4,12 +4,10 @@ import { type CounterSource, RateLimitMetrics } from './RateLimitMetrics.js';
 import { TokenBucket } from './TokenBucket.js';
 import {
   assertBoolean,
-  assertCapacity,
   assertFunction,
   assertOptionsObject,
   assertPositiveInteger,
-  assertPositiveNumber,
-  defaultCapacity,
+  checkRateAndCapacity,
   describe,
 } from './validate.js';
 
@@ -75,7 +73,6 @@ export class RateLimiter implements CounterSource {
     assertOptionsObject('options', options);
     if (options === undefined) throw new TypeError('Expected `options` with `requestsPerSecond`');
     const {
-      requestsPerSecond,
       waitOnLimit = true,
       onWait,
       maxQueue = DEFAULT_MAX_QUEUE,
@@ -83,12 +80,12 @@ export class RateLimiter implements CounterSource {
       name = 'default',
       metrics = true,
     } = options;
-    assertPositiveNumber('requestsPerSecond', requestsPerSecond, {
-      allowZero: true,
-      allowInfinity: true,
-    });
-    const burstSize = options.burstSize ?? defaultCapacity(requestsPerSecond);
-    assertCapacity(burstSize, requestsPerSecond, 'burstSize');
+    const { ratePerSecond: requestsPerSecond, capacity: burstSize } = checkRateAndCapacity(
+      options.requestsPerSecond,
+      options.burstSize,
+      'requestsPerSecond',
+      'burstSize',
+    );
     assertBoolean('waitOnLimit', waitOnLimit);
     if (onWait !== undefined) assertFunction('onWait', onWait);
     if (maxQueue !== Number.POSITIVE_INFINITY)

@@ -1,12 +1,11 @@
 import type { Clock } from './clock.js';
 import type { RefundableBucket } from './TokenBucket.js';
 import {
-  assertCapacity,
   assertFunction,
   assertOptionsObject,
   assertPositiveInteger,
-  assertPositiveNumber,
-  defaultCapacity,
+  checkInitialTokens,
+  checkRateAndCapacity,
   describe,
 } from './validate.js';
 
@@ -120,18 +119,13 @@ export class SharedTokenBucket implements RefundableBucket {
     }
     assertOptionsObject('options', options);
     if (options === undefined) throw new TypeError('Expected `options` with `ratePerSecond`');
-    const { ratePerSecond, clock = sharedClock } = options;
-    assertPositiveNumber('ratePerSecond', ratePerSecond, { allowZero: true, allowInfinity: true });
-    const capacity = options.capacity ?? defaultCapacity(ratePerSecond);
-    assertCapacity(capacity, ratePerSecond);
+    const { clock = sharedClock } = options;
+    const { ratePerSecond, capacity } = checkRateAndCapacity(
+      options.ratePerSecond,
+      options.capacity,
+    );
     assertFunction('clock', clock);
-    const initialTokens = options.initialTokens ?? capacity;
-    assertPositiveNumber('initialTokens', initialTokens, { allowZero: true, allowInfinity: true });
-    if (initialTokens > capacity) {
-      throw new RangeError(
-        `Expected \`initialTokens\` to be <= capacity (${capacity}), got ${initialTokens}`,
-      );
-    }
+    const initialTokens = checkInitialTokens(options.initialTokens, capacity);
     this.buffer = new SharedArrayBuffer(BYTE_LENGTH);
     this.#state = new BigInt64Array(this.buffer);
     this.#config = new Float64Array(this.buffer);
@@ -249,9 +243,7 @@ export class SharedTokenBucket implements RefundableBucket {
    * Concurrent takes wait the few instructions this takes; none commits against a mixed configuration.
    */
   setRate(ratePerSecond: number, capacity?: number): void {
-    assertPositiveNumber('ratePerSecond', ratePerSecond, { allowZero: true, allowInfinity: true });
-    const nextCapacity = capacity ?? defaultCapacity(ratePerSecond);
-    assertCapacity(nextCapacity, ratePerSecond);
+    const nextCapacity = checkRateAndCapacity(ratePerSecond, capacity).capacity;
     let bits = FROZEN;
     for (let spins = 0; spins < MAX_SPINS; spins++) {
       const seen = Atomics.load(this.#state, STATE);

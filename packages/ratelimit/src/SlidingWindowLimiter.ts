@@ -1,5 +1,5 @@
 import { type Clock, monotonicClock } from './clock.js';
-import type { KeyUsage, RateLimitDecision } from './KeyedRateLimiter.js';
+import type { KeyedLimiterStats, KeyUsage, RateLimitDecision } from './KeyedRateLimiter.js';
 import { grown, KeyTable } from './KeyTable.js';
 import { type CounterSource, RateLimitMetrics } from './RateLimitMetrics.js';
 import {
@@ -174,13 +174,7 @@ export class SlidingWindowLimiter implements CounterSource {
   }
 
   /** Totals, including keys evicted since (same shape as `KeyedRateLimiter.stats()`). */
-  stats(): {
-    liveKeys: number;
-    evictions: number;
-    forcedEvictions: number;
-    requests: number;
-    limited: number;
-  } {
+  stats(): KeyedLimiterStats {
     return {
       liveKeys: this.#table.size,
       evictions: this.#evictions,

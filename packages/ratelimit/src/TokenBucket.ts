@@ -1,11 +1,10 @@
 import { type Clock, monotonicClock } from './clock.js';
 import {
-  assertCapacity,
   assertFunction,
   assertOptionsObject,
   assertPositiveInteger,
-  assertPositiveNumber,
-  defaultCapacity,
+  checkInitialTokens,
+  checkRateAndCapacity,
 } from './validate.js';
 
 /** Options for {@link TokenBucket}. */
@@ -75,18 +74,13 @@ export class TokenBucket implements RefundableBucket {
   constructor(options: TokenBucketOptions) {
     assertOptionsObject('options', options);
     if (options === undefined) throw new TypeError('Expected `options` with `ratePerSecond`');
-    const { ratePerSecond, clock = monotonicClock } = options;
-    assertPositiveNumber('ratePerSecond', ratePerSecond, { allowZero: true, allowInfinity: true });
-    const capacity = options.capacity ?? defaultCapacity(ratePerSecond);
-    assertCapacity(capacity, ratePerSecond);
+    const { clock = monotonicClock } = options;
+    const { ratePerSecond, capacity } = checkRateAndCapacity(
+      options.ratePerSecond,
+      options.capacity,
+    );
     assertFunction('clock', clock);
-    const initialTokens = options.initialTokens ?? capacity;
-    assertPositiveNumber('initialTokens', initialTokens, { allowZero: true, allowInfinity: true });
-    if (initialTokens > capacity) {
-      throw new RangeError(
-        `Expected \`initialTokens\` to be <= capacity (${capacity}), got ${initialTokens}`,
-      );
-    }
+    const initialTokens = checkInitialTokens(options.initialTokens, capacity);
     this.#rate = ratePerSecond;
     this.#ratePerMs = ratePerSecond / 1000;
     this.#capacity = capacity;
@@ -179,9 +173,7 @@ export class TokenBucket implements RefundableBucket {
    * reconfiguration never hands out a fresh burst.
    */
   setRate(ratePerSecond: number, capacity?: number): void {
-    assertPositiveNumber('ratePerSecond', ratePerSecond, { allowZero: true, allowInfinity: true });
-    const nextCapacity = capacity ?? defaultCapacity(ratePerSecond);
-    assertCapacity(nextCapacity, ratePerSecond);
+    const nextCapacity = checkRateAndCapacity(ratePerSecond, capacity).capacity;
     this.#refill(); // settle what was earned at the old rate before switching
     this.#rate = ratePerSecond;
     this.#ratePerMs = ratePerSecond / 1000;

@@ -1,5 +1,6 @@
-// Boundary checks shared by every constructor in the package. Each message names the option
-// and says why the value is refused, in the style of p-throttle.
+// Boundary checks shared by every constructor in the package, and by the other Ferret packages
+// through the `@ferret/ratelimit/options` subpath. Each message names the option and says why the
+// value is refused, in the style of p-throttle.
 
 /** Throws unless `value` is a finite number > 0 (or >= 0 when `allowZero`). */
 export function assertPositiveNumber(
@@ -10,18 +11,20 @@ export function assertPositiveNumber(
     allowInfinity = false,
   }: { allowZero?: boolean; allowInfinity?: boolean } = {},
 ): asserts value is number {
-  if (typeof value !== 'number') {
-    throw new TypeError(`Expected \`${option}\` to be a number, got ${describe(value)}`);
-  }
-  if (Number.isNaN(value)) throw new RangeError(`Expected \`${option}\` to be a number, got NaN`);
-  if (!allowInfinity && !Number.isFinite(value)) {
-    throw new RangeError(`Expected \`${option}\` to be a finite number, got ${value}`);
-  }
-  if (value < 0 || (!allowZero && value === 0)) {
-    throw new RangeError(
-      `Expected \`${option}\` to be ${allowZero ? '>= 0' : '> 0'}, got ${value}`,
-    );
-  }
+  checkNumber(option, value, 0, !allowZero, allowInfinity);
+}
+
+/**
+ * Throws unless `value` is a number >= `min`, finite unless `allowInfinity` (for options whose
+ * floor is not zero, such as a burst of at least one).
+ */
+export function assertNumberAtLeast(
+  option: string,
+  value: unknown,
+  min: number,
+  { allowInfinity = false }: { allowInfinity?: boolean } = {},
+): asserts value is number {
+  checkNumber(option, value, min, false, allowInfinity);
 }
 
 /** Throws unless `value` is a positive safe integer (or >= 0 when `allowZero`). */
@@ -30,17 +33,16 @@ export function assertPositiveInteger(
   value: unknown,
   { allowZero = false }: { allowZero?: boolean } = {},
 ): asserts value is number {
-  if (typeof value !== 'number') {
-    throw new TypeError(`Expected \`${option}\` to be an integer, got ${describe(value)}`);
-  }
-  if (!Number.isSafeInteger(value)) {
-    throw new RangeError(`Expected \`${option}\` to be a whole number, got ${value}`);
-  }
-  if (value < 0 || (!allowZero && value === 0)) {
-    throw new RangeError(
-      `Expected \`${option}\` to be ${allowZero ? '>= 0' : '> 0'}, got ${value}`,
-    );
-  }
+  checkInteger(option, value, 0, !allowZero);
+}
+
+/** Throws unless `value` is a safe integer >= `min` (for counts and sizes of at least one). */
+export function assertIntegerAtLeast(
+  option: string,
+  value: unknown,
+  min: number,
+): asserts value is number {
+  checkInteger(option, value, min, false);
 }
 
 /** Throws unless `value` is a function. */
@@ -57,6 +59,17 @@ export function assertOptionsObject(name: string, value: unknown): void {
   }
 }
 
+/** Throws unless `value` is a boolean. */
+export function assertBoolean(option: string, value: unknown): asserts value is boolean {
+  if (typeof value !== 'boolean') {
+    throw new TypeError(`Expected \`${option}\` to be a boolean, got ${describe(value)}`);
+  }
+}
+
+/**
+ * A refused value as the error messages show it: `null`, `array`, `string "10"`, else its
+ * `typeof`. Never the value itself for objects, which may be large or hold secrets.
+ */
 export function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'array';
@@ -64,19 +77,44 @@ export function describe(value: unknown): string {
   return typeof value;
 }
 
-/** The capacity every bucket defaults to: one second of refill, at least one token. */
-export function defaultCapacity(ratePerSecond: number): number {
-  return Math.max(1, ratePerSecond);
+/**
+ * Checks the rate and capacity every bucket-backed limiter takes (a rate >= 0, `Infinity`
+ * allowed; a capacity defaulting to one second of refill, at least one token) and returns both.
+ * `rateOption` and `capacityOption` name them in messages where the public option is called
+ * differently (`RateLimiter`'s `requestsPerSecond` and `burstSize`).
+ */
+export function checkRateAndCapacity(
+  ratePerSecond: unknown,
+  capacity: unknown,
+  rateOption = 'ratePerSecond',
+  capacityOption = 'capacity',
+): { ratePerSecond: number; capacity: number } {
+  assertPositiveNumber(rateOption, ratePerSecond, { allowZero: true, allowInfinity: true });
+  const resolved = capacity ?? Math.max(1, ratePerSecond);
+  assertCapacity(resolved, ratePerSecond, capacityOption);
+  return { ratePerSecond, capacity: resolved };
+}
+
+/** Checks a bucket's `initialTokens` (default: a full bucket) against its checked `capacity`. */
+export function checkInitialTokens(initialTokens: unknown, capacity: number): number {
+  const resolved = initialTokens ?? capacity;
+  assertPositiveNumber('initialTokens', resolved, { allowZero: true, allowInfinity: true });
+  if (resolved > capacity) {
+    throw new RangeError(
+      `Expected \`initialTokens\` to be <= capacity (${capacity}), got ${resolved}`,
+    );
+  }
+  return resolved;
 }
 
 /**
  * Capacity must hold at least one token (a smaller bucket could never grant `tryTake()`), and may
  * be infinite only for an infinite rate.
  */
-export function assertCapacity(
+function assertCapacity(
   capacity: unknown,
   ratePerSecond: number,
-  option = 'capacity',
+  option: string,
 ): asserts capacity is number {
   assertPositiveNumber(option, capacity, {
     allowInfinity: ratePerSecond === Number.POSITIVE_INFINITY,
@@ -88,9 +126,42 @@ export function assertCapacity(
   }
 }
 
-/** Throws unless `value` is a boolean. */
-export function assertBoolean(option: string, value: unknown): asserts value is boolean {
-  if (typeof value !== 'boolean') {
-    throw new TypeError(`Expected \`${option}\` to be a boolean, got ${describe(value)}`);
+function checkNumber(
+  option: string,
+  value: unknown,
+  min: number,
+  excludeMin: boolean,
+  allowInfinity: boolean,
+): asserts value is number {
+  if (typeof value !== 'number') {
+    throw new TypeError(`Expected \`${option}\` to be a number, got ${describe(value)}`);
+  }
+  if (Number.isNaN(value)) throw new RangeError(`Expected \`${option}\` to be a number, got NaN`);
+  if (!allowInfinity && !Number.isFinite(value)) {
+    throw new RangeError(`Expected \`${option}\` to be a finite number, got ${value}`);
+  }
+  assertAbove(option, value, min, excludeMin);
+}
+
+function checkInteger(
+  option: string,
+  value: unknown,
+  min: number,
+  excludeMin: boolean,
+): asserts value is number {
+  if (typeof value !== 'number') {
+    throw new TypeError(`Expected \`${option}\` to be an integer, got ${describe(value)}`);
+  }
+  if (!Number.isSafeInteger(value)) {
+    throw new RangeError(`Expected \`${option}\` to be a whole number, got ${value}`);
+  }
+  assertAbove(option, value, min, excludeMin);
+}
+
+function assertAbove(option: string, value: number, min: number, excludeMin: boolean): void {
+  if (value < min || (excludeMin && value === min)) {
+    throw new RangeError(
+      `Expected \`${option}\` to be ${excludeMin ? '>' : '>='} ${min}, got ${value}`,
+    );
   }
 }

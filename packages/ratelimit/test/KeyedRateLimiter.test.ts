@@ -1,19 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { KeyedRateLimiter } from '../src/KeyedRateLimiter.js';
-
-function manualClock(start = 0) {
-  let now = start;
-  return {
-    clock: () => now,
-    advance(ms: number) {
-      now += ms;
-    },
-  };
-}
+import { ManualClock } from './helpers/ManualClock.js';
 
 describe('KeyedRateLimiter', () => {
   it('keeps keys isolated: one key exhausted leaves the others untouched', () => {
-    const time = manualClock();
+    const time = new ManualClock();
     const limiter = new KeyedRateLimiter({
       ratePerSecond: 1,
       capacity: 3,
@@ -30,7 +21,7 @@ describe('KeyedRateLimiter', () => {
   });
 
   it('applies per-key overrides and keeps the balance when reconfiguring a live key', () => {
-    const time = manualClock();
+    const time = new ManualClock();
     const limiter = new KeyedRateLimiter({
       ratePerSecond: 1,
       capacity: 1,
@@ -68,7 +59,7 @@ describe('KeyedRateLimiter', () => {
   });
 
   it('fails open when disabled, still counting what would have been limited', () => {
-    const time = manualClock();
+    const time = new ManualClock();
     const limiter = new KeyedRateLimiter({
       ratePerSecond: 1,
       capacity: 2,
@@ -87,7 +78,7 @@ describe('KeyedRateLimiter', () => {
   });
 
   it('holds at most maxKeys live keys under 1,000,000 distinct keys and counts evictions', () => {
-    const time = manualClock();
+    const time = new ManualClock();
     const limiter = new KeyedRateLimiter({
       ratePerSecond: 1,
       capacity: 5,
@@ -114,7 +105,7 @@ describe('KeyedRateLimiter', () => {
   });
 
   it('evicts idle keys whose bucket has refilled first, losslessly', () => {
-    const time = manualClock();
+    const time = new ManualClock();
     const limiter = new KeyedRateLimiter({
       ratePerSecond: 10,
       capacity: 10,
@@ -132,7 +123,7 @@ describe('KeyedRateLimiter', () => {
   });
 
   it('keeps keys in use even when their bucket refills between checks (no evict/re-admit churn)', () => {
-    const time = manualClock();
+    const time = new ManualClock();
     const limiter = new KeyedRateLimiter({
       ratePerSecond: 1e6,
       capacity: 10,

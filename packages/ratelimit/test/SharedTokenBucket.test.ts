@@ -3,19 +3,10 @@ import { Worker } from 'node:worker_threads';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SharedTokenBucket } from '../src/SharedTokenBucket.js';
+import { ManualClock } from './helpers/ManualClock.js';
 
 // Workers run plain JS: the built CommonJS file (the root `pnpm test` builds before vitest).
 const builtCjs = fileURLToPath(new URL('../dist/index.cjs', import.meta.url));
-
-function manualClock(start = 0) {
-  let now = start;
-  return {
-    clock: () => now,
-    advance(ms: number) {
-      now += ms;
-    },
-  };
-}
 
 /** Starts `count` workers that wait on a shared gate, then each try `attempts` takes. */
 async function raceWorkers(
@@ -119,7 +110,7 @@ describe('SharedTokenBucket across worker threads', () => {
 
 describe('SharedTokenBucket in one thread', () => {
   it('behaves as a token bucket: burst, refill, debt, refund, reset', () => {
-    const time = manualClock(1_700_000_000_000);
+    const time = new ManualClock(1_700_000_000_000);
     const bucket = new SharedTokenBucket({ ratePerSecond: 10, capacity: 5, clock: time.clock });
     let granted = 0;
     while (bucket.tryTake()) granted++;
@@ -140,7 +131,7 @@ describe('SharedTokenBucket in one thread', () => {
   });
 
   it('from(buffer) attaches to the same state', () => {
-    const time = manualClock(50);
+    const time = new ManualClock(50);
     const a = new SharedTokenBucket({ ratePerSecond: 1, capacity: 3, clock: time.clock });
     const b = SharedTokenBucket.from(a.buffer, { clock: time.clock });
     expect(a.tryTake(2)).toBe(true);
@@ -155,7 +146,7 @@ describe('SharedTokenBucket in one thread', () => {
   });
 
   it('Infinity always allows; 0 never refills', () => {
-    const time = manualClock();
+    const time = new ManualClock();
     const unbounded = new SharedTokenBucket({
       ratePerSecond: Number.POSITIVE_INFINITY,
       capacity: 1,
@@ -181,7 +172,7 @@ describe('SharedTokenBucket in one thread', () => {
           maxLength: 150,
         }),
         (rate, capacity, steps) => {
-          const time = manualClock(1_700_000_000_000);
+          const time = new ManualClock(1_700_000_000_000);
           const bucket = new SharedTokenBucket({
             ratePerSecond: rate,
             capacity,

@@ -1,20 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SlidingWindowLimiter } from '../src/SlidingWindowLimiter.js';
-
-function manualClock(start = 0) {
-  let now = start;
-  return {
-    clock: () => now,
-    advance(ms: number) {
-      now += ms;
-    },
-  };
-}
+import { ManualClock } from './helpers/ManualClock.js';
 
 describe('SlidingWindowLimiter', () => {
   it('admits limit events per window, then refuses with retryAfterMs', () => {
-    const time = manualClock(10_000);
+    const time = new ManualClock(10_000);
     const limiter = new SlidingWindowLimiter({
       limit: 3,
       windowMs: 1000,
@@ -43,7 +34,7 @@ describe('SlidingWindowLimiter', () => {
         fc.integer({ min: 1, max: 20 }),
         fc.array(fc.integer({ min: 0, max: 400 }), { minLength: 1, maxLength: 300 }),
         (limit, windowMs, precision, gaps) => {
-          const time = manualClock(5000);
+          const time = new ManualClock(5000);
           const limiter = new SlidingWindowLimiter({
             limit,
             windowMs,
@@ -74,7 +65,7 @@ describe('SlidingWindowLimiter', () => {
         fc.integer({ min: 10, max: 2000 }),
         fc.integer({ min: 1, max: 20 }),
         (limit, windowMs, precision) => {
-          const time = manualClock(3333);
+          const time = new ManualClock(3333);
           const limiter = new SlidingWindowLimiter({
             limit,
             windowMs,
@@ -103,7 +94,7 @@ describe('SlidingWindowLimiter', () => {
         fc.integer({ min: 10, max: 1000 }),
         fc.array(fc.integer({ min: 0, max: 200 }), { maxLength: 60 }),
         (limit, windowMs, gaps) => {
-          const time = manualClock(100);
+          const time = new ManualClock(100);
           const limiter = new SlidingWindowLimiter({
             limit,
             windowMs,
@@ -129,7 +120,7 @@ describe('SlidingWindowLimiter', () => {
   });
 
   it('bounds live keys and evicts empty windows first', () => {
-    const time = manualClock();
+    const time = new ManualClock();
     const limiter = new SlidingWindowLimiter({
       limit: 2,
       windowMs: 100,

@@ -1,21 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { TokenBucket } from '../src/TokenBucket.js';
-
-/** A hand-driven monotonic clock. */
-function manualClock(start = 0) {
-  let now = start;
-  return {
-    clock: () => now,
-    advance(ms: number) {
-      now += ms;
-    },
-  };
-}
+import { ManualClock } from './helpers/ManualClock.js';
 
 describe('TokenBucket', () => {
   it('grants rate × 60 s + capacity over 60 simulated seconds at 10× overload', () => {
-    const time = manualClock(1000);
+    const time = new ManualClock(1000);
     const rate = 10;
     const capacity = 20;
     const bucket = new TokenBucket({ ratePerSecond: rate, capacity, clock: time.clock });
@@ -29,7 +19,7 @@ describe('TokenBucket', () => {
   });
 
   it('handles a fractional rate (0.5/s = one token every 2 s)', () => {
-    const time = manualClock();
+    const time = new ManualClock();
     const bucket = new TokenBucket({ ratePerSecond: 0.5, clock: time.clock });
     expect(bucket.capacity).toBe(1);
     expect(bucket.tryTake()).toBe(true);
@@ -40,7 +30,7 @@ describe('TokenBucket', () => {
   });
 
   it('a fresh bucket grants exactly capacity at once', () => {
-    const time = manualClock();
+    const time = new ManualClock();
     const bucket = new TokenBucket({ ratePerSecond: 5, capacity: 7, clock: time.clock });
     let granted = 0;
     while (bucket.tryTake()) granted++;
@@ -50,7 +40,7 @@ describe('TokenBucket', () => {
   it('never holds more than capacity after any idle time', () => {
     fc.assert(
       fc.property(fc.double({ min: 0, max: 1e9, noNaN: true }), (idle) => {
-        const time = manualClock();
+        const time = new ManualClock();
         const bucket = new TokenBucket({ ratePerSecond: 3, capacity: 4, clock: time.clock });
         bucket.tryTake(2);
         time.advance(idle);
@@ -76,7 +66,7 @@ describe('TokenBucket', () => {
   });
 
   it('treats ratePerSecond: Infinity as always allowing, also with no time elapsed', () => {
-    const time = manualClock(); // never advances: Infinity × 0 must not poison the balance
+    const time = new ManualClock(); // never advances: Infinity × 0 must not poison the balance
     const unbounded = new TokenBucket({
       ratePerSecond: Number.POSITIVE_INFINITY,
       clock: time.clock,
@@ -95,7 +85,7 @@ describe('TokenBucket', () => {
   });
 
   it('a zero rate is a fixed budget with an infinite retryAfterMs', () => {
-    const time = manualClock();
+    const time = new ManualClock();
     const bucket = new TokenBucket({ ratePerSecond: 0, capacity: 2, clock: time.clock });
     expect(bucket.tryTake(2)).toBe(true);
     time.advance(1e9);
@@ -104,7 +94,7 @@ describe('TokenBucket', () => {
   });
 
   it('a refused take consumes nothing', () => {
-    const time = manualClock();
+    const time = new ManualClock();
     const bucket = new TokenBucket({
       ratePerSecond: 1,
       capacity: 5,
@@ -117,7 +107,7 @@ describe('TokenBucket', () => {
   });
 
   it('forceTake goes into debt that later takes must wait out', () => {
-    const time = manualClock();
+    const time = new ManualClock();
     const bucket = new TokenBucket({ ratePerSecond: 10, capacity: 2, clock: time.clock });
     bucket.forceTake(5);
     expect(bucket.available()).toBe(-3);
@@ -129,7 +119,7 @@ describe('TokenBucket', () => {
   });
 
   it('setRate keeps the current balance instead of handing out a fresh burst', () => {
-    const time = manualClock();
+    const time = new ManualClock();
     const bucket = new TokenBucket({ ratePerSecond: 10, capacity: 10, clock: time.clock });
     expect(bucket.tryTake(10)).toBe(true);
     bucket.setRate(100, 100);
@@ -144,7 +134,7 @@ describe('TokenBucket', () => {
   });
 
   it('settles tokens earned at the old rate before switching', () => {
-    const time = manualClock();
+    const time = new ManualClock();
     const bucket = new TokenBucket({
       ratePerSecond: 10,
       capacity: 10,
@@ -157,7 +147,7 @@ describe('TokenBucket', () => {
   });
 
   it('reset refills to capacity; refund gives back without exceeding capacity', () => {
-    const time = manualClock();
+    const time = new ManualClock();
     const bucket = new TokenBucket({ ratePerSecond: 1, capacity: 3, clock: time.clock });
     bucket.tryTake(3);
     bucket.refund(2);
@@ -199,7 +189,7 @@ describe('TokenBucket properties', () => {
   it('grants at most capacity + rate × elapsed, and the balance stays within [0, capacity]', () => {
     fc.assert(
       fc.property(config, fc.array(step, { maxLength: 200 }), ({ rate, capacity }, steps) => {
-        const time = manualClock(12_345);
+        const time = new ManualClock(12_345);
         const bucket = new TokenBucket({ ratePerSecond: rate, capacity, clock: time.clock });
         let granted = 0;
         let elapsed = 0;
@@ -228,7 +218,7 @@ describe('TokenBucket properties', () => {
         fc.integer({ min: 1, max: 50 }),
         (rate, capacity, pauses, want) => {
           fc.pre(want <= capacity);
-          const time = manualClock(777);
+          const time = new ManualClock(777);
           const bucket = new TokenBucket({ ratePerSecond: rate, capacity, clock: time.clock });
           for (const pause of pauses) {
             bucket.tryTake(Math.min(capacity, 1 + (pause % capacity)));

@@ -1,4 +1,5 @@
 import { type Clock, monotonicClock, type RateBucket, TokenBucket } from '@ferret/ratelimit';
+import { assertFunction, assertIntegerAtLeast, describe } from '@ferret/ratelimit/options';
 import {
   type Attributes,
   type Context,
@@ -9,12 +10,7 @@ import {
 } from '@opentelemetry/api';
 import { type Sampler, SamplingDecision, type SamplingResult } from '@opentelemetry/sdk-trace-base';
 import { DecisionCounter } from './DecisionCounter.js';
-import {
-  assertOptionalObject,
-  assertPositiveFiniteNumber,
-  assertPositiveInteger,
-  describeValue,
-} from './optionChecks.js';
+import { assertOptionalObject, assertPositiveFiniteNumber } from './optionChecks.js';
 import { SamplingWindow } from './SamplingWindow.js';
 import {
   ATTR_FERRET_SAMPLING_PROBABILITY,
@@ -109,15 +105,13 @@ export class RateLimitingSampler implements Sampler {
   constructor(options: RateLimitingSamplerOptions = {}) {
     assertOptionalObject('options', options);
     const { bucket, clock = monotonicClock, meterProvider } = options;
-    if (typeof clock !== 'function') {
-      throw new TypeError(`Expected \`clock\` to be a function, got ${describeValue(clock)}`);
-    }
+    assertFunction('clock', clock);
     if (
       meterProvider !== undefined &&
       (meterProvider === null || typeof meterProvider.getMeter !== 'function')
     ) {
       throw new TypeError(
-        `Expected \`meterProvider\` to be a MeterProvider, got ${describeValue(meterProvider)}`,
+        `Expected \`meterProvider\` to be a MeterProvider, got ${describe(meterProvider)}`,
       );
     }
     if (bucket !== undefined) {
@@ -128,7 +122,7 @@ export class RateLimitingSampler implements Sampler {
       }
       if (bucket === null || typeof bucket !== 'object' || typeof bucket.tryTake !== 'function') {
         throw new TypeError(
-          `Expected \`bucket\` to be a RateBucket (an object with tryTake()), got ${describeValue(bucket)}`,
+          `Expected \`bucket\` to be a RateBucket (an object with tryTake()), got ${describe(bucket)}`,
         );
       }
       this.#bucket = bucket;
@@ -142,7 +136,7 @@ export class RateLimitingSampler implements Sampler {
       assertPositiveFiniteNumber('maxTracesPerSecond', maxTracesPerSecond);
       const burst =
         options.burst === undefined ? Math.max(1, Math.floor(maxTracesPerSecond)) : options.burst;
-      assertPositiveInteger('burst', burst);
+      assertIntegerAtLeast('burst', burst, 1);
       const decisionNow = (): number => this.#decisionNow ?? clock();
       this.#bucket = new TokenBucket({
         ratePerSecond: maxTracesPerSecond,

@@ -24,6 +24,8 @@ export class NameAccumulator {
   rootSpans = 0;
   /** Σ weight of the stored root spans. */
   rootWeight = 0;
+  /** Σ duration × weight of the stored root spans, ms. */
+  rootWeightedMs = 0;
   /** Σ weight of the stored child spans. */
   childWeight = 0;
   /** Stored spans whose weight is above 1 (their trace stood for calls that were dropped). */
@@ -60,6 +62,7 @@ export class NameAccumulator {
     if (isRoot) {
       this.rootSpans++;
       this.rootWeight += weight;
+      this.rootWeightedMs += durationMs * weight;
     } else {
       this.childWeight += weight;
     }

@@ -163,6 +163,9 @@ interface RunRow {
   span_count: number;
 }
 
+/** What `summary()` reads of each span: name, duration, status, weight, is_root, truncated_children. */
+type SummaryRow = [string, number, number, number, number, number | null];
+
 /** The {@link SpanReader} over one better-sqlite3 read-only connection. */
 class SqliteSpanReader implements SpanReader {
   readonly path: string;
@@ -218,7 +221,7 @@ class SqliteSpanReader implements SpanReader {
            FROM ${this.#runSource(runKey)} WHERE run_key = ?`,
         )
         .raw()
-        .iterate(runKey) as IterableIterator<[string, number, number, number, number, number | null]>;
+        .iterate(runKey) as IterableIterator<SummaryRow>;
       for (const [name, duration, status, weight, isRoot, truncated] of rows) {
         let accumulator = byName.get(name);
         if (accumulator === undefined) {
@@ -242,6 +245,7 @@ class SqliteSpanReader implements SpanReader {
         run.recorded += recorded;
         run.dropped += dropped;
       }
+      this.#scaleChildWeights(runKey, byName, countsByName);
       let storedRoots = 0;
       for (const a of byName.values()) storedRoots += a.rootSpans;
       // Spans of names the profiler does not count are exact only if the run provably lost
@@ -385,6 +389,50 @@ class SqliteSpanReader implements SpanReader {
       )
       .get(runKey) as { share: number };
     return share >= 0.25 ? 'spans NOT INDEXED' : 'spans';
+  }
+
+  /**
+   * A root's weight is the calls ÷ recorded ratio in force when it was admitted, so it lags a
+   * change of traffic: the first roots of a burst carry weight 1, and Σ weight undercounts the
+   * calls. For root names the count records give the exact calls, so each root name has a
+   * correction factor (exact calls ÷ Σ root weights); a child span is scaled by the factor of its
+   * trace's root name, and so is the extrapolated time (`estimatedTotalMs`). Only runs that need it pay for the join (SQLite builds a transient index
+   * on `trace_id` for it); children whose root is not stored keep their weight.
+   */
+  #scaleChildWeights(
+    runKey: number,
+    byName: Map<string, NameAccumulator>,
+    countsByName: Map<string, CountTotals>,
+  ): void {
+    const factors = new Map<string, number>();
+    for (const [name, totals] of countsByName) {
+      const rootWeight = byName.get(name)?.rootWeight ?? 0;
+      if (rootWeight === 0) continue;
+      const factor = totals.calls / rootWeight;
+      if (Math.abs(factor - 1) > 1e-3) factors.set(name, factor);
+    }
+    if (factors.size === 0) return;
+    const rows = this.#db
+      .prepare(
+        `SELECT c.name, r.name, sum(c.weight), sum(c.weight * c.duration) FROM spans c
+         JOIN spans r ON r.run_key = c.run_key AND r.trace_id = c.trace_id AND r.is_root = 1
+         WHERE c.run_key = ? AND c.is_root = 0 GROUP BY c.name, r.name`,
+      )
+      .raw()
+      .all(runKey) as [string, string, number, number][];
+    for (const [child, root, weight, weightedMs] of rows) {
+      const factor = factors.get(root);
+      const accumulator = byName.get(child);
+      if (factor !== undefined && accumulator !== undefined) {
+        accumulator.childWeight += weight * (factor - 1);
+        accumulator.weightedMs += weightedMs * (factor - 1);
+      }
+    }
+    // Roots: their extrapolated time scales the same way (their calls come from the counts).
+    for (const [name, factor] of factors) {
+      const accumulator = byName.get(name)!;
+      accumulator.weightedMs += accumulator.rootWeightedMs * (factor - 1);
+    }
   }
 
   #latestRun(): RunRow | undefined {

@@ -1,5 +1,10 @@
 import { existsSync } from 'node:fs';
-import { Worker } from 'node:worker_threads';
+import {
+  MessageChannel,
+  type MessagePort,
+  receiveMessageOnPort,
+  Worker,
+} from 'node:worker_threads';
 import type { CountRecord, SpanRecord, SpanSink } from '@ferret/profiler';
 import { describeError, inspectDatabaseFile } from './databaseFile.js';
 import { registerExitFlush, unregisterExitFlush } from './exitFlush.js';
@@ -86,9 +91,16 @@ export class SqliteSpanStore implements SpanSink {
   readonly #inThread: SpanWriter | undefined;
   readonly #worker: Worker | undefined;
   readonly #progress: Int32Array | undefined;
+  /** The worker's replies. A port of our own (not `parentPort`) so that `flushSync()` can read them synchronously. */
+  readonly #replies: MessagePort | undefined;
   readonly #pendingByBatch = new Map<number, number>();
   readonly #waiters: Waiter[] = [];
-  readonly #flushAtExit = () => this.#flushSync();
+  readonly #exitFlush = {
+    flushBeforeExit: () => this.#flushBeforeExit(),
+    flushSync: () => this.flushSync(),
+  };
+  #beforeExitWaiter: Waiter | undefined;
+  #beforeExitGaveUp = false;
   #seq = 0;
   #handledSeq = 0;
   #pendingSpans = 0;
@@ -147,11 +159,14 @@ export class SqliteSpanStore implements SpanSink {
     inspectDatabaseFile(path);
     const progress = new SharedArrayBuffer(4);
     this.#progress = new Int32Array(progress);
-    const workerData: WriterWorkerData = { path, busyTimeoutMs, progress };
-    this.#worker = new Worker(writerEntry(), { workerData });
+    const channel = new MessageChannel();
+    const workerData: WriterWorkerData = { path, busyTimeoutMs, progress, replies: channel.port2 };
+    this.#worker = new Worker(writerEntry(), { workerData, transferList: [channel.port2] });
     // The worker must not keep the host alive; it is ref'd only while someone awaits it.
     this.#worker.unref();
-    this.#worker.on('message', (message: FromWriter) => this.#onMessage(message));
+    this.#replies = channel.port1;
+    this.#replies.on('message', (message: FromWriter) => this.#onMessage(message));
+    this.#replies.unref();
     this.#worker.on('error', (error) => {
       this.#report(
         'WRITE_FAILED',
@@ -160,7 +175,7 @@ export class SqliteSpanStore implements SpanSink {
       );
     });
     this.#worker.on('exit', () => this.#onWorkerExit());
-    registerExitFlush(this.#flushAtExit);
+    registerExitFlush(this.#exitFlush);
   }
 
   /** Counters since construction. */
@@ -189,6 +204,36 @@ export class SqliteSpanStore implements SpanSink {
     });
   }
 
+  /**
+   * Blocks the calling thread until everything handed over so far (spans and count records) is
+   * committed or reported lost, or `exitFlushTimeoutMs` passes (reported as `WRITE_FAILED`).
+   * On return, {@link SqliteSpanStore.stats} includes those commits. Meant for process `exit`,
+   * where nothing asynchronous runs any more: the profiler calls it from its `exit` hook after
+   * handing over its queue and counts, and the store's own `exit` hook calls it too, so whichever
+   * runs last waits for the whole hand-off. Never throws; a no-op for an in-thread store
+   * (`worker: false`), whose writes are already synchronous.
+   */
+  flushSync(): void {
+    const progress = this.#progress;
+    if (progress === undefined || this.#workerGone) return;
+    const deadline = performance.now() + this.#exitFlushTimeoutMs;
+    for (;;) {
+      const handled = Atomics.load(progress, HANDLED_SEQ);
+      if (handled >= this.#seq) break;
+      const remaining = deadline - performance.now();
+      if (remaining <= 0) {
+        this.#readReplies();
+        this.#report(
+          'WRITE_FAILED',
+          `${this.path}: flushSync() stopped waiting after ${this.#exitFlushTimeoutMs} ms (exitFlushTimeoutMs); ${this.#seq - handled} batches uncommitted`,
+        );
+        return;
+      }
+      Atomics.wait(progress, HANDLED_SEQ, handled, remaining);
+    }
+    this.#readReplies();
+  }
+
   /** Commits everything handed over, then closes the database. Idempotent; never rejects. */
   close(): Promise<void> {
     if (this.#closing) return this.#closing;
@@ -202,7 +247,8 @@ export class SqliteSpanStore implements SpanSink {
       this.#closing = Promise.resolve();
       return this.#closing;
     }
-    unregisterExitFlush(this.#flushAtExit);
+    // The exit flush stays registered until the worker exits: `close()` without `await` followed by
+    // `process.exit()` must still commit what was handed over.
     if (this.#workerGone) {
       this.#closing = Promise.resolve();
       return this.#closing;
@@ -369,8 +415,11 @@ export class SqliteSpanStore implements SpanSink {
   }
 
   #onWorkerExit(): void {
+    // Replies posted just before the worker ended may not have been delivered yet.
+    this.#readReplies();
     this.#workerGone = true;
-    unregisterExitFlush(this.#flushAtExit);
+    unregisterExitFlush(this.#exitFlush);
+    this.#replies?.close();
     if (this.#pendingSpans > 0) {
       this.#stats.dropped += this.#pendingSpans;
       this.#report(
@@ -384,24 +433,44 @@ export class SqliteSpanStore implements SpanSink {
     this.#resolveClosed?.();
   }
 
-  /** At process exit: block until the worker has handled every batch, or the timeout passes. */
-  #flushSync(): void {
-    const progress = this.#progress;
-    if (progress === undefined || this.#workerGone) return;
-    const deadline = performance.now() + this.#exitFlushTimeoutMs;
+  /** Handles the worker's replies already sent, synchronously (the event loop may not run again). */
+  #readReplies(): void {
+    const replies = this.#replies;
+    if (replies === undefined) return;
     for (;;) {
-      const handled = Atomics.load(progress, HANDLED_SEQ);
-      if (handled >= this.#seq) return;
-      const remaining = deadline - performance.now();
-      if (remaining <= 0) {
-        this.#report(
-          'WRITE_FAILED',
-          `${this.path}: exit flush timed out; ${this.#seq - handled} batches may be lost`,
-        );
-        return;
-      }
-      Atomics.wait(progress, HANDLED_SEQ, handled, remaining);
+      const received = receiveMessageOnPort(replies);
+      if (received === undefined) return;
+      this.#onMessage(received.message as FromWriter);
     }
+  }
+
+  /**
+   * `beforeExit` (the event loop emptied): wait asynchronously, keeping the process alive up to
+   * `exitFlushTimeoutMs`, so that replies and error reports are still processed and the `exit`
+   * hook finds nothing left to block on. Gives up once; the `exit` hook then waits again.
+   */
+  #flushBeforeExit(): void {
+    const worker = this.#worker;
+    if (worker === undefined || this.#workerGone || this.#handledSeq >= this.#seq) return;
+    if (this.#beforeExitWaiter !== undefined || this.#beforeExitGaveUp) return;
+    const timer = setTimeout(() => {
+      this.#beforeExitGaveUp = true;
+      const index = this.#waiters.indexOf(waiter);
+      if (index >= 0) this.#waiters.splice(index, 1);
+      this.#beforeExitWaiter = undefined;
+      this.#releaseWaiters();
+    }, this.#exitFlushTimeoutMs);
+    timer.unref(); // the ref'd worker keeps the process alive while this waits
+    const waiter: Waiter = {
+      seq: this.#seq,
+      resolve: () => {
+        clearTimeout(timer);
+        this.#beforeExitWaiter = undefined;
+      },
+    };
+    this.#beforeExitWaiter = waiter;
+    this.#waiters.push(waiter);
+    worker.ref();
   }
 
   #report(code: FerretStoreError['code'], message: string, cause?: unknown): void {

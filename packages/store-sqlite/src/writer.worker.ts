@@ -15,9 +15,10 @@ import {
 const data = workerData as WriterWorkerData;
 const progress = new Int32Array(data.progress);
 const port = parentPort!;
+const replies = data.replies;
 
 function send(message: FromWriter): void {
-  port.postMessage(message);
+  replies.postMessage(message);
 }
 
 let writer: SpanWriter | undefined;
@@ -69,7 +70,9 @@ port.on('message', (message: ToWriter) => {
       };
     }
   }
+  // Reply first: once the owner sees HANDLED_SEQ move, the reply is already on its port, so
+  // `flushSync()` can read it synchronously.
+  send(reply);
   Atomics.store(progress, HANDLED_SEQ, message.seq);
   Atomics.notify(progress, HANDLED_SEQ);
-  send(reply);
 });

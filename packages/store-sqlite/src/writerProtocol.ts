@@ -1,4 +1,5 @@
 // Messages between SqliteSpanStore (main thread) and its writer worker.
+import type { MessagePort } from 'node:worker_threads';
 import type { CountRecord } from '@ferret/profiler';
 import type { SpanBatch } from './spanBatch.js';
 
@@ -10,6 +11,12 @@ export interface WriterWorkerData {
    * worker finished (committed or refused), so the owner can wait for it synchronously at exit.
    */
   progress: SharedArrayBuffer;
+  /**
+   * Where the worker posts its {@link FromWriter} replies. Not `parentPort`: the owner reads this
+   * port synchronously (`receiveMessageOnPort`) in `flushSync()`, when the event loop may never
+   * run again.
+   */
+  replies: MessagePort;
 }
 
 export const HANDLED_SEQ = 0;

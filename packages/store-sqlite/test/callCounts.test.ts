@@ -3,7 +3,12 @@
 import { join } from 'node:path';
 import type { CountRecord, SpanRecord } from '@ferret/profiler';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type NameSummary, openSpanReader, type SpanReader, SqliteSpanStore } from '../src/index.js';
+import {
+  type NameSummary,
+  openSpanReader,
+  type SpanReader,
+  SqliteSpanStore,
+} from '../src/index.js';
 import { temporaryDirectory } from './helpers.js';
 
 let tmp: ReturnType<typeof temporaryDirectory>;
@@ -122,29 +127,30 @@ describe('calls with sampling and a trace lost before storage', () => {
       recorded: 3,
       dropped: 7,
       totalMs: 30,
-      // Σ duration × weight: 10 × (3 + 3 + 2)
-      estimatedTotalMs: 80,
+      // Σ duration × weight, 10 × (3 + 3 + 2) = 80, scaled by exact calls ÷ Σ root weights
+      // (10 ÷ 8): the lost trace's share goes to the stored ones, 10 calls × 10 ms.
+      estimatedTotalMs: 100,
     });
   });
 
-  it('child names: calls are Σ weight of the stored spans, marked as estimates', async () => {
+  it("child names: Σ weight scaled by the root name's exact calls ÷ Σ root weights", async () => {
     const { spans, counts } = sampledRun();
     const rows = byName((await write(spans, counts)).summary());
-    // Two per trace: 2 × 3 + 2 × 3 + 2 × 2.
+    // Two per trace: (2 × 3 + 2 × 3 + 2 × 2) × 10 / 8 = 20, two for each of the 10 calls.
     expect(rows['db.query']).toMatchObject({
-      calls: 16,
+      calls: 20,
       callsExact: false,
       recorded: 6,
-      dropped: 10,
+      dropped: 14,
     });
-    expect(rows.render).toMatchObject({ calls: 8, callsExact: false, recorded: 3, dropped: 5 });
+    expect(rows.render).toMatchObject({ calls: 10, callsExact: false, recorded: 3, dropped: 7 });
   });
 
   it('a name that is both a root and a child adds its exact root calls and its estimate', async () => {
     const { spans, counts } = sampledRun();
     const rows = byName((await write(spans, counts)).summary());
-    // 5 counted root calls + one stored child span of weight 3.
-    expect(rows['cache.get']).toMatchObject({ calls: 8, callsExact: false, recorded: 6 });
+    // 5 counted root calls + one stored child span of weight 3 under GET /users (× 10 / 8).
+    expect(rows['cache.get']).toMatchObject({ calls: 9, callsExact: false, recorded: 6 });
   });
 
   it('runs(): root calls from the count records, spans as stored', async () => {
@@ -186,7 +192,8 @@ describe('when estimates are exact', () => {
     const spans = trace('lossy', 'job', 1, ['step']);
     const rows = byName((await write(spans, [count('lossy', 'job', 2, 2)])).summary());
     expect(rows.job).toMatchObject({ calls: 2, callsExact: true, recorded: 1, dropped: 1 });
-    expect(rows.step).toMatchObject({ calls: 1, callsExact: false });
+    // The stored trace stands for both job calls (2 exact ÷ 1 stored weight), so step ≈ 2.
+    expect(rows.step).toMatchObject({ calls: 2, callsExact: false });
   });
 
   it('not without count records (OpenTelemetry): nothing says how many calls were made', async () => {

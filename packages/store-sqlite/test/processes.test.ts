@@ -106,13 +106,116 @@ describe('crash safety', () => {
 });
 
 describe('process exit', () => {
-  it('commits what was handed over when the process exits without flush() or close()', async () => {
+  it('commits what was handed over when the event loop empties, without flush() or close()', async () => {
     const path = join(tmp.dir, 'exit.db');
     const result = await run('exit-without-close.mjs', [path, 'exit', '3000']).done;
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
+    // 'beforeExit' waited asynchronously, so the worker's replies were processed before 'exit'.
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      spansWritten: 3000,
+      dropped: 0,
+      pendingSpans: 0,
+    });
     const reader = openSpanReader(path);
     expect(reader.runs()).toEqual([expect.objectContaining({ runId: 'exit', spanCount: 3000 })]);
     reader.close();
+  }, 60_000);
+
+  it('does not keep the process alive: an idle store lets the event loop end', async () => {
+    const path = join(tmp.dir, 'idle.db');
+    const { child, done } = run('exit-without-close.mjs', [path, 'idle', '0']);
+    const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    const result = await done;
+    clearTimeout(killer);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ spansWritten: 0, pendingSpans: 0 });
+  }, 60_000);
+
+  it('commits what was handed over when close() is not awaited before process.exit()', async () => {
+    const path = join(tmp.dir, 'close-exit.db');
+    const result = await run('exit-without-close.mjs', [path, 'close-exit', '3000', 'close-exit'])
+      .done;
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const reader = openSpanReader(path);
+    expect(reader.runs()).toEqual([
+      expect.objectContaining({ runId: 'close-exit', spanCount: 3000 }),
+    ]);
+    reader.close();
+  }, 60_000);
+});
+
+/** Spans and summed count records of `exit-run` in a file the profiler fixture wrote. */
+function profilerRunIn(path: string): {
+  spans: number;
+  distinctSpans: number;
+  counts: { name: string; calls: number; recorded: number; dropped: number }[];
+} {
+  const db = new Database(path, { readonly: true });
+  try {
+    const runKey = db.prepare("SELECT run_key FROM runs WHERE run_id = 'exit-run'").pluck().get();
+    return {
+      spans: db
+        .prepare('SELECT count(*) FROM spans WHERE run_key = ?')
+        .pluck()
+        .get(runKey) as number,
+      distinctSpans: db
+        .prepare('SELECT count(DISTINCT span_id) FROM spans WHERE run_key = ?')
+        .pluck()
+        .get(runKey) as number,
+      counts: db
+        .prepare(
+          'SELECT name, sum(calls) AS calls, sum(recorded) AS recorded, sum(dropped) AS dropped FROM counts WHERE run_key = ? GROUP BY name',
+        )
+        .all(runKey) as { name: string; calls: number; recorded: number; dropped: number }[],
+    };
+  } finally {
+    db.close();
+  }
+}
+
+// A Profiler with SqliteSpanStore, the spans still in the profiler's queue when the process ends
+// (flushIntervalMs 60 s): the profiler's 'exit' hook hands them over and calls the store's
+// flushSync(), which blocks until the worker committed them.
+describe('Profiler + SqliteSpanStore at process exit', () => {
+  const everything = {
+    spans: 300,
+    distinctSpans: 300,
+    counts: [{ name: 'job', calls: 300, recorded: 300, dropped: 0 }],
+  };
+
+  it('process.exit(0) right after recording keeps all 300 spans and the count records', async () => {
+    const path = join(tmp.dir, 'profiler-exit.db');
+    const result = await run('profiler-exit.mjs', [path, 'exit', 'store-first']).done;
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(profilerRunIn(path)).toEqual(everything);
+  }, 60_000);
+
+  it('an uncaught exception right after recording keeps all 300 spans and the count records', async () => {
+    const path = join(tmp.dir, 'profiler-throw.db');
+    const result = await run('profiler-exit.mjs', [path, 'throw', 'store-first']).done;
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('Error: boom after recording');
+    expect(result.stderr).not.toMatch(/^[A-Z_]+: /m); // nothing reported by the profiler or store
+    expect(profilerRunIn(path)).toEqual(everything);
+  }, 60_000);
+
+  it("loses nothing when the profiler's exit listener runs before the store's", async () => {
+    const path = join(tmp.dir, 'profiler-first.db');
+    const result = await run('profiler-exit.mjs', [path, 'exit', 'profiler-first']).done;
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(profilerRunIn(path)).toEqual(everything);
+  }, 60_000);
+
+  it('a natural end (beforeExit) keeps all 300 spans and the count records', async () => {
+    const path = join(tmp.dir, 'profiler-natural.db');
+    const result = await run('profiler-exit.mjs', [path, 'natural', 'store-first']).done;
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(profilerRunIn(path)).toEqual(everything);
   }, 60_000);
 });

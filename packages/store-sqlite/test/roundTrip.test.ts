@@ -224,7 +224,8 @@ describe('reader', () => {
     expect(Math.abs(fast!.p99Ms - 9.9) / 9.9).toBeLessThanOrEqual(0.001);
     expect(fast!.errors).toBe(100);
     expect(fast!.errorRate).toBe(0.1);
-    expect(fast!.estimatedTotalMs).toBeCloseTo(10010, 6);
+    // Σ duration × weight = 10010, scaled to the exact calls: 1500 calls ÷ Σ weight 2000.
+    expect(fast!.estimatedTotalMs).toBeCloseTo(7507.5, 6);
     reader.close();
   });
 

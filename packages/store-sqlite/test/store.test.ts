@@ -76,6 +76,72 @@ describe.each([true, false])('SqliteSpanStore failures (worker: %s)', (worker) =
   });
 });
 
+describe('SqliteSpanStore.flushSync()', () => {
+  const count = (name: string, calls: number) => ({
+    name,
+    calls,
+    recorded: calls,
+    dropped: 0,
+    intervalStart: 1_700_000_000_000,
+    intervalEnd: 1_700_000_001_000,
+    runId: 'run-1',
+  });
+
+  it('blocks until spans and count records handed over are committed, with stats and errors current', async () => {
+    const path = join(tmp.dir, 'flush-sync.db');
+    const errors: FerretStoreError[] = [];
+    const store = new SqliteSpanStore({ path, onError: (e) => errors.push(e) });
+    const spans = Array.from({ length: 2000 }, () => span());
+    store.write(spans.slice(0, 1000));
+    store.write([...spans.slice(1000), span({ startTime: Number.NaN })]);
+    store.writeCounts([count('work', 5), count('other', 7)]);
+
+    store.flushSync();
+    // No await since the writes: the worker's replies were read synchronously.
+    expect(store.stats).toMatchObject({
+      spansWritten: 2000,
+      countsWritten: 2,
+      rejected: 1,
+      pendingSpans: 0,
+    });
+    expect(errors.map((e) => e.code)).toEqual(['INVALID_ARGUMENT']);
+    const db = new Database(path, { readonly: true });
+    expect(db.prepare('SELECT count(*) FROM spans').pluck().get()).toBe(2000);
+    expect(db.prepare('SELECT sum(calls) FROM counts').pluck().get()).toBe(12);
+    db.close();
+    await store.close();
+  });
+
+  it('gives up after exitFlushTimeoutMs and reports it; the batches still commit later', async () => {
+    const path = join(tmp.dir, 'flush-sync-timeout.db');
+    const errors: FerretStoreError[] = [];
+    const store = new SqliteSpanStore({
+      path,
+      exitFlushTimeoutMs: 0,
+      onError: (e) => errors.push(e),
+    });
+    // The worker is still starting: nothing can be committed within 0 ms.
+    store.write([span(), span()]);
+    store.flushSync();
+    expect(errors).toHaveLength(1);
+    expect(errors[0]!.code).toBe('WRITE_FAILED');
+    expect(errors[0]!.message).toMatch(/flushSync\(\) stopped waiting after 0 ms/);
+    await store.close();
+    expect(store.stats).toMatchObject({ spansWritten: 2, dropped: 0, pendingSpans: 0 });
+  });
+
+  it('is a no-op for an in-thread store (writes are already synchronous) and after close', async () => {
+    const store = new SqliteSpanStore({ path: ':memory:' });
+    store.write([span()]);
+    expect(() => store.flushSync()).not.toThrow();
+    expect(store.stats.spansWritten).toBe(1);
+    await store.close();
+    const fileStore = new SqliteSpanStore({ path: join(tmp.dir, 'closed.db') });
+    await fileStore.close();
+    expect(() => fileStore.flushSync()).not.toThrow();
+  });
+});
+
 describe('SqliteSpanStore hand-over queue', () => {
   it('bounds spans awaiting the worker: beyond maxPendingSpans batches are dropped and counted', async () => {
     const path = join(tmp.dir, 'bounded.db');

@@ -63,7 +63,7 @@ export class FakeReader implements SpanReader {
     this.calls.push({ method: 'spans', options });
     // Like the real reader: the run is checked at the call, rows are read lazily.
     const id = this.#run(options?.runId);
-    return this.data.spans?.filter((s) => s.runId === id)[Symbol.iterator]() ?? [][Symbol.iterator]();
+    return (this.data.spans ?? []).filter((s) => s.runId === id)[Symbol.iterator]();
   }
   close(): void {
     this.closed = true;
