@@ -63,6 +63,8 @@ export class Profiler {
   /** `enabled` and not closed. */
   #active: boolean;
   #closed = false;
+  /** `close()` has drained and closed the sink: nothing is left for the exit hook. */
+  #closeFinished = false;
   readonly #enabled: boolean;
   readonly #maxSpansPerTrace: number;
   readonly #names: NameTable;
@@ -329,8 +331,12 @@ export class Profiler {
     if (this.#closing !== undefined) return this.#closing;
     this.#active = false;
     this.#closed = true;
-    processExitHooks.unregister(this);
-    this.#closing = this.#flusher.close();
+    // The exit hook stays until the drain has finished: `void profiler.close(); process.exit()`
+    // must still hand the queue to the sink synchronously at `exit`.
+    this.#closing = this.#flusher.close().finally(() => {
+      this.#closeFinished = true;
+      processExitHooks.unregister(this);
+    });
     return this.#closing;
   }
 
@@ -406,9 +412,9 @@ export class Profiler {
     if (this.#flusher.queued > 0 || this.#names.hasUnreportedCounts()) void this.flush();
   }
 
-  /** @internal `exit`: hand everything to the sink synchronously. */
+  /** @internal `exit`: hand everything to the sink synchronously (also while `close()` drains). */
   flushAtExit(): void {
-    if (this.#closed) return;
+    if (this.#closeFinished) return;
     this.#flusher.stopTimers();
     this.#flusher.drainSync();
   }

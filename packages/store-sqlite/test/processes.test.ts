@@ -211,6 +211,14 @@ describe('Profiler + SqliteSpanStore at process exit', () => {
     expect(profilerRunIn(path)).toEqual(everything);
   }, 60_000);
 
+  it('close() not awaited, then process.exit(0), keeps all 300 spans and the count records', async () => {
+    const path = join(tmp.dir, 'profiler-close-exit.db');
+    const result = await run('profiler-exit.mjs', [path, 'close-then-exit', 'store-first']).done;
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(profilerRunIn(path)).toEqual(everything);
+  }, 60_000);
+
   it('a natural end (beforeExit) keeps all 300 spans and the count records', async () => {
     const path = join(tmp.dir, 'profiler-natural.db');
     const result = await run('profiler-exit.mjs', [path, 'natural', 'store-first']).done;
