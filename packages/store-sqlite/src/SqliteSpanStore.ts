@@ -6,17 +6,17 @@ import {
   Worker,
 } from 'node:worker_threads';
 import type { CountRecord, SpanRecord, SpanSink } from '@ferret/profiler';
-import { describeError, inspectDatabaseFile } from './databaseFile.js';
-import { registerExitFlush, unregisterExitFlush } from './exitFlush.js';
-import { FerretStoreError } from './FerretStoreError.js';
-import { SpanWriter, type WriteOutcome } from './SpanWriter.js';
-import { encodeSpanBatch, type SpanBatch } from './spanBatch.js';
 import {
   assertBoolean,
   assertFunction,
   assertOptionsObject,
   assertPositiveInteger,
-} from './validate.js';
+} from '@ferret/ratelimit/options';
+import { describeError, inspectDatabaseFile } from './databaseFile.js';
+import { registerExitFlush, unregisterExitFlush } from './exitFlush.js';
+import { FerretStoreError } from './FerretStoreError.js';
+import { SpanWriter, type WriteOutcome } from './SpanWriter.js';
+import { encodeSpanBatch, type SpanBatch } from './spanBatch.js';
 import {
   type FromWriter,
   HANDLED_SEQ,
