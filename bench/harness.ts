@@ -44,6 +44,12 @@ export interface TimingOptions {
   batch?: number;
   /** Samples per case. Default 41 (9 with --quick). */
   samples?: number;
+  /**
+   * Collect garbage (outside the timed region) before every sample, so that a collection of one
+   * case's garbage does not land at random in another case's sample. For allocation-heavy
+   * cases; needs `--expose-gc` (the runner passes it). Default false.
+   */
+  gcBetweenSamples?: boolean;
 }
 
 /** The recording side of a scenario. */
@@ -77,6 +83,7 @@ export class Report {
       for (let i = 0; i < entries.length; i++) {
         const fn = entries[i]![1];
         const batch = batches[i]!;
+        if (options.gcBetweenSamples) collectGarbage();
         const start = process.hrtime.bigint();
         for (let j = 0; j < batch; j++) fn();
         const ns = Number(process.hrtime.bigint() - start);
