@@ -6,7 +6,7 @@
  *
  *   node --import tsx src/main.ts [--db ferret.db]      (or FERRET_DEMO_DB=path)
  */
-import { resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { main as ferret } from '@ferret/cli';
 import { Profiler } from '@ferret/profiler';
@@ -88,12 +88,15 @@ const summaryStatus = await ferret(['analyze', dbPath, '--run', runId]);
 console.log(`\n$ ferret analyze ${dbPath} --run ${runId} --tree --limit 1`);
 const treeStatus = await ferret(['analyze', dbPath, '--run', runId, '--tree', '--limit', '1']);
 console.log(`\n${rule}`);
+// Hints name the file from where the user typed `pnpm demo` (pnpm runs us in the example's
+// directory and passes the caller's directory as INIT_CWD).
+const userPath = relative(process.env.INIT_CWD ?? process.cwd(), resolve(dbPath)) || dbPath;
 console.log('Each run adds a new run to the file. Explore it with the CLI:');
-console.log(`  pnpm exec ferret runs ${dbPath}`);
+console.log(`  pnpm exec ferret runs ${userPath}`);
 console.log(
-  `  pnpm exec ferret analyze ${dbPath} --sort p99          (or --json, --tree --limit 5)`,
+  `  pnpm exec ferret analyze ${userPath} --sort p99          (or --json, --tree --limit 5)`,
 );
-console.log(`  pnpm exec ferret export ${dbPath} --format speedscope -o trace.json`);
+console.log(`  pnpm exec ferret export ${userPath} --format speedscope -o trace.json`);
 const status = summaryStatus || treeStatus;
 process.exitCode = status;
 
