@@ -43,7 +43,9 @@ export interface NameSummary {
    * Calls of the name in the run, sampled or not. For a root name with count records this is
    * their `calls` summed: exact. Spans the profiler does not count (children such as `db.query`,
    * OpenTelemetry spans) are estimated as Σ weight of the stored spans, rounded: every stored
-   * span stands for `weight` calls, because its trace's root was kept with that weight. A name
+   * span stands for `weight` calls, because its trace's root was kept with that weight; where the
+   * root's name has count records, the weight is scaled by that name's exact calls ÷ Σ weight of
+   * its stored roots (weights lag a change of traffic; the counts do not). A name
    * that is a root in some traces and a child in others adds both parts. See `callsExact`.
    */
   calls: number;
