@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 // The module binding, not the global: in Node 20 `globalThis.performance` is a lazy getter
 // that costs a function call on every read.
 import { performance } from 'node:perf_hooks';
+import { isPromise } from 'node:util/types';
 import { threadId } from 'node:worker_threads';
 import { type Clock, type RateBucket, TokenBucket } from '@ferret/ratelimit';
 import { BatchFlusher } from './BatchFlusher.js';
@@ -24,6 +25,9 @@ import { SpanRecordBuilder } from './SpanRecordBuilder.js';
 
 /** What `measure()`, `start()` and `currentSpan()` hand out: a recorded span or the no-op one. */
 export type AnySpan = Span | NoOpSpan;
+
+// The intrinsic, so that a promise subclass overriding `then` is not asked to do anything more.
+const promiseThen = Promise.prototype.then;
 
 // How roots are admitted, fixed by the budget so that the hot path does one integer compare.
 const MODE_BUDGET = 0; // token bucket with fair shares
@@ -162,10 +166,16 @@ export class Profiler {
 
   /**
    * Runs `fn` as a span named `name` and returns what it returns: a value, or the very same
-   * promise (the span ends when it settles). Inside `fn`, and in everything it starts (awaits,
+   * promise (the span ends when it settles). Only native promises are followed; another
+   * thenable (a lazy query builder) is returned untouched and its span ends when `fn` returns,
+   * because calling its `then` could run it twice. Inside `fn`, and in everything it starts (awaits,
    * timers, event-emitter callbacks), the span is the parent of further `measure()` calls.
    * A throw or rejection is recorded (`status: 'error'`, `error.type`, `error.message`) and passes
    * through unchanged, the same object.
+   *
+   * > A recorded span observes a returned promise, which marks it handled: a rejected promise
+   * > that nobody awaits raises no `unhandledRejection` when its call was recorded (the error
+   * > is on the span). Await or `.catch()` what `measure()` returns.
    *
    * @param fn Receives the span: a recorded {@link Span}, or {@link NOOP_SPAN} when not recorded.
    * @param attributes Initial tags (not copied until changed: do not mutate the object afterwards).
@@ -406,6 +416,11 @@ export class Profiler {
     this.#flusher.push(span);
   }
 
+  /** @internal Called by `Span.annotate()` when the caller's tags could not be read. */
+  _dropAttributes(): void {
+    this.#builder.droppedAttributes++;
+  }
+
   /** @internal `beforeExit`: flush if anything is pending. */
   flushBeforeExit(): void {
     if (this.#closed) return;
@@ -525,23 +540,19 @@ export class Profiler {
       this._endSpan(span, 'error');
       throw error;
     }
-    if (result !== null && typeof result === 'object') {
-      try {
-        const then = (result as { then?: unknown }).then;
-        if (typeof then === 'function') {
-          then.call(
-            result,
-            () => this._endSpan(span, undefined),
-            (error: unknown) => {
-              span.recordError(error);
-              this._endSpan(span, 'error');
-            },
-          );
-          return result;
-        }
-      } catch {
-        // A thenable whose `then` throws: end the span now rather than never.
-      }
+    // Only a native promise is followed to its end. Another thenable is returned as a value,
+    // its span ending now: calling a foreign `then` could start work a second time (query
+    // builders such as Knex or Mongoose run their query in `then`).
+    if (isPromise(result)) {
+      promiseThen.call(
+        result,
+        () => this._endSpan(span, undefined),
+        (error: unknown) => {
+          span.recordError(error);
+          this._endSpan(span, 'error');
+        },
+      );
+      return result;
     }
     this._endSpan(span, undefined);
     return result;

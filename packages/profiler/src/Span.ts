@@ -7,6 +7,8 @@ const ZERO_TRACE_ID = '00000000000000000000000000000000';
 /** What a span needs from the profiler that created it (the profiler, structurally). */
 export interface SpanOwner {
   _endSpan(span: Span, status: SpanStatus | undefined): void;
+  /** Counts tags that could not be read (a throwing getter or proxy in the caller's object). */
+  _dropAttributes(): void;
 }
 
 /**
@@ -113,12 +115,22 @@ export class Span {
    */
   annotate(attributes: Attributes): this {
     if (this._duration >= 0 || attributes === null || typeof attributes !== 'object') return this;
-    if (!this._ownsAttributes) {
-      // Copy on first write so the caller's object (often a shared literal) is never mutated.
-      this._attributes = { ...this._attributes };
-      this._ownsAttributes = true;
+    try {
+      if (!this._ownsAttributes) {
+        // Copy on first write so the caller's object (often a shared literal) is never mutated.
+        this._attributes = { ...this._attributes };
+        this._ownsAttributes = true;
+      }
+      Object.assign(this._attributes!, attributes);
+    } catch {
+      // Copying runs the caller's getters and proxy traps: one that throws loses its tags
+      // (counted in stats().droppedAttributes), never the caller's call.
+      if (!this._ownsAttributes) {
+        this._attributes = {};
+        this._ownsAttributes = true;
+      }
+      this._owner._dropAttributes();
     }
-    Object.assign(this._attributes!, attributes);
     return this;
   }
 

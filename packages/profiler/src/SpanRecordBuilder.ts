@@ -53,14 +53,20 @@ export class SpanRecordBuilder {
       return out;
     }
     let kept = 0;
-    for (const key of Object.keys(source)) {
-      const value = sanitise(source[key]);
-      if (value === undefined || kept >= MAX_ATTRIBUTES) {
-        this.droppedAttributes++;
-        continue;
+    try {
+      for (const key of Object.keys(source)) {
+        const value = sanitise(source[key]);
+        if (value === undefined || kept >= MAX_ATTRIBUTES) {
+          this.droppedAttributes++;
+          continue;
+        }
+        out[key] = value;
+        kept++;
       }
-      out[key] = value;
-      kept++;
+    } catch {
+      // The caller's initial attributes object may still be theirs (not copied): a getter or
+      // proxy trap that throws ends the read; what was read is kept.
+      this.droppedAttributes++;
     }
     return out;
   }

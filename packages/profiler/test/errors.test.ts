@@ -146,3 +146,72 @@ describe('errors in measured code', () => {
     expect(() => profiler.start({} as never)).toThrow(/Expected `name` to be a string/);
   });
 });
+
+describe('results and tags the profiler must not touch', () => {
+  it("never calls a non-promise thenable's then (a lazy query runs once, when the caller awaits)", async () => {
+    const sink = new InMemorySink();
+    const profiler = make(sink);
+    let executions = 0;
+    const lazyQuery = {
+      // biome-ignore lint/suspicious/noThenProperty: a query builder is exactly such a thenable
+      then(resolve: (value: number) => void) {
+        executions++;
+        resolve(42);
+      },
+    };
+    const result = profiler.measure('query', () => lazyQuery);
+    expect(result).toBe(lazyQuery);
+    expect(executions).toBe(0);
+    expect(await result).toBe(42);
+    expect(executions).toBe(1);
+    await profiler.flush();
+    expect(sink.spans.map((s) => [s.name, s.status])).toEqual([['query', 'ok']]);
+  });
+
+  it('follows a native promise to its end and returns that very promise', async () => {
+    const sink = new InMemorySink();
+    const profiler = make(sink);
+    const promise = new Promise<string>((resolve) => setTimeout(() => resolve('done'), 5));
+    expect(profiler.measure('wait', () => promise)).toBe(promise);
+    await promise;
+    await profiler.flush();
+    expect(sink.spans[0]!.duration).toBeGreaterThanOrEqual(4);
+  });
+
+  it('a throwing getter or proxy in tags is dropped and counted, never thrown', async () => {
+    const sink = new InMemorySink();
+    const profiler = make(sink);
+    const hostile = {};
+    Object.defineProperty(hostile, 'x', {
+      enumerable: true,
+      get() {
+        throw new Error('getter boom');
+      },
+    });
+    const trap = new Proxy(
+      {},
+      {
+        ownKeys() {
+          throw new Error('trap boom');
+        },
+      },
+    );
+    const value = profiler.measure(
+      'tagged',
+      (span) => {
+        span.annotate(hostile as never);
+        span.annotate(trap as never);
+        span.annotate({ kept: 1 });
+        return 'ok';
+      },
+      hostile as never,
+    );
+    expect(value).toBe('ok');
+    profiler.measure('initial-only', () => 1, hostile as never);
+    await profiler.flush();
+    expect(sink.spans.map((s) => s.name)).toEqual(['tagged', 'initial-only']);
+    expect(sink.spans[0]!.attributes).toEqual({ kept: 1 });
+    expect(sink.spans[1]!.attributes).toEqual({});
+    expect(profiler.stats().droppedAttributes).toBeGreaterThanOrEqual(3);
+  });
+});

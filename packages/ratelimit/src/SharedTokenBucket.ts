@@ -104,6 +104,7 @@ export class SharedTokenBucket implements RefundableBucket {
   readonly #state: BigInt64Array;
   readonly #config: Float64Array;
   readonly #clock: Clock;
+  #maxElapsed = 0;
   readonly #base: number;
 
   constructor(options: SharedTokenBucketOptions) {
@@ -181,7 +182,7 @@ export class SharedTokenBucket implements RefundableBucket {
    */
   tryTake(n = 1): boolean {
     if (n !== 1) this.#checkCount(n);
-    const t = this.#clock() - this.#base;
+    const t = this.#elapsed();
     for (let spins = 0; spins < MAX_SPINS; spins++) {
       const bits = Atomics.load(this.#state, STATE);
       if (bits === FROZEN) continue;
@@ -211,7 +212,7 @@ export class SharedTokenBucket implements RefundableBucket {
 
   /** Tokens available now (negative while in debt). */
   available(): number {
-    const t = this.#clock() - this.#base;
+    const t = this.#elapsed();
     for (let spins = 0; spins < MAX_SPINS; spins++) {
       const bits = Atomics.load(this.#state, STATE);
       if (bits === FROZEN) continue;
@@ -252,7 +253,7 @@ export class SharedTokenBucket implements RefundableBucket {
         break;
       }
     }
-    const t = this.#clock() - this.#base;
+    const t = this.#elapsed();
     // Still FROZEN after MAX_SPINS: a thread died mid-setRate. Take over with an empty balance
     // (the safe side: it refills at the new rate).
     const tokens = bits === FROZEN ? 0 : Math.min(nextCapacity, this.#tokensAt(bits, t));
@@ -282,7 +283,7 @@ export class SharedTokenBucket implements RefundableBucket {
 
   /** Compare-and-swap loop setting the balance to `fn(balance now, capacity)`. */
   #update(fn: (tokens: number, capacity: number) => number): void {
-    const t = this.#clock() - this.#base;
+    const t = this.#elapsed();
     for (let spins = 0; spins < MAX_SPINS; spins++) {
       const bits = Atomics.load(this.#state, STATE);
       if (bits === FROZEN) continue;
@@ -291,6 +292,17 @@ export class SharedTokenBucket implements RefundableBucket {
       const next = toBits(fn(this.#tokensAt(bits, t), this.#config[CAPACITY]!) - rate * t);
       if (Atomics.compareExchange(this.#state, STATE, bits, next) === bits) return;
     }
+  }
+
+  /**
+   * Milliseconds since the shared base, never less than this instance has seen before: the
+   * balance is anchored to absolute time, so a clock that stepped back would read as debt, and
+   * a NaN reading as free tokens. Time stands still instead until the clock catches up.
+   */
+  #elapsed(): number {
+    const t = this.#clock() - this.#base;
+    if (t > this.#maxElapsed) this.#maxElapsed = t;
+    return this.#maxElapsed;
   }
 
   #checkCount(n: number, boundByCapacity = true): void {

@@ -106,11 +106,19 @@ export class TokenBucket implements RefundableBucket {
   tryTake(n = 1): boolean {
     if (n !== 1) this.#checkCount(n);
     const now = this.#clock();
-    let tokens = this.#tokens + (now - this.#last) * this.#ratePerMs;
-    // Written as !(<=) so that NaN (an infinite rate times zero elapsed) also lands on capacity:
-    // `ratePerSecond: Infinity` always allows, at no extra cost on this path.
-    if (!(tokens <= this.#capacity)) tokens = this.#capacity;
-    this.#last = now;
+    const elapsed = now - this.#last;
+    let tokens = this.#tokens;
+    if (elapsed >= 0) {
+      tokens += elapsed * this.#ratePerMs;
+      // Written as !(<=) so that NaN (an infinite rate times zero elapsed) also lands on
+      // capacity: `ratePerSecond: Infinity` always allows, at no extra cost on this path.
+      if (!(tokens <= this.#capacity)) tokens = this.#capacity;
+      this.#last = now;
+    } else if (elapsed < 0) {
+      // A clock that stepped back earns nothing and is followed from there (no debt of rate ×
+      // step); a NaN reading earns nothing and is ignored (no free tokens).
+      this.#last = now;
+    }
     if (tokens >= n) {
       this.#tokens = tokens - n;
       return true;
@@ -188,10 +196,15 @@ export class TokenBucket implements RefundableBucket {
 
   #refill(): void {
     const now = this.#clock();
-    const tokens = this.#tokens + (now - this.#last) * this.#ratePerMs;
-    // biome-ignore lint/complexity/useMathMinMax: Math.min keeps NaN (Infinity × 0 ms); this maps it to capacity
-    this.#tokens = tokens <= this.#capacity ? tokens : this.#capacity;
-    this.#last = now;
+    const elapsed = now - this.#last;
+    if (elapsed >= 0) {
+      const tokens = this.#tokens + elapsed * this.#ratePerMs;
+      // biome-ignore lint/complexity/useMathMinMax: Math.min keeps NaN (Infinity × 0 ms); this maps it to capacity
+      this.#tokens = tokens <= this.#capacity ? tokens : this.#capacity;
+      this.#last = now;
+    } else if (elapsed < 0) {
+      this.#last = now; // stepped back: see tryTake()
+    }
   }
 
   #checkCount(n: number, boundByCapacity = true): void {
