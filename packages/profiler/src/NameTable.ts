@@ -180,13 +180,14 @@ export class NameTable {
   }
 
   #otherEntry(): NameEntry {
-    let other = this.#other;
-    if (other === undefined || this.#entries.get(OTHER_NAME) !== other) {
-      other = new NameEntry(OTHER_NAME, this.#clock);
-      this.#other = other;
-      // The overflow entry lives outside the limit so that a full table still has it.
-      this.#entries.set(OTHER_NAME, other);
-    }
+    const current = this.#entries.get(OTHER_NAME);
+    if (current !== undefined && current === this.#other) return current;
+    // A root that the application itself named `(other)` already holds the key: the overflow
+    // joins it (one row either way) rather than replacing it and losing its counts.
+    const other = current ?? new NameEntry(OTHER_NAME, this.#clock);
+    this.#other = other;
+    // The overflow entry lives outside the limit so that a full table still has it.
+    this.#entries.set(OTHER_NAME, other);
     return other;
   }
 

@@ -124,6 +124,18 @@ describe('fairness between root names', () => {
     // The spans keep their real names; only the counting is aggregated.
     expect(new Set(sink.spans.map((s) => s.name)).size).toBe(10);
   });
+
+  it('a root the application names (other) shares the overflow row; no call is lost', async () => {
+    const sink = new InMemorySink();
+    const profiler = new Profiler({ maxNames: 2, sink, flushOnExit: false });
+    open.push(profiler);
+    profiler.measure(OTHER_NAME, () => undefined);
+    profiler.measure(OTHER_NAME, () => undefined);
+    for (const name of ['a', 'b', 'c']) profiler.measure(name, () => undefined);
+    expect(profiler.stats().calls).toBe(5);
+    await profiler.flush();
+    expect(sink.counts.reduce((t, c) => t + c.calls, 0)).toBe(5);
+  });
 });
 
 describe('the global hard bound (property)', () => {
