@@ -87,6 +87,8 @@ export class SqliteSpanStore implements SpanSink {
   readonly #onError: (error: FerretStoreError) => void;
   readonly #maxPendingSpans: number;
   readonly #exitFlushTimeoutMs: number;
+  /** The worker's progress when a `flushSync()` wait last ran out; undefined once it moves. */
+  #stalledAt: number | undefined;
   readonly #busyTimeoutMs: number;
   readonly #inThread: SpanWriter | undefined;
   readonly #worker: Worker | undefined;
@@ -216,12 +218,21 @@ export class SqliteSpanStore implements SpanSink {
   flushSync(): void {
     const progress = this.#progress;
     if (progress === undefined || this.#workerGone) return;
+    // After a wait ran out, a worker that has not moved since is still stuck (a lock held by
+    // another process, a disk that does not answer): a second exit hook waiting again would only
+    // double the time exit takes.
+    if (this.#stalledAt !== undefined && Atomics.load(progress, HANDLED_SEQ) === this.#stalledAt) {
+      this.#readReplies();
+      return;
+    }
+    this.#stalledAt = undefined;
     const deadline = performance.now() + this.#exitFlushTimeoutMs;
     for (;;) {
       const handled = Atomics.load(progress, HANDLED_SEQ);
       if (handled >= this.#seq) break;
       const remaining = deadline - performance.now();
       if (remaining <= 0) {
+        this.#stalledAt = handled;
         this.#readReplies();
         this.#report(
           'WRITE_FAILED',
