@@ -71,12 +71,12 @@ async function ingestThroughStore(
     store.write(spans.slice(i, i + BATCH));
     hostMs += performance.now() - t;
     // A profiler's flusher keeps handing batches over; bound the hand-over queue like it would.
-    if (store.stats.pendingSpans > 50_000) await store.flush();
+    if (store.stats().pendingSpans > 50_000) await store.flush();
   }
   await store.close();
   const ms = performance.now() - begin;
-  if (store.stats.spansWritten !== spans.length + WARM_UP)
-    throw new Error(`store wrote ${store.stats.spansWritten}`);
+  if (store.stats().spansWritten !== spans.length + WARM_UP)
+    throw new Error(`store wrote ${store.stats().spansWritten}`);
   return { rate: (spans.length / ms) * 1000, hostNsPerSpan: (hostMs * 1e6) / spans.length };
 }
 

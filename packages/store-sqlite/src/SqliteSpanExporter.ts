@@ -87,11 +87,11 @@ export class SqliteSpanExporter implements SpanExporter {
             : `malformed span (${describeError(error)})`;
       }
     }
-    const before = this.#store.stats;
+    const before = this.#store.stats();
     this.#store.write(records);
     this.#store.flush().then(() => {
       // BatchSpanProcessor exports one batch at a time, so the counters' growth is this batch's.
-      const after = this.#store.stats;
+      const after = this.#store.stats();
       const lost = after.dropped - before.dropped + (after.rejected - before.rejected);
       if (skipped === 0 && lost === 0) {
         resultCallback({ code: SUCCESS });

@@ -72,7 +72,7 @@ interface Waiter {
  * happen off the host's event loop. Several processes may write one file at once.
  *
  * `write()`, `writeCounts()`, `flush()` and `close()` never throw or reject: failures are counted
- * in {@link SqliteSpanStore.stats} and reported through `onError`.
+ * in {@link SqliteSpanStore.stats | stats()} and reported through `onError`.
  *
  * @example
  * ```ts
@@ -180,8 +180,8 @@ export class SqliteSpanStore implements SpanSink {
     registerExitFlush(this.#exitFlush);
   }
 
-  /** Counters since construction. */
-  get stats(): SpanStoreStats {
+  /** A snapshot of the counters since construction. */
+  stats(): SpanStoreStats {
     return { ...this.#stats, pendingSpans: this.#pendingSpans };
   }
 
@@ -209,7 +209,7 @@ export class SqliteSpanStore implements SpanSink {
   /**
    * Blocks the calling thread until everything handed over so far (spans and count records) is
    * committed or reported lost, or `exitFlushTimeoutMs` passes (reported as `WRITE_FAILED`).
-   * On return, {@link SqliteSpanStore.stats} includes those commits. Meant for process `exit`,
+   * On return, {@link SqliteSpanStore.stats | stats()} includes those commits. Meant for process `exit`,
    * where nothing asynchronous runs any more: the profiler calls it from its `exit` hook after
    * handing over its queue and counts, and the store's own `exit` hook calls it too, so whichever
    * runs last waits for the whole hand-off. Never throws; a no-op for an in-thread store
@@ -270,11 +270,6 @@ export class SqliteSpanStore implements SpanSink {
     this.#worker!.ref();
     this.#post({ kind: 'close' });
     return this.#closing;
-  }
-
-  /** The connection of an in-thread store (`worker: false`), for tests and in-process readers. */
-  get database(): import('better-sqlite3').Database | undefined {
-    return this.#inThread?.database;
   }
 
   toString(): string {

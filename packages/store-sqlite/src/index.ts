@@ -1,14 +1,7 @@
 export { FerretStoreError, type FerretStoreErrorCode } from './FerretStoreError.js';
 export { PERCENTILE_SIGNIFICANT_DIGITS } from './NameAccumulator.js';
-export {
-  type NameSummary,
-  openSpanReader,
-  type RunInfo,
-  type SpanNode,
-  type SpanReader,
-  type TraceTree,
-} from './SpanReader.js';
-export { SqliteSpanExporter, type SqliteSpanExporterOptions } from './SqliteSpanExporter.js';
+export { openSpanReader } from './openSpanReader.js';
+export type { NameSummary, RunInfo, SpanNode, SpanReader, TraceTree } from './readerTypes.js';
 export {
   type SpanStoreStats,
   SqliteSpanStore,

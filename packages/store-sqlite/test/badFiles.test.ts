@@ -3,13 +3,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  FerretStoreError,
-  openSpanReader,
-  SCHEMA_VERSION,
-  SqliteSpanExporter,
-  SqliteSpanStore,
-} from '../src/index.js';
+import { FerretStoreError, openSpanReader, SCHEMA_VERSION, SqliteSpanStore } from '../src/index.js';
+import { SqliteSpanExporter } from '../src/otel.js';
 import { sha256, span, temporaryDirectory } from './helpers.js';
 
 let tmp: ReturnType<typeof temporaryDirectory>;
@@ -150,8 +145,7 @@ describe('other unusable paths', () => {
     expect(() => new SqliteSpanStore({ path: ':memory:', onError: 5 as never })).toThrow(
       /`onError`/,
     );
-    expect(() => openSpanReader(42 as never)).toThrow(
-      expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
-    );
+    expect(() => openSpanReader(42 as never)).toThrow(TypeError);
+    expect(() => openSpanReader(42 as never)).toThrow(/`path`/);
   });
 });

@@ -8,7 +8,8 @@ import {
   type ReadableSpan,
 } from '@opentelemetry/sdk-trace-base';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openSpanReader, SqliteSpanExporter } from '../src/index.js';
+import { openSpanReader } from '../src/index.js';
+import { SqliteSpanExporter } from '../src/otel.js';
 import { temporaryDirectory } from './helpers.js';
 
 let tmp: ReturnType<typeof temporaryDirectory>;

@@ -91,7 +91,7 @@ describe.each([
     store.write(written);
     await store.close();
     expect(errors).toEqual([]);
-    expect(store.stats).toMatchObject({
+    expect(store.stats()).toMatchObject({
       spansWritten: 3,
       dropped: 0,
       rejected: 0,
@@ -286,13 +286,17 @@ describe('reader', () => {
       'c',
     ]);
     expect(() => reader.slowestTraces({ limit: 0 })).toThrow(/`limit`/);
-    expect(() => reader.slowestTraces({ limit: 1.5 })).toThrow(
-      expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
-    );
+    expect(() => reader.slowestTraces({ limit: 1.5 })).toThrow(RangeError);
+    expect(() => reader.slowestTraces({ limit: 10_001 })).toThrow(RangeError);
+    expect(() => reader.slowestTraces({ limit: '3' as never })).toThrow(TypeError);
+    expect(() => reader.summary({ runId: '' })).toThrow(RangeError);
+    expect(() => reader.summary({ runId: 7 as never })).toThrow(TypeError);
+    expect(() => reader.summary(null as never)).toThrow(TypeError);
+    expect(() => reader.spans({ traceId: 5 as never })).toThrow(TypeError);
     reader.close();
   });
 
-  it('refuses unknown runs, empty databases and calls after close with FerretStoreError codes', async () => {
+  it('refuses unknown runs and empty databases with FerretStoreError codes, calls after close with TypeError', async () => {
     const path = join(tmp.dir, 'empty.db');
     const reader = await storeWith(path, []);
     expect(reader.runs()).toEqual([]);
@@ -309,7 +313,8 @@ describe('reader', () => {
       expect.objectContaining({ code: 'UNKNOWN_RUN' }),
     );
     full.close();
-    expect(() => full.runs()).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    expect(() => full.runs()).toThrow(TypeError);
+    expect(() => full.runs()).toThrow(/closed/);
   });
 
   it('streams lazily: other queries work while an iterator is open', async () => {

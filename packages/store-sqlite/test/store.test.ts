@@ -35,7 +35,7 @@ describe.each([true, false])('SqliteSpanStore failures (worker: %s)', (worker) =
     ).not.toThrow();
     expect(() => store.writeCounts([{ name: 'x' } as never])).not.toThrow();
     await store.close();
-    expect(store.stats).toMatchObject({ spansWritten: 2, rejected: 4, dropped: 0 });
+    expect(store.stats()).toMatchObject({ spansWritten: 2, rejected: 4, dropped: 0 });
     expect(errors.map((e) => e.code)).toEqual(['INVALID_ARGUMENT', 'INVALID_ARGUMENT']);
     expect(errors[0]!.message).toContain(
       'refused 3 of 5 spans: span "work" with a non-finite startTime or duration',
@@ -58,7 +58,7 @@ describe.each([true, false])('SqliteSpanStore failures (worker: %s)', (worker) =
     expect(() => store.write([span()])).not.toThrow();
     expect(() => store.write('nope' as never)).not.toThrow();
     await store.flush();
-    expect(store.stats.dropped).toBe(1);
+    expect(store.stats().dropped).toBe(1);
     expect(errors.map((e) => e.code)).toEqual(['DROPPED', 'INVALID_ARGUMENT']);
   });
 
@@ -72,7 +72,7 @@ describe.each([true, false])('SqliteSpanStore failures (worker: %s)', (worker) =
     });
     expect(() => store.write([span({ duration: Number.POSITIVE_INFINITY })])).not.toThrow();
     await store.close();
-    expect(store.stats.rejected).toBe(1);
+    expect(store.stats().rejected).toBe(1);
   });
 });
 
@@ -98,7 +98,7 @@ describe('SqliteSpanStore.flushSync()', () => {
 
     store.flushSync();
     // No await since the writes: the worker's replies were read synchronously.
-    expect(store.stats).toMatchObject({
+    expect(store.stats()).toMatchObject({
       spansWritten: 2000,
       countsWritten: 2,
       rejected: 1,
@@ -127,14 +127,14 @@ describe('SqliteSpanStore.flushSync()', () => {
     expect(errors[0]!.code).toBe('WRITE_FAILED');
     expect(errors[0]!.message).toMatch(/flushSync\(\) stopped waiting after 0 ms/);
     await store.close();
-    expect(store.stats).toMatchObject({ spansWritten: 2, dropped: 0, pendingSpans: 0 });
+    expect(store.stats()).toMatchObject({ spansWritten: 2, dropped: 0, pendingSpans: 0 });
   });
 
   it('is a no-op for an in-thread store (writes are already synchronous) and after close', async () => {
     const store = new SqliteSpanStore({ path: ':memory:' });
     store.write([span()]);
     expect(() => store.flushSync()).not.toThrow();
-    expect(store.stats.spansWritten).toBe(1);
+    expect(store.stats().spansWritten).toBe(1);
     await store.close();
     const fileStore = new SqliteSpanStore({ path: join(tmp.dir, 'closed.db') });
     await fileStore.close();
@@ -154,14 +154,14 @@ describe('SqliteSpanStore hand-over queue', () => {
     const batch = (): SpanRecord[] => Array.from({ length: 600 }, () => span());
     store.write(batch()); // 600 pending
     store.write(batch()); // would be 1200 > 1000: dropped
-    expect(store.stats).toMatchObject({ pendingSpans: 600, dropped: 600 });
+    expect(store.stats()).toMatchObject({ pendingSpans: 600, dropped: 600 });
     expect(errors[0]!.code).toBe('DROPPED');
     expect(errors[0]!.message).toContain('maxPendingSpans 1000');
     await store.flush();
-    expect(store.stats.pendingSpans).toBe(0);
+    expect(store.stats().pendingSpans).toBe(0);
     store.write(batch()); // room again
     await store.close();
-    expect(store.stats).toMatchObject({ spansWritten: 1200, dropped: 600 });
+    expect(store.stats()).toMatchObject({ spansWritten: 1200, dropped: 600 });
   });
 
   it('reports a batch that cannot be sent to the worker instead of throwing', async () => {
@@ -172,7 +172,7 @@ describe('SqliteSpanStore hand-over queue', () => {
     });
     expect(() => store.write([span({ attributes: { f: (() => 1) as never } })])).not.toThrow();
     await store.close();
-    expect(store.stats.dropped).toBe(1);
+    expect(store.stats().dropped).toBe(1);
     expect(errors[0]!.code).toBe('DROPPED');
   });
 
@@ -193,7 +193,7 @@ describe('SqliteSpanStore file handling', () => {
     store.write([span()]);
     await store.flush();
     await store.close();
-    expect(store.stats).toMatchObject({ spansWritten: 0, dropped: 1 });
+    expect(store.stats()).toMatchObject({ spansWritten: 0, dropped: 1 });
     expect(errors.map((e) => e.code)).toEqual(['WRITE_FAILED', 'WRITE_FAILED']);
     expect(errors[0]!.message).toMatch(/no-such-dir\/x\.db: cannot create/);
     expect(() => new SqliteSpanStore({ path, worker: false })).toThrow(

@@ -1,160 +1,15 @@
 import type { SpanRecord } from '@ferret/profiler';
-import Database from 'better-sqlite3';
-import { assertReadableVersion, describeError, inspectDatabaseFile } from './databaseFile.js';
+import { assertIntegerAtLeast, describe } from '@ferret/ratelimit/options';
+import type Database from 'better-sqlite3';
+import { type CountTotals, rootNameFactors, scaleByRootName, toSummary } from './callEstimates.js';
+import { describeError } from './databaseFile.js';
 import { FerretStoreError } from './FerretStoreError.js';
 import { NameAccumulator, UNPACKED_NAMES } from './NameAccumulator.js';
-import { applicationIdOf, FERRET_APPLICATION_ID, schemaVersionOf } from './schema.js';
+import type { NameSummary, RunInfo, SpanReader, TraceTree } from './readerTypes.js';
 import { rowToSpan, SPAN_SELECT_COLUMNS, type SpanRow } from './spanRow.js';
-
-/** One run (one process execution) found in a database. */
-export interface RunInfo {
-  runId: string;
-  /** Epoch ms of the earliest span start (of the earliest count interval when no span was kept). */
-  firstStartTime: number;
-  /** Epoch ms of the latest span end (start + duration). */
-  lastEndTime: number;
-  /** Stored spans, of every name, roots and children. */
-  spanCount: number;
-  /**
-   * Root calls (calls that started a trace): the sum of the count records' `calls` when the run
-   * has count records (exact: sampled or not), else an estimate from the stored root spans (see
-   * {@link RunInfo.callsExact}).
-   */
-  rootCalls: number;
-  /** The same number as {@link RunInfo.rootCalls}, under the name the first contract gave it. */
-  calls: number;
-  /**
-   * True when `rootCalls` comes from count records. False for a run without them (OpenTelemetry
-   * exports, a run whose count records were all lost): `rootCalls` is then Σ weight of the
-   * stored root spans, rounded, i.e. the stored roots scaled up by their sampling weights.
-   */
-  callsExact: boolean;
-  /** `service.name` of the run's first OpenTelemetry span, when there is one. */
-  serviceName?: string;
-}
-
-/**
- * Per-name statistics of one run, from {@link SpanReader.summary}. `recorded` and every timing
- * come from the stored spans; `calls` also counts calls that were not stored.
- */
-export interface NameSummary {
-  name: string;
-  /**
-   * Calls of the name in the run, sampled or not. For a root name with count records this is
-   * their `calls` summed: exact. Spans the profiler does not count (children such as `db.query`,
-   * OpenTelemetry spans) are estimated as Σ weight of the stored spans, rounded: every stored
-   * span stands for `weight` calls, because its trace's root was kept with that weight; where the
-   * root's name has count records, the weight is scaled by that name's exact calls ÷ Σ weight of
-   * its stored roots (weights lag a change of traffic; the counts do not). A name
-   * that is a root in some traces and a child in others adds both parts. See `callsExact`.
-   */
-  calls: number;
-  /**
-   * Whether `calls` is an exact count. True when the name's calls come only from count records,
-   * or when the estimated part is provably complete: the run has count records, they report no
-   * dropped root call, every root they say was recorded is stored (none lost in a queue), no
-   * root reports truncated children, and every stored span of the name has weight 1.
-   * False as well when the stored roots outnumber what the count records say was recorded (some
-   * count records were lost): `calls` is then at least the estimate from the stored roots.
-   */
-  callsExact: boolean;
-  /** Stored (sampled) spans. */
-  recorded: number;
-  /** `calls - recorded`: calls that were not stored (not sampled, or lost before storage). */
-  dropped: number;
-  totalMs: number;
-  avgMs: number;
-  minMs: number;
-  /** Percentiles from an HdrHistogram: 3 significant digits on microsecond values. */
-  p50Ms: number;
-  p95Ms: number;
-  p99Ms: number;
-  maxMs: number;
-  /** Stored spans with status `'error'`. */
-  errors: number;
-  /** `errors / recorded`, 0..1 (0 when nothing was recorded). */
-  errorRate: number;
-  /** Sum of duration × weight: the total time extrapolated over all calls. */
-  estimatedTotalMs: number;
-}
-
-/** A span and its recorded descendants; `children` sorted by start time. */
-export interface SpanNode {
-  span: SpanRecord;
-  children: SpanNode[];
-}
-
-/** A whole trace, from its root. */
-export interface TraceTree {
-  traceId: string;
-  root: SpanNode;
-  /** Spans in the tree (the root and its recorded descendants). */
-  spanCount: number;
-  /** The root's duration. */
-  durationMs: number;
-}
-
-/** Read-only, streaming access to a Ferret database. Every method but `close()` may throw {@link FerretStoreError}. */
-export interface SpanReader {
-  /** The database path. */
-  readonly path: string;
-  /** Every run, ordered by first start time ascending. */
-  runs(): RunInfo[];
-  /** The run that started last; undefined for an empty database. */
-  latestRunId(): string | undefined;
-  /**
-   * Per-name statistics, sorted by `totalMs` descending. Streams the run's rows: memory grows
-   * with distinct names, not rows. Run defaults to the latest; unknown runId → `UNKNOWN_RUN`;
-   * empty database → `NO_RUNS`.
-   */
-  summary(options?: { runId?: string }): NameSummary[];
-  /** The `limit` (default 5) slowest root spans with their whole trees, slowest first. */
-  slowestTraces(options?: { runId?: string; limit?: number }): TraceTree[];
-  /**
-   * Spans ordered by start time. Run defaults to the latest, except that a `traceId` without a
-   * `runId` is looked up in every run. Lazy: rows are read as the iterator advances.
-   */
-  spans(options?: { runId?: string; traceId?: string }): IterableIterator<SpanRecord>;
-  /** Closes the connection. Idempotent. */
-  close(): void;
-}
+import { buildTree } from './traceTree.js';
 
 const MAX_TRACE_LIMIT = 10_000;
-
-/**
- * Opens a Ferret database for reading. The file is opened read-only after its header was
- * checked, and is never modified.
- * @throws FerretStoreError `NOT_FOUND`, `EMPTY_FILE`, `NOT_FERRET`, `NEWER_SCHEMA`, `CORRUPT`,
- *   `INVALID_ARGUMENT` (path not a non-empty string).
- */
-export function openSpanReader(path: string): SpanReader {
-  if (typeof path !== 'string' || path.length === 0) {
-    throw new FerretStoreError('INVALID_ARGUMENT', 'Expected `path` to be a non-empty string');
-  }
-  inspectDatabaseFile(path, { mustExist: true });
-  let db: Database.Database;
-  try {
-    db = new Database(path, { readonly: true, fileMustExist: true });
-  } catch (error) {
-    throw new FerretStoreError('CORRUPT', `${path}: cannot open (${describeError(error)})`, {
-      cause: error,
-    });
-  }
-  try {
-    if (applicationIdOf(db) !== FERRET_APPLICATION_ID) {
-      throw new FerretStoreError('NOT_FERRET', `${path} is not a Ferret span database`);
-    }
-    assertReadableVersion(path, schemaVersionOf(db));
-    db.prepare('SELECT count(*) FROM runs').get();
-  } catch (error) {
-    db.close();
-    if (error instanceof FerretStoreError) throw error;
-    throw new FerretStoreError('CORRUPT', `${path}: cannot read (${describeError(error)})`, {
-      cause: error,
-    });
-  }
-  return new SqliteSpanReader(path, db);
-}
 
 interface RunRow {
   run_key: number;
@@ -169,7 +24,7 @@ interface RunRow {
 type SummaryRow = [string, number, number, number, number, number | null];
 
 /** The {@link SpanReader} over one better-sqlite3 read-only connection. */
-class SqliteSpanReader implements SpanReader {
+export class SqliteSpanReader implements SpanReader {
   readonly path: string;
   readonly #db: Database.Database;
   readonly #runIds = new Map<number, string>();
@@ -280,11 +135,9 @@ class SqliteSpanReader implements SpanReader {
   slowestTraces(options: { runId?: string; limit?: number } = {}): TraceTree[] {
     assertQueryOptions(options);
     const limit = options.limit ?? 5;
-    if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_TRACE_LIMIT) {
-      throw new FerretStoreError(
-        'INVALID_ARGUMENT',
-        `Expected \`limit\` to be a whole number from 1 to ${MAX_TRACE_LIMIT}, got ${String(limit)}`,
-      );
+    assertIntegerAtLeast('limit', limit, 1);
+    if (limit > MAX_TRACE_LIMIT) {
+      throw new RangeError(`Expected \`limit\` to be at most ${MAX_TRACE_LIMIT}, got ${limit}`);
     }
     return this.#guard(() => {
       const runKey = this.#resolveRun(options.runId);
@@ -316,10 +169,7 @@ class SqliteSpanReader implements SpanReader {
     assertQueryOptions(options);
     const { traceId } = options;
     if (traceId !== undefined && typeof traceId !== 'string') {
-      throw new FerretStoreError(
-        'INVALID_ARGUMENT',
-        `Expected \`traceId\` to be a string, got ${typeof traceId}`,
-      );
+      throw new TypeError(`Expected \`traceId\` to be a string, got ${describe(traceId)}`);
     }
     // Resolve the run now, so an unknown run fails at the call, not at the first next().
     const rows = this.#guard(() => {
@@ -394,11 +244,7 @@ class SqliteSpanReader implements SpanReader {
   }
 
   /**
-   * A root's weight is the calls ÷ recorded ratio in force when it was admitted, so it lags a
-   * change of traffic: the first roots of a burst carry weight 1, and Σ weight undercounts the
-   * calls. For root names the count records give the exact calls, so each root name has a
-   * correction factor (exact calls ÷ Σ root weights); a child span is scaled by the factor of its
-   * trace's root name, and so is the extrapolated time (`estimatedTotalMs`). Only runs that
+   * Applies {@link rootNameFactors} to the children of the corrected root names. Only runs that
    * need it pay for the join (about 1.5 s per million spans here); children whose root is not
    * stored keep their weight.
    */
@@ -407,13 +253,7 @@ class SqliteSpanReader implements SpanReader {
     byName: Map<string, NameAccumulator>,
     countsByName: Map<string, CountTotals>,
   ): void {
-    const factors = new Map<string, number>();
-    for (const [name, totals] of countsByName) {
-      const rootWeight = byName.get(name)?.rootWeight ?? 0;
-      if (rootWeight === 0) continue;
-      const factor = totals.calls / rootWeight;
-      if (Math.abs(factor - 1) > 1e-3) factors.set(name, factor);
-    }
+    const factors = rootNameFactors(byName, countsByName);
     if (factors.size === 0) return;
     // The roots of the names to correct go to an indexed temporary table (the temp database is
     // writable on a read-only connection and lives in SQLite's page cache and temp files, so
@@ -439,19 +279,7 @@ class SqliteSpanReader implements SpanReader {
     } finally {
       this.#db.exec('DROP TABLE IF EXISTS temp.ferret_roots');
     }
-    for (const [child, root, weight, weightedMs] of rows) {
-      const factor = factors.get(root);
-      const accumulator = byName.get(child);
-      if (factor !== undefined && accumulator !== undefined) {
-        accumulator.childWeight += weight * (factor - 1);
-        accumulator.weightedMs += weightedMs * (factor - 1);
-      }
-    }
-    // Roots: their extrapolated time scales the same way (their calls come from the counts).
-    for (const [name, factor] of factors) {
-      const accumulator = byName.get(name)!;
-      accumulator.weightedMs += accumulator.rootWeightedMs * (factor - 1);
-    }
+    scaleByRootName(rows, factors, byName);
   }
 
   #latestRun(): RunRow | undefined {
@@ -485,18 +313,17 @@ class SqliteSpanReader implements SpanReader {
     return row.run_key;
   }
 
-  /** Turns SQLite failures into one-line FerretStoreErrors. */
+  /** Turns SQLite failures into one-line FerretStoreErrors; a closed or busy reader is a TypeError. */
   #guard<T>(work: () => T): T {
     if (!this.#db.open) {
-      throw new FerretStoreError('INVALID_ARGUMENT', `${this.path}: the reader is closed`);
+      throw new TypeError(`${this.path}: the reader is closed`);
     }
     try {
       return work();
     } catch (error) {
       if (error instanceof FerretStoreError) throw error;
       if (error instanceof TypeError && /busy executing a query/.test(error.message)) {
-        throw new FerretStoreError(
-          'INVALID_ARGUMENT',
+        throw new TypeError(
           `${this.path}: finish or break out of spans() before calling another reader method`,
           { cause: error },
         );
@@ -510,17 +337,15 @@ class SqliteSpanReader implements SpanReader {
 
 function assertQueryOptions(options: unknown): void {
   if (options === null || typeof options !== 'object') {
-    throw new FerretStoreError(
-      'INVALID_ARGUMENT',
-      `Expected options to be an object, got ${options === null ? 'null' : typeof options}`,
-    );
+    throw new TypeError(`Expected \`options\` to be an object, got ${describe(options)}`);
   }
   const { runId } = options as { runId?: unknown };
-  if (runId !== undefined && (typeof runId !== 'string' || runId.length === 0)) {
-    throw new FerretStoreError(
-      'INVALID_ARGUMENT',
-      `Expected \`runId\` to be a non-empty string, got ${typeof runId === 'string' ? 'an empty string' : typeof runId}`,
-    );
+  if (runId === undefined) return;
+  if (typeof runId !== 'string') {
+    throw new TypeError(`Expected \`runId\` to be a non-empty string, got ${describe(runId)}`);
+  }
+  if (runId.length === 0) {
+    throw new RangeError('Expected `runId` to be a non-empty string, got an empty string');
   }
 }
 
@@ -536,89 +361,4 @@ function toRunInfo(row: RunRow, rootCalls: number, callsExact: boolean): RunInfo
   };
   if (row.service_name !== null) info.serviceName = row.service_name;
   return info;
-}
-
-/** One name's (or one run's) count records, summed. */
-interface CountTotals {
-  calls: number;
-  recorded: number;
-  dropped: number;
-}
-
-/**
- * Calls of one name: exact from its count records for its root calls, Σ weight (rounded) of
- * the stored spans the count records do not cover (children, uncounted roots).
- */
-function toSummary(
-  name: string,
-  a: NameAccumulator,
-  counts: CountTotals | undefined,
-  runLostNothing: boolean,
-): NameSummary {
-  const recorded = a.recorded;
-  let calls = 0;
-  let callsExact = true;
-  let estimatedSpans = recorded - a.rootSpans;
-  let estimatedWeight = a.childWeight;
-  if (counts === undefined) {
-    estimatedSpans += a.rootSpans;
-    estimatedWeight += a.rootWeight;
-  } else if (a.rootSpans <= counts.recorded) {
-    calls = counts.calls;
-  } else {
-    // More roots stored than the count records say were recorded: some count records were
-    // lost, so their sum undercounts. The stored roots' weights give a floor.
-    calls = Math.max(counts.calls, Math.round(a.rootWeight));
-    callsExact = false;
-  }
-  if (estimatedSpans > 0) {
-    calls += Math.round(estimatedWeight);
-    callsExact &&= runLostNothing && a.weightedSpans === 0;
-  }
-  if (calls < recorded) {
-    calls = recorded;
-    callsExact = false;
-  }
-  return {
-    name,
-    calls,
-    callsExact,
-    recorded,
-    dropped: calls - recorded,
-    totalMs: a.totalMs,
-    avgMs: recorded === 0 ? 0 : a.totalMs / recorded,
-    minMs: recorded === 0 ? 0 : a.minMs,
-    p50Ms: a.percentileMs(50),
-    p95Ms: a.percentileMs(95),
-    p99Ms: a.percentileMs(99),
-    maxMs: recorded === 0 ? 0 : a.maxMs,
-    errors: a.errors,
-    errorRate: recorded === 0 ? 0 : a.errors / recorded,
-    estimatedTotalMs: a.weightedMs,
-  };
-}
-
-/** Links one trace's spans under `rootSpanId`; spans not descending from it are left out. */
-function buildTree(traceId: string, rootSpanId: string, spans: readonly SpanRecord[]): TraceTree {
-  const nodes = new Map<string, SpanNode>();
-  for (const span of spans) nodes.set(span.spanId, { span, children: [] });
-  const root = nodes.get(rootSpanId)!;
-  for (const node of nodes.values()) {
-    const parentId = node.span.parentSpanId;
-    if (node === root || parentId === undefined) continue;
-    nodes.get(parentId)?.children.push(node);
-  }
-  // Iterative walk: a deep trace must not overflow the stack.
-  let spanCount = 0;
-  const stack = [root];
-  const seen = new Set<SpanNode>();
-  while (stack.length > 0) {
-    const node = stack.pop()!;
-    if (seen.has(node)) continue;
-    seen.add(node);
-    spanCount++;
-    node.children.sort((x, y) => x.span.startTime - y.span.startTime);
-    for (const child of node.children) stack.push(child);
-  }
-  return { traceId, root, spanCount, durationMs: root.span.duration };
 }

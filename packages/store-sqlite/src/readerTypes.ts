@@ -1,0 +1,115 @@
+// The public types of the reader: what `openSpanReader` returns and what its queries yield.
+import type { SpanRecord } from '@ferret/profiler';
+
+/** One run (one process execution) found in a database. */
+export interface RunInfo {
+  runId: string;
+  /** Epoch ms of the earliest span start (of the earliest count interval when no span was kept). */
+  firstStartTime: number;
+  /** Epoch ms of the latest span end (start + duration). */
+  lastEndTime: number;
+  /** Stored spans, of every name, roots and children. */
+  spanCount: number;
+  /**
+   * Root calls (calls that started a trace): the sum of the count records' `calls` when the run
+   * has count records (exact: sampled or not), else an estimate from the stored root spans (see
+   * {@link RunInfo.callsExact}).
+   */
+  rootCalls: number;
+  /** The same number as {@link RunInfo.rootCalls}, under the name the first contract gave it. */
+  calls: number;
+  /**
+   * True when `rootCalls` comes from count records. False for a run without them (OpenTelemetry
+   * exports, a run whose count records were all lost): `rootCalls` is then Σ weight of the
+   * stored root spans, rounded, i.e. the stored roots scaled up by their sampling weights.
+   */
+  callsExact: boolean;
+  /** `service.name` of the run's first OpenTelemetry span, when there is one. */
+  serviceName?: string;
+}
+
+/**
+ * Per-name statistics of one run, from {@link SpanReader.summary}. `recorded` and every timing
+ * come from the stored spans; `calls` also counts calls that were not stored.
+ */
+export interface NameSummary {
+  name: string;
+  /**
+   * Calls of the name in the run, sampled or not. For a root name with count records this is
+   * their `calls` summed: exact. Spans the profiler does not count (children such as `db.query`,
+   * OpenTelemetry spans) are estimated as Σ weight of the stored spans, rounded: every stored
+   * span stands for `weight` calls, because its trace's root was kept with that weight; where the
+   * root's name has count records, the weight is scaled by that name's exact calls ÷ Σ weight of
+   * its stored roots (weights lag a change of traffic; the counts do not). A name
+   * that is a root in some traces and a child in others adds both parts. See `callsExact`.
+   */
+  calls: number;
+  /**
+   * Whether `calls` is an exact count. True when the name's calls come only from count records,
+   * or when the estimated part is provably complete: the run has count records, they report no
+   * dropped root call, every root they say was recorded is stored (none lost in a queue), no
+   * root reports truncated children, and every stored span of the name has weight 1.
+   * False as well when the stored roots outnumber what the count records say was recorded (some
+   * count records were lost): `calls` is then at least the estimate from the stored roots.
+   */
+  callsExact: boolean;
+  /** Stored (sampled) spans. */
+  recorded: number;
+  /** `calls - recorded`: calls that were not stored (not sampled, or lost before storage). */
+  dropped: number;
+  totalMs: number;
+  avgMs: number;
+  minMs: number;
+  /** Percentiles from an HdrHistogram: 3 significant digits on microsecond values. */
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  /** Stored spans with status `'error'`. */
+  errors: number;
+  /** `errors / recorded`, 0..1 (0 when nothing was recorded). */
+  errorRate: number;
+  /** Sum of duration × weight: the total time extrapolated over all calls. */
+  estimatedTotalMs: number;
+}
+
+/** A span and its recorded descendants; `children` sorted by start time. */
+export interface SpanNode {
+  span: SpanRecord;
+  children: SpanNode[];
+}
+
+/** A whole trace, from its root. */
+export interface TraceTree {
+  traceId: string;
+  root: SpanNode;
+  /** Spans in the tree (the root and its recorded descendants). */
+  spanCount: number;
+  /** The root's duration. */
+  durationMs: number;
+}
+
+/** Read-only, streaming access to a Ferret database. Every method but `close()` may throw {@link FerretStoreError}. */
+export interface SpanReader {
+  /** The database path. */
+  readonly path: string;
+  /** Every run, ordered by first start time ascending. */
+  runs(): RunInfo[];
+  /** The run that started last; undefined for an empty database. */
+  latestRunId(): string | undefined;
+  /**
+   * Per-name statistics, sorted by `totalMs` descending. Streams the run's rows: memory grows
+   * with distinct names, not rows. Run defaults to the latest; unknown runId → `UNKNOWN_RUN`;
+   * empty database → `NO_RUNS`.
+   */
+  summary(options?: { runId?: string }): NameSummary[];
+  /** The `limit` (default 5) slowest root spans with their whole trees, slowest first. */
+  slowestTraces(options?: { runId?: string; limit?: number }): TraceTree[];
+  /**
+   * Spans ordered by start time. Run defaults to the latest, except that a `traceId` without a
+   * `runId` is looked up in every run. Lazy: rows are read as the iterator advances.
+   */
+  spans(options?: { runId?: string; traceId?: string }): IterableIterator<SpanRecord>;
+  /** Closes the connection. Idempotent. */
+  close(): void;
+}
