@@ -1,5 +1,6 @@
 import type { Clock } from '@ferret/ratelimit';
 import { NameEntry } from './NameEntry.js';
+import type { NameStats } from './ProfilerStats.js';
 import type { CountRecord } from './SpanRecord.js';
 
 /** The entry that absorbs root names once the table is full. */
@@ -156,9 +157,22 @@ export class NameTable {
     return records;
   }
 
-  /** Every tracked entry, for `stats()`. */
-  entries(): IterableIterator<NameEntry> {
-    return this.#entries.values();
+  /** Totals since construction (evicted names included) and the tracked names' counts. */
+  stats(): { calls: number; recordedRoots: number; names: NameStats[] } {
+    const names: NameStats[] = [];
+    let calls = this.evictedCalls;
+    let recordedRoots = this.evictedRecorded;
+    for (const entry of this.#entries.values()) {
+      calls += entry.calls;
+      recordedRoots += entry.recorded;
+      names.push({
+        name: entry.name,
+        calls: entry.calls,
+        recorded: entry.recorded,
+        dropped: entry.calls - entry.recorded,
+      });
+    }
+    return { calls, recordedRoots, names };
   }
 
   /** `NameTable{maxNames=..., windowMs=..., size=...}`. */

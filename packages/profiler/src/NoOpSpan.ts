@@ -1,3 +1,4 @@
+import type { ProfilerSpan } from './ProfilerSpan.js';
 import type { Attributes, SpanStatus } from './SpanRecord.js';
 
 const ZERO_SPAN_ID = '0000000000000000';
@@ -5,11 +6,11 @@ const ZERO_TRACE_ID = '00000000000000000000000000000000';
 
 /**
  * The span handed out when a call is not recorded (budget spent, parent dropped, trace cap
- * reached, profiler disabled or closed). It has the {@link Span} interface, so user code never
- * needs to know, and every method does nothing. One shared instance, {@link NOOP_SPAN}, serves
+ * reached, profiler disabled or closed). It implements {@link ProfilerSpan} like {@link Span}, so
+ * user code never needs to know, and every method does nothing. One shared instance, {@link NOOP_SPAN}, serves
  * every call: handing it out allocates nothing.
  */
-export class NoOpSpan {
+export class NoOpSpan implements ProfilerSpan {
   /** Always `false`: nothing about this call is recorded. */
   get isRecording(): false {
     return false;
@@ -18,6 +19,16 @@ export class NoOpSpan {
   /** The empty string: a dropped call keeps no name. */
   get name(): string {
     return '';
+  }
+
+  /** Always `false`: the no-op span never records, so it never ends either. */
+  get ended(): false {
+    return false;
+  }
+
+  /** Always `undefined`: a dropped call has no recorded parent. */
+  get parentSpanId(): undefined {
+    return undefined;
   }
 
   /** The invalid (all-zero) W3C span id. */

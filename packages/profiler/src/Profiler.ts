@@ -4,40 +4,30 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { performance } from 'node:perf_hooks';
 import { isPromise } from 'node:util/types';
 import { threadId } from 'node:worker_threads';
-import { type Clock, type RateBucket, TokenBucket } from '@ferret/ratelimit';
+import type { Clock } from '@ferret/ratelimit';
 import { BatchFlusher } from './BatchFlusher.js';
 import { IdGenerator } from './IdGenerator.js';
+import { measuredDecorator, type SpanNameSource, wrapMeasured } from './instrument.js';
 import type { NameEntry } from './NameEntry.js';
 import { NameTable } from './NameTable.js';
 import { NOOP_SPAN, NoOpSpan } from './NoOpSpan.js';
 import { processExitHooks } from './ProcessExitHooks.js';
-import { ProfilerError } from './ProfilerError.js';
+import type { ProfilerError } from './ProfilerError.js';
 import {
   checkBudget,
   type ProfilerOptions,
   type ResolvedProfilerOptions,
   resolveProfilerOptions,
 } from './ProfilerOptions.js';
+import type { AnySpan } from './ProfilerSpan.js';
 import type { ProfilerStats } from './ProfilerStats.js';
+import { DROP, RootAdmission, VIA_SHARE } from './RootAdmission.js';
 import { Span } from './Span.js';
 import type { Attributes, SpanStatus } from './SpanRecord.js';
 import { SpanRecordBuilder } from './SpanRecordBuilder.js';
 
-/** What `measure()`, `start()` and `currentSpan()` hand out: a recorded span or the no-op one. */
-export type AnySpan = Span | NoOpSpan;
-
 // The intrinsic, so that a promise subclass overriding `then` is not asked to do anything more.
 const promiseThen = Promise.prototype.then;
-
-// How roots are admitted, fixed by the budget so that the hot path does one integer compare.
-const MODE_BUDGET = 0; // token bucket with fair shares
-const MODE_ALL = 1; // maxSpansPerSecond: Infinity
-const MODE_NONE = 2; // maxSpansPerSecond: 0
-
-// Admission results.
-const DROP = 0;
-const VIA_SHARE = 1; // the name had a fair-share token: children charge the share too
-const BEYOND_SHARE = 2; // spare global tokens above the reserve
 
 /**
  * The Ferret profiler: `measure()` and `start()` record spans while a spans-per-second budget
@@ -57,13 +47,7 @@ export class Profiler {
   readonly #customClock: Clock | undefined;
   /** The last clock read: buckets read this instead of the clock (one read per decision). */
   #now = 0;
-  readonly #bucket: RateBucket;
-  readonly #ownBucket: boolean;
-  #rate: number;
-  #burst: number;
-  /** Global tokens kept for names under their fair share. */
-  #reserve: number;
-  #mode: number;
+  readonly #admission: RootAdmission;
   /** `enabled` and not closed. */
   #active: boolean;
   #closed = false;
@@ -106,30 +90,19 @@ export class Profiler {
     this.#active = o.enabled;
     this.#maxSpansPerTrace = o.maxSpansPerTrace;
     const nowClock: Clock = () => this.#now;
-    if (o.bucket !== undefined) {
-      this.#bucket = o.bucket;
-      this.#ownBucket = false;
-    } else {
-      const rate = o.maxSpansPerSecond;
-      this.#bucket = new TokenBucket({
-        ratePerSecond: rate,
-        capacity: rate === Number.POSITIVE_INFINITY ? rate : o.burst,
-        initialTokens: rate === 0 ? 0 : undefined,
-        clock: nowClock,
-      });
-      this.#ownBucket = true;
-    }
     this.#names = new NameTable({
       maxNames: o.maxNames,
       windowMs: o.windowMs,
       clock: nowClock,
       now: this.#now,
     });
-    this.#rate = 0;
-    this.#burst = 1;
-    this.#reserve = 0;
-    this.#mode = MODE_BUDGET;
-    this.#applyBudget(o.maxSpansPerSecond, o.burst);
+    this.#admission = new RootAdmission({
+      bucket: o.bucket,
+      maxSpansPerSecond: o.maxSpansPerSecond,
+      burst: o.burst,
+      clock: nowClock,
+      names: this.#names,
+    });
     this.#builder = new SpanRecordBuilder(o.runId, process.pid, threadId, this.#epochOffset);
     this.#intervalStart = this.#epochNow();
     this.#flusher = new BatchFlusher({
@@ -161,7 +134,7 @@ export class Profiler {
 
   /** The budget now in force, spans per second. */
   get maxSpansPerSecond(): number {
-    return this.#rate;
+    return this.#admission.rate;
   }
 
   /**
@@ -242,32 +215,12 @@ export class Profiler {
     nameOrFn: string | ((this: This, ...args: Args) => unknown),
     maybeFn?: (this: This, ...args: Args) => Return,
   ): (this: This, ...args: Args) => Return {
-    let name = nameOrFn as string | ((this: This, ...args: Args) => string);
-    let fn = maybeFn;
-    if (fn === undefined) {
-      fn = nameOrFn as (this: This, ...args: Args) => Return;
-      name = typeof fn === 'function' && fn.name !== '' ? fn.name : 'anonymous';
-    }
-    if (typeof fn !== 'function') {
-      throw new TypeError(`Expected \`fn\` to be a function, got ${typeof fn}`);
-    }
-    if (typeof name !== 'string' && typeof name !== 'function') {
-      throw new TypeError(`Expected \`name\` to be a string or a function, got ${typeof name}`);
-    }
-    const profiler = this;
-    const target = fn;
-    const fallback = target.name !== '' ? target.name : 'anonymous';
-    if (typeof name === 'string') {
-      const fixed = name;
-      return function (this: This, ...args: Args): Return {
-        return profiler.measure(fixed, () => target.apply(this, args));
-      };
-    }
-    const nameFn = name;
-    return function (this: This, ...args: Args): Return {
-      const spanName = profiler.#nameFrom(nameFn, this, args, fallback);
-      return profiler.measure(spanName, () => target.apply(this, args));
-    };
+    return wrapMeasured(
+      this,
+      (error) => this.#report(error),
+      nameOrFn as SpanNameSource<This, Args>,
+      maybeFn,
+    );
   }
 
   /**
@@ -284,31 +237,7 @@ export class Profiler {
     target: (this: This, ...args: Args) => Return,
     context: ClassMethodDecoratorContext<This, (this: This, ...args: Args) => Return>,
   ) => (this: This, ...args: Args) => Return {
-    if (name !== undefined && typeof name !== 'string' && typeof name !== 'function') {
-      throw new TypeError(`Expected \`name\` to be a string or a function, got ${typeof name}`);
-    }
-    const profiler = this;
-    return (target, context) => {
-      if (context.kind !== 'method') {
-        throw new TypeError(`@measured() decorates methods, not a ${String(context.kind)}`);
-      }
-      const method = String(context.name);
-      if (typeof name === 'string') return profiler.wrap(name, target);
-      if (typeof name === 'function') {
-        const nameFn = name;
-        return function (this: This, ...args: Args): Return {
-          const spanName = profiler.#nameFrom(nameFn, this, args, method);
-          return profiler.measure(spanName, () => target.apply(this, args));
-        };
-      }
-      const names = new WeakMap<object, string>();
-      const isStatic = context.static;
-      return function (this: This, ...args: Args): Return {
-        return profiler.measure(qualifiedName(this, method, isStatic, names), () =>
-          target.apply(this, args),
-        );
-      };
-    };
+    return measuredDecorator(this, (error) => this.#report(error), name);
   }
 
   /**
@@ -322,8 +251,7 @@ export class Profiler {
         ? Number.POSITIVE_INFINITY
         : (burst ?? Math.max(1, maxSpansPerSecond));
     this.#now = this.#clock();
-    this.#bucket.setRate(maxSpansPerSecond, capacity);
-    this.#applyBudget(maxSpansPerSecond, capacity);
+    this.#admission.setBudget(maxSpansPerSecond, capacity);
   }
 
   /** Hands everything queued, and the counts so far, to the sink, then calls `sink.flush()`. Never rejects. */
@@ -352,24 +280,12 @@ export class Profiler {
 
   /** Counters since construction: a snapshot, safe to keep. */
   stats(): ProfilerStats {
-    const names = [];
-    let calls = this.#names.evictedCalls;
-    let recordedRoots = this.#names.evictedRecorded;
-    for (const entry of this.#names.entries()) {
-      calls += entry.calls;
-      recordedRoots += entry.recorded;
-      names.push({
-        name: entry.name,
-        calls: entry.calls,
-        recorded: entry.recorded,
-        dropped: entry.calls - entry.recorded,
-      });
-    }
+    const { calls, recordedRoots, names } = this.#names.stats();
     const flusher = this.#flusher;
     return {
       enabled: this.#active,
-      maxSpansPerSecond: this.#rate,
-      burst: this.#burst,
+      maxSpansPerSecond: this.#admission.rate,
+      burst: this.#admission.burst,
       calls,
       recordedRoots,
       droppedBySampling: calls - recordedRoots,
@@ -394,11 +310,12 @@ export class Profiler {
   /** E.g. `Profiler{enabled=true, maxSpansPerSecond=1000, burst=1000, maxSpansPerTrace=1000, ...}`. */
   toString(): string {
     const o = this.#options;
+    const admission = this.#admission;
     return (
-      `Profiler{enabled=${this.#active}, maxSpansPerSecond=${this.#rate}, burst=${this.#burst}, ` +
+      `Profiler{enabled=${this.#active}, maxSpansPerSecond=${admission.rate}, burst=${admission.burst}, ` +
       `maxSpansPerTrace=${o.maxSpansPerTrace}, maxNames=${o.maxNames}, maxQueueSize=${o.maxQueueSize}, ` +
       `maxBatchSize=${o.maxBatchSize}, flushIntervalMs=${o.flushIntervalMs}, sinkTimeoutMs=${o.sinkTimeoutMs}, ` +
-      `bucket=${this.#ownBucket ? 'own' : String(this.#bucket)}, runId=${this.runId}}`
+      `bucket=${admission.describeBucket()}, runId=${this.runId}}`
     );
   }
 
@@ -463,25 +380,8 @@ export class Profiler {
     // Fast refusal: a lower bound of when this name could next be admitted, computed at its
     // last refusal (tokens only ever arrive with time, so the bound stays valid).
     if (now < entry.blockedUntil) return NOOP_SPAN;
-    let admission: number;
-    if (this.#mode === MODE_BUDGET) {
-      const share = entry.share;
-      const bucket = this.#bucket;
-      if (share.available() >= 1) {
-        admission = bucket.tryTake() ? VIA_SHARE : DROP;
-        if (admission === VIA_SHARE) share.forceTake();
-      } else {
-        admission = bucket.available() > this.#reserve && bucket.tryTake() ? BEYOND_SHARE : DROP;
-      }
-      if (admission === DROP) {
-        entry.blockedUntil = now + this.#msUntilAdmissible(entry);
-        return NOOP_SPAN;
-      }
-    } else if (this.#mode === MODE_ALL) {
-      admission = BEYOND_SHARE;
-    } else {
-      return NOOP_SPAN;
-    }
+    const admission = this.#admission.admit(entry, now);
+    if (admission === DROP) return NOOP_SPAN;
     entry.recorded++;
     this.#recordedSpans++;
     const ids = this.#ids;
@@ -490,24 +390,6 @@ export class Profiler {
     span._weight = entry.weight();
     if (admission === VIA_SHARE) span._shareBucket = entry.share;
     return span;
-  }
-
-  /**
-   * After a refusal: how long until a root of this name could possibly be admitted, i.e. until
-   * (share >= 1 and global >= 1) or global > reserve, assuming no one else takes tokens (others
-   * taking only makes it later). Calls before then are refused without touching a bucket.
-   */
-  #msUntilAdmissible(entry: NameEntry): number {
-    const perMs = this.#rate / 1000;
-    if (!(perMs > 0) || !Number.isFinite(perMs)) return 0;
-    const global = this.#bucket.available();
-    const share = entry.share.available();
-    const sharePerMs = entry.share.ratePerSecond / 1000;
-    const untilGlobalToken = global >= 1 ? 0 : (1 - global) / perMs;
-    const untilShareToken =
-      share >= 1 ? 0 : sharePerMs > 0 ? (1 - share) / sharePerMs : Number.POSITIVE_INFINITY;
-    const untilAboveReserve = Math.max(0, (Math.max(this.#reserve, 1) - global) / perMs);
-    return Math.min(Math.max(untilShareToken, untilGlobalToken), untilAboveReserve);
   }
 
   #decideChild(parent: Span, name: string, attributes: Attributes | undefined): Span | undefined {
@@ -520,11 +402,8 @@ export class Profiler {
     root._spanCount++;
     const now = this.#customClock === undefined ? performance.now() : this.#customClock();
     this.#now = now;
-    if (this.#mode === MODE_BUDGET) {
-      // Children of an admitted trace borrow from the future (bucket debt) so traces stay whole.
-      this.#bucket.forceTake();
-      root._shareBucket?.forceTake();
-    }
+    // Children of an admitted trace borrow from the future (bucket debt) so traces stay whole.
+    this.#admission.chargeChild(root._shareBucket);
     this.#recordedSpans++;
     const ids = this.#ids;
     const offset = ids.take(16);
@@ -558,34 +437,6 @@ export class Profiler {
     return result;
   }
 
-  #applyBudget(rate: number, burst: number): void {
-    this.#rate = rate;
-    this.#burst = burst;
-    this.#reserve = Number.isFinite(burst) ? burst / 2 : 0;
-    this.#mode =
-      rate === Number.POSITIVE_INFINITY ? MODE_ALL : rate === 0 ? MODE_NONE : MODE_BUDGET;
-    this.#names.setBudget(rate, burst);
-  }
-
-  #nameFrom<This, Args extends unknown[]>(
-    nameFn: (this: This, ...args: Args) => string,
-    thisArg: This,
-    args: Args,
-    fallback: string,
-  ): string {
-    try {
-      const name = nameFn.apply(thisArg, args);
-      return typeof name === 'string' ? name : String(name);
-    } catch (error) {
-      this.#report(
-        new ProfilerError('NAME_FUNCTION', `span name function threw; using "${fallback}"`, {
-          cause: error,
-        }),
-      );
-      return fallback;
-    }
-  }
-
   #epochNow(): number {
     return this.#epochOffset + this.#clock();
   }
@@ -605,23 +456,4 @@ export class Profiler {
     this.#warnedCodes.add(error.code);
     process.emitWarning(error.message, { code: `FERRET_${error.code}` });
   }
-}
-
-function qualifiedName(
-  self: unknown,
-  method: string,
-  isStatic: boolean,
-  cache: WeakMap<object, string>,
-): string {
-  const owner = isStatic
-    ? self
-    : (self as { constructor?: unknown } | null | undefined)?.constructor;
-  if (owner === null || (typeof owner !== 'function' && typeof owner !== 'object')) return method;
-  let name = cache.get(owner as object);
-  if (name === undefined) {
-    const className = (owner as { name?: unknown }).name;
-    name = typeof className === 'string' && className !== '' ? `${className}.${method}` : method;
-    cache.set(owner as object, name);
-  }
-  return name;
 }

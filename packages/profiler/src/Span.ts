@@ -1,4 +1,5 @@
 import type { RateBucket } from '@ferret/ratelimit';
+import type { ProfilerSpan } from './ProfilerSpan.js';
 import type { Attributes, SpanStatus } from './SpanRecord.js';
 
 const ZERO_SPAN_ID = '0000000000000000';
@@ -19,7 +20,7 @@ export interface SpanOwner {
  * Fields starting with `_` belong to the profiler (they are stripped from the published types):
  * ids are kept as 32-bit words and turned into hex when the record is built, off the caller's path.
  */
-export class Span {
+export class Span implements ProfilerSpan {
   /** The span's name. */
   readonly name: string;
   /** @internal */ readonly _owner: SpanOwner;

@@ -3,9 +3,10 @@ export { InMemorySink, type InMemorySinkOptions } from './InMemorySink.js';
 export { JsonLinesSink, type JsonLinesSinkOptions } from './JsonLinesSink.js';
 export { OTHER_NAME } from './NameTable.js';
 export { NOOP_SPAN, NoOpSpan } from './NoOpSpan.js';
-export { type AnySpan, Profiler } from './Profiler.js';
+export { Profiler } from './Profiler.js';
 export { ProfilerError, type ProfilerErrorCode } from './ProfilerError.js';
 export type { ProfilerOptions } from './ProfilerOptions.js';
+export type { AnySpan, ProfilerSpan } from './ProfilerSpan.js';
 export type { NameStats, ProfilerStats } from './ProfilerStats.js';
 export {
   type EnvironmentDefaultValues,

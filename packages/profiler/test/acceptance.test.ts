@@ -64,6 +64,8 @@ describe('the original acceptance: a budget of 10 spans/s', () => {
     }).not.toThrow();
     expect(dropped.spanId).toBe('0000000000000000');
     expect(dropped.traceId).toBe('0'.repeat(32));
+    expect(dropped.ended).toBe(false);
+    expect(dropped.parentSpanId).toBeUndefined();
     const value = profiler.measure('third', (span) => {
       span.annotate({ ignored: true });
       span.end();

@@ -1,6 +1,7 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import type { NoOpSpan } from '../src/NoOpSpan.js';
 import { Profiler } from '../src/Profiler.js';
+import type { ProfilerSpan } from '../src/ProfilerSpan.js';
 import type { Span } from '../src/Span.js';
 
 const profiler = new Profiler({ flushOnExit: false });
@@ -33,5 +34,14 @@ describe('Profiler types', () => {
     expectTypeOf(span[Symbol.dispose]).toBeFunction();
     // @ts-expect-error attributes take only attribute values
     profiler.start('x', { nested: { a: 1 } });
+  });
+
+  it('both spans implement ProfilerSpan, so AnySpan has every member', () => {
+    const span = profiler.start('x');
+    expectTypeOf(span).toMatchTypeOf<ProfilerSpan>();
+    expectTypeOf<Span>().toMatchTypeOf<ProfilerSpan>();
+    expectTypeOf<NoOpSpan>().toMatchTypeOf<ProfilerSpan>();
+    expectTypeOf(span.ended).toEqualTypeOf<boolean>();
+    expectTypeOf(span.parentSpanId).toEqualTypeOf<string | undefined>();
   });
 });
