@@ -1,18 +1,17 @@
 import { stripAnsi } from './Palette.js';
+import { terminalText } from './terminalText.js';
 
 /** One column of a {@link TextTable}. */
 export interface TextColumn {
   header: string;
   align: 'left' | 'right';
-  /** Cells longer than this (in printed characters) are cut with an ellipsis. Default: no limit. */
+  /**
+   * Marks a column of data read from a database (names, run ids): its cells are printed through
+   * {@link terminalText}, control characters escaped and cut to this many printed characters
+   * with an ellipsis. Such cells must be unstyled. Other columns hold text the CLI formatted
+   * itself (numbers, styled with the palette) and are printed as given.
+   */
   maxWidth?: number;
-}
-
-function cut(text: string, maxWidth: number | undefined): string {
-  if (maxWidth === undefined || maxWidth < 2) return text;
-  const chars = Array.from(text);
-  if (chars.length <= maxWidth) return text;
-  return `${chars.slice(0, maxWidth - 1).join('')}…`;
 }
 
 function printedWidth(text: string): number {
@@ -21,8 +20,8 @@ function printedWidth(text: string): number {
 
 /**
  * A plain-text table with aligned columns, two spaces between them. Cells may already carry ANSI
- * styling: widths are measured without the escape codes. Cells to be cut by `maxWidth` must be
- * unstyled (only plain name columns are cut).
+ * styling: widths are measured without the escape codes. Cells of `maxWidth` columns are data:
+ * escaped and cut (see {@link TextColumn.maxWidth}), so they must be unstyled.
  */
 export class TextTable {
   readonly #columns: readonly TextColumn[];
@@ -38,7 +37,12 @@ export class TextTable {
         `Expected ${this.#columns.length} cells in a table row, got ${cells.length}`,
       );
     }
-    this.#rows.push(cells.map((cell, i) => cut(cell, this.#columns[i]?.maxWidth)));
+    this.#rows.push(
+      cells.map((cell, i) => {
+        const maxWidth = this.#columns[i]?.maxWidth;
+        return maxWidth === undefined ? cell : terminalText(cell, maxWidth);
+      }),
+    );
   }
 
   get rowCount(): number {

@@ -6,6 +6,7 @@ import { registerAnalyzeCommand } from './commands/analyzeCommand.js';
 import { registerExportCommand } from './commands/exportCommand.js';
 import { registerRunsCommand } from './commands/runsCommand.js';
 import { Palette } from './Palette.js';
+import { terminalText } from './terminalText.js';
 import { CLI_VERSION } from './version.js';
 
 /** Exit codes: 0 success, 1 the command failed (bad file, unknown run…), 2 bad usage. */
@@ -13,10 +14,24 @@ export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 
+/** Longest error message printed (messages quote run ids and names read from the file). */
+const MAX_ERROR_CHARS = 1000;
+
 /** The first line of an error message: the CLI prints one line per failure. */
 function firstLine(message: string): string {
   const line = message.split('\n', 1)[0] ?? '';
   return line.trim() === '' ? 'unexpected error' : line.trim();
+}
+
+/**
+ * The message of a failure as one safe line. The CLI's and the store's own errors are one line
+ * by construction, so a line break in them comes from quoted data and is escaped; anything else
+ * (a bug) is reduced to its first line.
+ */
+function errorLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const ours = error instanceof CliError || (error as Error | null)?.name === 'FerretStoreError';
+  return terminalText(ours ? message.trim() : firstLine(message), MAX_ERROR_CHARS);
 }
 
 function buildProgram(context: CliContext): Command {
@@ -85,11 +100,10 @@ export async function runCli(
       }
       // Commander puts "(Did you mean …?)" on a second line: keep it, on the same line.
       const message = error.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ');
-      io.stderr.write(`ferret: ${message.trim()}\n`);
+      io.stderr.write(`ferret: ${terminalText(message.trim(), MAX_ERROR_CHARS)}\n`);
       return EXIT_USAGE;
     }
-    const message = error instanceof Error ? error.message : String(error);
-    io.stderr.write(`ferret: ${firstLine(message)}\n`);
+    io.stderr.write(`ferret: ${errorLine(error)}\n`);
     const debug = env.FERRET_DEBUG;
     if (debug !== undefined && debug !== '' && debug !== '0' && error instanceof Error) {
       io.stderr.write(`${error.stack ?? ''}\n`);

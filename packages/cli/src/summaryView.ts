@@ -104,8 +104,8 @@ export function summaryFootnote(rows: readonly NameSummary[]): string | undefine
   return sampled ? `${calls}; latency columns come from the recorded (sampled) spans` : calls;
 }
 
-/** Longest span name printed before it is cut with an ellipsis. */
-const NAME_WIDTH = 60;
+/** Longest span name printed in a table before it is cut with an ellipsis. */
+export const NAME_WIDTH = 60;
 
 /**
  * The `ferret analyze` table: one line per span name. Estimated call counts start with `≈`.

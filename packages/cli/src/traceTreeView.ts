@@ -2,6 +2,7 @@ import type { Attributes, AttributeValue, SpanRecord } from '@ferret/profiler';
 import { formatCount, formatDuration } from './formatNumbers.js';
 import type { Palette } from './Palette.js';
 import type { SpanNode, TraceTree } from './readerTypes.js';
+import { ELLIPSIS, terminalText } from './terminalText.js';
 
 /**
  * Share of the trace's duration at or above which a span's duration is printed red (the span
@@ -14,23 +15,26 @@ export const TREE_WARM_SHARE = 0.2;
 /** Spans printed per trace before the rest are summarised in one line. */
 export const TREE_MAX_SPANS = 200;
 
+/** Longest attribute key, and value (as JSON), printed before it is cut with an ellipsis. */
 const MAX_ATTRIBUTE_CHARS = 60;
+/** Longest span name printed in a tree line. */
+export const TREE_NAME_CHARS = 120;
+/** Longest error text (type and message) printed in a tree line. */
+const MAX_ERROR_CHARS = 200;
+/** Longest trace id, service name printed in a trace's header (a W3C trace id is 32). */
+const MAX_ID_CHARS = 64;
 
 /** Attributes rendered on the error line rather than with the others. */
 const ERROR_KEYS = new Set(['error.message', 'error.type']);
 
-function attributeText(value: AttributeValue): string {
-  const text = JSON.stringify(value);
-  const chars = Array.from(text);
-  return chars.length > MAX_ATTRIBUTE_CHARS
-    ? `${chars.slice(0, MAX_ATTRIBUTE_CHARS - 1).join('')}…`
-    : text;
-}
-
+/** Keys and values come from the database: escaped (JSON leaves C1 and bidi controls) and cut. */
 function attributesText(attributes: Attributes): string {
   return Object.entries(attributes)
     .filter(([key]) => !ERROR_KEYS.has(key))
-    .map(([key, value]) => `${key}=${attributeText(value)}`)
+    .map(
+      ([key, value]: [string, AttributeValue]) =>
+        `${terminalText(key, MAX_ATTRIBUTE_CHARS)}=${terminalText(JSON.stringify(value), MAX_ATTRIBUTE_CHARS)}`,
+    )
     .join(' ');
 }
 
@@ -38,8 +42,12 @@ function errorText(span: SpanRecord): string {
   const type = span.attributes['error.type'];
   const message = span.attributes['error.message'];
   const parts = [type, message].filter((part) => part !== undefined).map(String);
-  // Messages can span lines; the tree keeps one line per span.
-  return parts.join(': ').replace(/\s*\n\s*/g, ' ');
+  // Messages can span lines; the tree keeps one line per span (other line breaks are escaped).
+  // Only a prefix is looked at, so a huge message costs no more than a short one.
+  const text = parts.join(': ');
+  const head = text.length > 4 * MAX_ERROR_CHARS ? text.slice(0, 4 * MAX_ERROR_CHARS) : text;
+  const oneLine = head.replace(/\s*\n\s*/g, ' ');
+  return terminalText(head === text ? oneLine : `${oneLine}${ELLIPSIS}`, MAX_ERROR_CHARS);
 }
 
 function offsetText(deltaMs: number): string {
@@ -69,13 +77,15 @@ export function renderTraceTree(
   const traceMs = tree.durationMs > 0 ? tree.durationMs : root.duration;
   const lines: string[] = [];
   const header = [
-    `trace ${tree.traceId}`,
+    `trace ${terminalText(tree.traceId, MAX_ID_CHARS)}`,
     formatDuration(tree.durationMs),
     `${formatCount(tree.spanCount)} span${tree.spanCount === 1 ? '' : 's'}`,
   ];
   if (root.weight > 1) header.push(`weight ×${+root.weight.toFixed(2)}`);
   if (root.threadId !== 0) header.push(`thread ${root.threadId}`);
-  if (root.serviceName !== undefined) header.push(`service ${root.serviceName}`);
+  if (root.serviceName !== undefined) {
+    header.push(`service ${terminalText(root.serviceName, MAX_ID_CHARS)}`);
+  }
   lines.push(palette.style('bold', header.join('  ')));
 
   let printed = 0;
@@ -89,7 +99,10 @@ export function renderTraceTree(
     printed += 1;
     const span = node.span;
     const share = traceMs > 0 ? span.duration / traceMs : 0;
-    const parts = [span.name, palette.style(durationStyle(share), formatDuration(span.duration))];
+    const parts = [
+      terminalText(span.name, TREE_NAME_CHARS),
+      palette.style(durationStyle(share), formatDuration(span.duration)),
+    ];
     if (!isRoot) parts.push(palette.style('dim', offsetText(span.startTime - base)));
     const attributes = attributesText(span.attributes);
     if (attributes !== '') parts.push(palette.style('cyan', attributes));

@@ -12,6 +12,7 @@ import {
   summaryFootnote,
   toSummaryJsonRow,
 } from '../summaryView.js';
+import { RUN_ID_CHARS, terminalText } from '../terminalText.js';
 import { renderTraceTree } from '../traceTreeView.js';
 
 interface AnalyzeOptions {
@@ -54,7 +55,7 @@ function analyzeSummary(
   const lines = [
     palette.style(
       'dim',
-      `run ${runId} · ${db} · ${formatCount(summary.length)} span name${summary.length === 1 ? '' : 's'}`,
+      `run ${terminalText(runId, RUN_ID_CHARS)} · ${terminalText(db)} · ${formatCount(summary.length)} span name${summary.length === 1 ? '' : 's'}`,
     ),
   ];
   if (summary.length === 0) {
@@ -94,7 +95,7 @@ function analyzeTree(
   const lines = [
     context.palette.style(
       'dim',
-      `run ${runId} · ${db} · ${traces.length} slowest trace${traces.length === 1 ? '' : 's'}`,
+      `run ${terminalText(runId, RUN_ID_CHARS)} · ${terminalText(db)} · ${traces.length} slowest trace${traces.length === 1 ? '' : 's'}`,
     ),
   ];
   if (traces.length === 0) lines.push('No traces recorded in this run.');

@@ -5,6 +5,7 @@ import { CliError } from '../CliError.js';
 import { formatCount } from '../formatNumbers.js';
 import { parseNonEmpty } from '../optionParsers.js';
 import { toSpeedscope } from '../speedscope.js';
+import { RUN_ID_CHARS, terminalText } from '../terminalText.js';
 import { CLI_VERSION } from '../version.js';
 
 interface ExportOptions {
@@ -77,8 +78,8 @@ export function registerExportCommand(program: Command, context: CliContext): vo
       }
       writeFileAtomically(options.output, json);
       writeLines(context.stdout, [
-        `Wrote ${formatCount(spanCount)} spans in ${formatCount(traceCount)} traces of run ${runId} ` +
-          `(${formatCount(file.profiles.length)} profiles) to ${options.output}; open it at https://www.speedscope.app`,
+        `Wrote ${formatCount(spanCount)} spans in ${formatCount(traceCount)} traces of run ${terminalText(runId, RUN_ID_CHARS)} ` +
+          `(${formatCount(file.profiles.length)} profiles) to ${terminalText(options.output)}; open it at https://www.speedscope.app`,
       ]);
     });
 }

@@ -2,6 +2,10 @@ import type { Command } from 'commander';
 import { type CliContext, withReader, writeLines } from '../CliContext.js';
 import { formatCalls, formatCount, formatDuration, formatTimestamp } from '../formatNumbers.js';
 import { TextTable } from '../TextTable.js';
+import { RUN_ID_CHARS, terminalText } from '../terminalText.js';
+
+/** Longest service name printed in the runs table. */
+const SERVICE_WIDTH = 40;
 
 interface RunsOptions {
   json?: boolean;
@@ -25,16 +29,17 @@ export function registerRunsCommand(program: Command, context: CliContext): void
         return;
       }
       if (runs.length === 0) {
-        writeLines(context.stdout, [`No runs recorded in ${db}.`]);
+        writeLines(context.stdout, [`No runs recorded in ${terminalText(db)}.`]);
         return;
       }
       const table = new TextTable([
-        { header: 'run', align: 'left' },
+        // Run ids and service names are data: escaped, and cut past a UUID's length.
+        { header: 'run', align: 'left', maxWidth: RUN_ID_CHARS },
         { header: 'started (UTC)', align: 'left' },
         { header: 'duration', align: 'right' },
         { header: 'spans', align: 'right' },
         { header: 'root calls', align: 'right' },
-        { header: 'service', align: 'left' },
+        { header: 'service', align: 'left', maxWidth: SERVICE_WIDTH },
       ]);
       for (const run of runs) {
         table.addRow([
