@@ -22,3 +22,9 @@ export type {
   SpanStatus,
 } from './SpanRecord.js';
 export type { SpanSink } from './SpanSink.js';
+export {
+  type TeeBranchStats,
+  TeeSink,
+  type TeeSinkOptions,
+  type TeeSinkStats,
+} from './TeeSink.js';
