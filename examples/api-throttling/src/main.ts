@@ -18,7 +18,7 @@ const OUTBOUND_CALLS = 10;
 
 async function outbound(): Promise<void> {
   console.log(
-    `1. Outbound: ${OUTBOUND_CALLS} calls started at once through withRateLimit(fn, { requestsPerSecond: ${API_REQUESTS_PER_SECOND}, burstSize: 1 })`,
+    `1. Outbound: ${OUTBOUND_CALLS} calls started at once through withRateLimit(fn, { requestsPerSecond: ${API_REQUESTS_PER_SECOND}, burst: 1 })`,
   );
   const api = new FakeApi();
   const baseUrl = await api.listen();
@@ -32,7 +32,7 @@ async function outbound(): Promise<void> {
       const res = await fetch(`${baseUrl}/quotes/${symbol}`);
       return res.json();
     },
-    { requestsPerSecond: API_REQUESTS_PER_SECOND, burstSize: 1, onWait: () => waits++ },
+    { requestsPerSecond: API_REQUESTS_PER_SECOND, burst: 1, onWait: () => waits++ },
   );
   const symbols = Array.from({ length: OUTBOUND_CALLS }, (_, i) => `SYM${i + 1}`);
   const started = performance.now();

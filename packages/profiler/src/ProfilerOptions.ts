@@ -7,6 +7,7 @@ import {
   assertNumberAtLeast,
   assertOptionsObject,
   assertPositiveNumber,
+  checkRateAndCapacity,
   describe,
 } from '@ferret/ratelimit/options';
 import type { ProfilerError } from './ProfilerError.js';
@@ -120,10 +121,8 @@ export function resolveProfilerOptions(
 
   let burst: number;
   if (bucket !== undefined) burst = bucket.capacity;
-  else if (o.burst !== undefined) {
-    burst = o.burst;
-    assertNumberAtLeast('burst', burst, 1);
-  } else burst = Math.max(1, maxSpansPerSecond);
+  else
+    burst = checkRateAndCapacity(maxSpansPerSecond, o.burst, 'maxSpansPerSecond', 'burst').capacity;
 
   const maxSpansPerTrace = integer('maxSpansPerTrace', o.maxSpansPerTrace, 1000);
   const maxNames = integer('maxNames', o.maxNames, 1000);
@@ -179,8 +178,7 @@ export function resolveProfilerOptions(
 
 /** Checks a run-time budget change (`Profiler.setMaxSpansPerSecond`). @internal */
 export function checkBudget(maxSpansPerSecond: unknown, burst: unknown): void {
-  assertNumberAtLeast('maxSpansPerSecond', maxSpansPerSecond, 0, { allowInfinity: true });
-  if (burst !== undefined) assertNumberAtLeast('burst', burst, 1);
+  checkRateAndCapacity(maxSpansPerSecond, burst, 'maxSpansPerSecond', 'burst');
 }
 
 function integer(option: string, value: unknown, fallback: number): number {

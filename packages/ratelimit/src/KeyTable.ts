@@ -23,6 +23,8 @@ export class KeyTable {
   /** Slots handed out so far (live or free); the hand sweeps [0, used). */
   #used = 0;
   #hand = 0;
+  /** UTF-16 code units of the live keys, for the memory figure in `stats()`. */
+  #keyChars = 0;
   #capacity: number;
   readonly #grow: (capacity: number) => void;
 
@@ -43,6 +45,11 @@ export class KeyTable {
 
   get size(): number {
     return this.#index.size;
+  }
+
+  /** Bytes the live keys' strings take at most (2 per UTF-16 code unit). */
+  get keyBytes(): number {
+    return this.#keyChars * 2;
   }
 
   get(key: string): number | undefined {
@@ -69,6 +76,7 @@ export class KeyTable {
     this.#keys[slot] = key;
     this.#referenced[slot] = 0;
     this.#index.set(key, slot);
+    this.#keyChars += key.length;
     return slot;
   }
 
@@ -77,6 +85,7 @@ export class KeyTable {
     const key = this.#keys[slot];
     if (key === undefined) return;
     this.#index.delete(key);
+    this.#keyChars -= key.length;
     this.#keys[slot] = undefined;
     this.#free.push(slot);
   }
@@ -119,6 +128,7 @@ export class KeyTable {
     this.#free = [];
     this.#used = 0;
     this.#hand = 0;
+    this.#keyChars = 0;
   }
 
   /** Calls `fn` for every live key. */

@@ -1,11 +1,14 @@
+import { boundedKey, DEFAULT_MAX_KEY_LENGTH } from './boundedKey.js';
 import { type Clock, monotonicClock } from './clock.js';
 import { grown, KeyTable } from './KeyTable.js';
 import { type CounterSource, RateLimitMetrics } from './RateLimitMetrics.js';
+import { nextReading, refill, waitFor } from './refill.js';
 import {
   assertBoolean,
   assertFunction,
   assertOptionsObject,
   assertPositiveInteger,
+  burstOption,
   checkRateAndCapacity,
   describe,
 } from './validate.js';
@@ -14,10 +17,18 @@ import {
 export interface KeyedRateLimiterOptions {
   /** Tokens added per second to each key's bucket (fractional allowed, `Infinity` = unlimited). Required. */
   ratePerSecond: number;
-  /** Burst per key. Default `max(1, ratePerSecond)`. */
+  /** Burst per key (its bucket's capacity). Default `max(1, ratePerSecond)`. */
+  burst?: number;
+  /** The older name of `burst`, still accepted (not together with `burst`). */
   capacity?: number;
   /** Most keys held at once; beyond it a key is evicted (CLOCK: approximately least recently used). Default 100,000. */
   maxKeys?: number;
+  /**
+   * Longest key kept as is, in UTF-16 code units; a longer key (keys come from clients) is
+   * replaced by its first 64 characters and a SHA-256 of the whole, so memory stays bounded by
+   * `maxKeys`. Default 256.
+   */
+  maxKeyLength?: number;
   /** `false` allows every check (fail-open) while still counting. Default `true`. */
   enabled?: boolean;
   /** Monotonic milliseconds. Default `performance.now`. */
@@ -29,7 +40,9 @@ export interface KeyedRateLimiterOptions {
 /** A per-key rate and burst, set with {@link KeyedRateLimiter.configure}. */
 export interface KeyLimit {
   ratePerSecond: number;
-  /** Default `max(1, ratePerSecond)`. */
+  /** Burst for the key. Default `max(1, ratePerSecond)`. */
+  burst?: number;
+  /** The older name of `burst`, still accepted (not together with `burst`). */
   capacity?: number;
 }
 
@@ -65,6 +78,11 @@ export interface KeyedLimiterStats {
   requests: number;
   /** Checks refused (or that would have been refused while disabled). */
   limited: number;
+  /**
+   * Bytes held by the live keys' strings (2 per UTF-16 code unit, an upper bound), on top of
+   * the fixed cost per key. Bounded by `liveKeys × maxKeyLength × 2`.
+   */
+  keyBytes: number;
 }
 
 const DEFAULT_MAX_KEYS = 100_000;
@@ -98,7 +116,7 @@ const STRIDE = 6;
  * ratePerSecond` seconds) and forced evictions never happen.
  *
  * @example
- * const limiter = new KeyedRateLimiter({ ratePerSecond: 5, capacity: 10 });
+ * const limiter = new KeyedRateLimiter({ ratePerSecond: 5, burst: 10 });
  * limiter.configure('partner-42', { ratePerSecond: 50 });
  * const { allowed, retryAfterMs } = limiter.check(clientIp);
  * if (!allowed) res.writeHead(429, { 'Retry-After': Math.ceil(retryAfterMs / 1000) });
@@ -110,6 +128,7 @@ export class KeyedRateLimiter implements CounterSource {
   readonly #defaultCapacity: number;
   readonly #overrides = new Map<string, { ratePerMs: number; capacity: number }>();
   readonly #table: KeyTable;
+  readonly #maxKeyLength: number;
   /** `#table.index`, held directly: one hop less on the hot path. */
   readonly #index: ReadonlyMap<string, number>;
   #enabled: boolean;
@@ -129,14 +148,20 @@ export class KeyedRateLimiter implements CounterSource {
     const {
       clock = monotonicClock,
       maxKeys = DEFAULT_MAX_KEYS,
+      maxKeyLength = DEFAULT_MAX_KEY_LENGTH,
       enabled = true,
       metrics = true,
     } = options;
+    const burst = burstOption(options, 'capacity');
     const { ratePerSecond, capacity } = checkRateAndCapacity(
       options.ratePerSecond,
-      options.capacity,
+      burst.value,
+      'ratePerSecond',
+      burst.option,
     );
     assertPositiveInteger('maxKeys', maxKeys);
+    assertKeyLengthBound(maxKeyLength);
+    this.#maxKeyLength = maxKeyLength;
     assertBoolean('enabled', enabled);
     assertBoolean('metrics', metrics);
     assertFunction('clock', clock);
@@ -184,6 +209,7 @@ export class KeyedRateLimiter implements CounterSource {
       throw new TypeError(`Expected \`key\` to be a string, got ${describe(key)}`);
     }
     if (tokens !== 1) assertPositiveInteger('tokens', tokens);
+    if (key.length > this.#maxKeyLength) key = boundedKey(key);
     const now = this.#clock();
     let slot = this.#index.get(key);
     if (slot === undefined) slot = this.#admit(key, now);
@@ -197,9 +223,9 @@ export class KeyedRateLimiter implements CounterSource {
       );
     }
     const ratePerMs = state[at + RATE]!;
-    let available = state[at + TOKENS]! + (now - state[at + LAST]!) * ratePerMs;
-    if (!(available <= capacity)) available = capacity; // NaN from Infinity × 0 included
-    state[at + LAST] = now;
+    const last = state[at + LAST]!;
+    const available = refill(state[at + TOKENS]!, now - last, ratePerMs, capacity);
+    state[at + LAST] = nextReading(last, now);
     state[at + REQUESTS]!++;
     this.#totalRequests++;
     if (available >= tokens) {
@@ -230,7 +256,14 @@ export class KeyedRateLimiter implements CounterSource {
     }
     assertOptionsObject('limit', limit);
     if (limit === undefined) throw new TypeError('Expected `limit` with `ratePerSecond`');
-    const { ratePerSecond, capacity } = checkRateAndCapacity(limit.ratePerSecond, limit.capacity);
+    key = this.#bounded(key);
+    const burst = burstOption(limit, 'capacity');
+    const { ratePerSecond, capacity } = checkRateAndCapacity(
+      limit.ratePerSecond,
+      burst.value,
+      'ratePerSecond',
+      burst.option,
+    );
     const config = { ratePerMs: ratePerSecond / 1000, capacity };
     this.#overrides.set(key, config);
     this.#reconfigure(key, config.ratePerMs, config.capacity);
@@ -238,6 +271,7 @@ export class KeyedRateLimiter implements CounterSource {
 
   /** Removes `key`'s override; a live key keeps its balance (clamped) under the defaults. */
   removeOverride(key: string): boolean {
+    key = this.#bounded(key);
     const removed = this.#overrides.delete(key);
     if (removed) this.#reconfigure(key, this.#defaultRatePerMs, this.#defaultCapacity);
     return removed;
@@ -245,6 +279,7 @@ export class KeyedRateLimiter implements CounterSource {
 
   /** Counters and current balance of `key`. An unknown (or evicted) key reads as fresh. */
   usage(key: string): KeyUsage {
+    key = this.#bounded(key);
     const slot = this.#table.get(key);
     if (slot === undefined) {
       const capacity = this.#overrides.get(key)?.capacity ?? this.#defaultCapacity;
@@ -266,11 +301,13 @@ export class KeyedRateLimiter implements CounterSource {
       forcedEvictions: this.#forcedEvictions,
       requests: this.#totalRequests,
       limited: this.#totalLimited,
+      keyBytes: this.#table.keyBytes,
     };
   }
 
   /** Forgets `key` (it comes back fresh). Returns whether it was live. */
   delete(key: string): boolean {
+    key = this.#bounded(key);
     const slot = this.#table.get(key);
     if (slot === undefined) return false;
     this.#table.remove(slot);
@@ -289,9 +326,9 @@ export class KeyedRateLimiter implements CounterSource {
     });
   }
 
-  /** e.g. `KeyedRateLimiter{ratePerSecond=10, capacity=20, maxKeys=100000, enabled=true}`. */
+  /** e.g. `KeyedRateLimiter{ratePerSecond=10, burst=20, maxKeys=100000, enabled=true}`. */
   toString(): string {
-    return `KeyedRateLimiter{ratePerSecond=${this.#defaultRate}, capacity=${this.#defaultCapacity}, maxKeys=${this.#table.maxKeys}, enabled=${this.#enabled}}`;
+    return `KeyedRateLimiter{ratePerSecond=${this.#defaultRate}, burst=${this.#defaultCapacity}, maxKeys=${this.#table.maxKeys}, enabled=${this.#enabled}}`;
   }
 
   #admit(key: string, now: number): number {
@@ -327,10 +364,20 @@ export class KeyedRateLimiter implements CounterSource {
   #balance(slot: number, now: number): number {
     const state = this.#state;
     const at = slot * STRIDE;
-    const capacity = state[at + CAPACITY]!;
-    const tokens = state[at + TOKENS]! + (now - state[at + LAST]!) * state[at + RATE]!;
-    // biome-ignore lint/complexity/useMathMinMax: Math.min keeps NaN (Infinity × 0 ms); this maps it to capacity
-    return tokens <= capacity ? tokens : capacity;
+    return refill(
+      state[at + TOKENS]!,
+      now - state[at + LAST]!,
+      state[at + RATE]!,
+      state[at + CAPACITY]!,
+    );
+  }
+
+  /** `key` as the table holds it: checked to be a string, bounded in length. */
+  #bounded(key: string): string {
+    if (typeof key !== 'string') {
+      throw new TypeError(`Expected \`key\` to be a string, got ${describe(key)}`);
+    }
+    return key.length > this.#maxKeyLength ? boundedKey(key) : key;
   }
 
   #reconfigure(key: string, ratePerMs: number, capacity: number): void {
@@ -340,16 +387,21 @@ export class KeyedRateLimiter implements CounterSource {
     const balance = this.#balance(slot, now); // settle what was earned at the old rate
     const at = slot * STRIDE;
     this.#state[at + TOKENS] = Math.min(balance, capacity);
-    this.#state[at + LAST] = now;
+    this.#state[at + LAST] = nextReading(this.#state[at + LAST]!, now);
     this.#state[at + RATE] = ratePerMs;
     this.#state[at + CAPACITY] = capacity;
   }
 }
 
-/** Milliseconds until `available` grows to `tokens` at `ratePerMs` (robust to float rounding). */
-function waitFor(tokens: number, available: number, ratePerMs: number): number {
-  if (ratePerMs === 0) return Number.POSITIVE_INFINITY;
-  let wait = Math.ceil((tokens - available) / ratePerMs);
-  if (available + wait * ratePerMs < tokens) wait++;
-  return wait;
+/**
+ * Checks a `maxKeyLength` option: a whole number of at least 128, so that a bounded key (64
+ * characters, a separator and a 43-character hash) is never itself longer than the bound.
+ */
+export function assertKeyLengthBound(maxKeyLength: unknown): asserts maxKeyLength is number {
+  assertPositiveInteger('maxKeyLength', maxKeyLength);
+  if (maxKeyLength < 128) {
+    throw new RangeError(
+      `Expected \`maxKeyLength\` to be >= 128 (long keys are kept as a 109-character prefix and hash), got ${maxKeyLength}`,
+    );
+  }
 }

@@ -1,12 +1,14 @@
 import { type Clock, monotonicClock } from './clock.js';
 import { RateLimitExceededError } from './RateLimitExceededError.js';
 import { type CounterSource, RateLimitMetrics } from './RateLimitMetrics.js';
+import { waitFor } from './refill.js';
 import { TokenBucket } from './TokenBucket.js';
 import {
   assertBoolean,
   assertFunction,
   assertOptionsObject,
   assertPositiveInteger,
+  burstOption,
   checkRateAndCapacity,
   describe,
 } from './validate.js';
@@ -16,6 +18,8 @@ export interface RateLimiterOptions {
   /** Sustained rate (fractional allowed, e.g. 0.5 = one request every 2 s). Required. */
   requestsPerSecond: number;
   /** Requests allowed at once after an idle period. Default `max(1, requestsPerSecond)`. */
+  burst?: number;
+  /** The older name of `burst`, still accepted (not together with `burst`). */
   burstSize?: number;
   /** `true`: `acquire()` waits its turn. `false`: it rejects with {@link RateLimitExceededError}. Default `true`. */
   waitOnLimit?: boolean;
@@ -45,7 +49,22 @@ interface Waiter {
   onAbort: (() => void) | undefined;
 }
 
+/** Counters of a {@link RateLimiter} since creation. */
+export interface RateLimiterStats {
+  /** Calls to `acquire()` and `tryAcquire()`. */
+  requests: number;
+  /** Of those, the ones that had to wait or were refused. */
+  limited: number;
+  /** Callers waiting now. */
+  waiting: number;
+}
+
 const DEFAULT_MAX_QUEUE = 10_000;
+/**
+ * Longest delay Node's timers take (2³¹−1 ms, about 24.8 days); a longer one fires after 1 ms
+ * with a `TimeoutOverflowWarning`. Longer waits sleep this long and then re-arm.
+ */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * Throttles outbound work (API calls, jobs) to a rate with bursts: `await limiter.acquire()`
@@ -54,7 +73,7 @@ const DEFAULT_MAX_QUEUE = 10_000;
  * queue) does the waiting.
  *
  * @example
- * const limiter = new RateLimiter({ requestsPerSecond: 5, burstSize: 10 });
+ * const limiter = new RateLimiter({ requestsPerSecond: 5, burst: 10 });
  * for (const url of urls) { await limiter.acquire(); void fetch(url); }
  */
 export class RateLimiter implements CounterSource {
@@ -80,11 +99,12 @@ export class RateLimiter implements CounterSource {
       name = 'default',
       metrics = true,
     } = options;
+    const burst = burstOption(options, 'burstSize');
     const { ratePerSecond: requestsPerSecond, capacity: burstSize } = checkRateAndCapacity(
       options.requestsPerSecond,
-      options.burstSize,
+      burst.value,
       'requestsPerSecond',
-      'burstSize',
+      burst.option,
     );
     assertBoolean('waitOnLimit', waitOnLimit);
     if (onWait !== undefined) assertFunction('onWait', onWait);
@@ -115,14 +135,14 @@ export class RateLimiter implements CounterSource {
    * Resolves once `tokens` (default 1) are granted. Waits in line behind earlier callers, or,
    * with `waitOnLimit: false`, rejects with {@link RateLimitExceededError} (carrying
    * `retryAfterMs`) when the tokens are not there now.
-   * Rejects with `RangeError` when `tokens` is not a positive integer or exceeds `burstSize`.
+   * Rejects with `RangeError` when `tokens` is not a positive integer or exceeds `burst`.
    */
   acquire(tokens = 1, options: AcquireOptions = {}): Promise<void> {
     try {
       if (tokens !== 1) assertPositiveInteger('tokens', tokens);
       if (tokens > this.#bucket.capacity) {
         throw new RangeError(
-          `Cannot acquire ${tokens} tokens at once with burstSize ${this.#bucket.capacity}`,
+          `Cannot acquire ${tokens} tokens at once with burst ${this.#bucket.capacity}`,
         );
       }
       assertOptionsObject('options', options);
@@ -135,7 +155,10 @@ export class RateLimiter implements CounterSource {
     if (this.#queue.length === 0 && this.#bucket.tryTake(tokens)) return Promise.resolve();
     this.#limited++;
     const waitMs = this.#expectedWait(tokens);
-    if (!this.#waitOnLimit) return Promise.reject(new RateLimitExceededError(waitMs));
+    // A wait that can never be served (a zero rate with the burst spent) is refused at once,
+    // rather than leaving a promise that never settles and holds no timer.
+    if (!this.#waitOnLimit || waitMs === Number.POSITIVE_INFINITY)
+      return Promise.reject(new RateLimitExceededError(waitMs));
     if (this.#queue.length >= this.#maxQueue)
       return Promise.reject(new RateLimitExceededError(waitMs, 'queue-full'));
     try {
@@ -170,14 +193,14 @@ export class RateLimiter implements CounterSource {
     return this.#bucket.available();
   }
 
-  /** Refills to `burstSize` and serves waiters that now fit. */
+  /** Refills to `burst` and serves waiters that now fit. */
   reset(): void {
     this.#bucket.reset();
     if (this.#queue.length > 0) this.#drain();
   }
 
   /** Counters since creation: calls to `acquire`/`tryAcquire`, and those that waited or were refused. */
-  stats(): { requests: number; limited: number; waiting: number } {
+  stats(): RateLimiterStats {
     return { requests: this.#requests, limited: this.#limited, waiting: this.#queue.length };
   }
 
@@ -186,17 +209,15 @@ export class RateLimiter implements CounterSource {
     observe(this.#name, this.#requests, this.#limited);
   }
 
-  /** e.g. `RateLimiter{requestsPerSecond=5, burstSize=10, waitOnLimit=true, maxQueue=10000}`. */
+  /** e.g. `RateLimiter{requestsPerSecond=5, burst=10, waitOnLimit=true, maxQueue=10000}`. */
   toString(): string {
-    return `RateLimiter{requestsPerSecond=${this.#bucket.ratePerSecond}, burstSize=${this.#bucket.capacity}, waitOnLimit=${this.#waitOnLimit}, maxQueue=${this.#maxQueue}}`;
+    return `RateLimiter{requestsPerSecond=${this.#bucket.ratePerSecond}, burst=${this.#bucket.capacity}, waitOnLimit=${this.#waitOnLimit}, maxQueue=${this.#maxQueue}}`;
   }
 
   /** Wait for `tokens` behind everyone queued now, assuming nobody else takes meanwhile. */
   #expectedWait(tokens: number): number {
-    const rate = this.#bucket.ratePerSecond / 1000;
-    const missing = this.#queuedTokens + tokens - this.#bucket.available();
-    if (missing <= 0) return 0;
-    return rate === 0 ? Number.POSITIVE_INFINITY : Math.ceil(missing / rate);
+    const ratePerMs = this.#bucket.ratePerSecond / 1000;
+    return waitFor(this.#queuedTokens + tokens, this.#bucket.available(), ratePerMs);
   }
 
   /** Serves the head of the queue while its tokens are there, then sleeps until the next fits. */
@@ -209,7 +230,8 @@ export class RateLimiter implements CounterSource {
       if (!this.#bucket.tryTake(head.tokens)) {
         const wait = this.#bucket.retryAfterMs(head.tokens);
         // A zero rate never refills: only reset() or an abort moves the queue then.
-        if (Number.isFinite(wait)) this.#timer = setTimeout(this.#drain, Math.max(1, wait));
+        if (Number.isFinite(wait))
+          this.#timer = setTimeout(this.#drain, Math.min(MAX_TIMER_MS, Math.max(1, wait)));
         return;
       }
       queue.shift();

@@ -4,6 +4,7 @@ import {
   assertFunction,
   assertOptionsObject,
   assertPositiveInteger,
+  burstOption,
   checkInitialTokens,
   checkRateAndCapacity,
   describe,
@@ -14,8 +15,10 @@ export interface SharedTokenBucketOptions {
   /** Tokens added per second (fractional allowed; `Infinity` always allows; 0 never refills). Required. */
   ratePerSecond: number;
   /** Burst. Default `max(1, ratePerSecond)`. */
+  burst?: number;
+  /** The older name of `burst`, still accepted (not together with `burst`). */
   capacity?: number;
-  /** Tokens at creation. Default: `capacity`. */
+  /** Tokens at creation. Default: `burst` (a full bucket). */
   initialTokens?: number;
   /**
    * Milliseconds on a time line shared by all threads. Default
@@ -92,7 +95,7 @@ let attaching: { buffer: SharedArrayBuffer; clock: Clock } | undefined;
  *
  * @example
  * // main thread
- * const bucket = new SharedTokenBucket({ ratePerSecond: 100, capacity: 200 });
+ * const bucket = new SharedTokenBucket({ ratePerSecond: 100, burst: 200 });
  * new Worker(file, { workerData: { bucket: bucket.buffer } });
  * // worker
  * const bucket = SharedTokenBucket.from(workerData.bucket);
@@ -121,9 +124,12 @@ export class SharedTokenBucket implements RefundableBucket {
     assertOptionsObject('options', options);
     if (options === undefined) throw new TypeError('Expected `options` with `ratePerSecond`');
     const { clock = sharedClock } = options;
+    const burst = burstOption(options, 'capacity');
     const { ratePerSecond, capacity } = checkRateAndCapacity(
       options.ratePerSecond,
-      options.capacity,
+      burst.value,
+      'ratePerSecond',
+      burst.option,
     );
     assertFunction('clock', clock);
     const initialTokens = checkInitialTokens(options.initialTokens, capacity);
@@ -267,9 +273,9 @@ export class SharedTokenBucket implements RefundableBucket {
     Atomics.store(this.#state, STATE, next);
   }
 
-  /** e.g. `SharedTokenBucket{ratePerSecond=10, capacity=20}`. */
+  /** e.g. `SharedTokenBucket{ratePerSecond=10, burst=20}`. */
   toString(): string {
-    return `SharedTokenBucket{ratePerSecond=${this.ratePerSecond}, capacity=${this.capacity}}`;
+    return `SharedTokenBucket{ratePerSecond=${this.ratePerSecond}, burst=${this.capacity}}`;
   }
 
   #tokensAt(bits: bigint, t: number): number {

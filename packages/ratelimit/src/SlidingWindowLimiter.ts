@@ -1,7 +1,13 @@
+import { boundedKey, DEFAULT_MAX_KEY_LENGTH } from './boundedKey.js';
 import { type Clock, monotonicClock } from './clock.js';
-import type { KeyedLimiterStats, KeyUsage, RateLimitDecision } from './KeyedRateLimiter.js';
+import {
+  assertKeyLengthBound,
+  type KeyedLimiterStats,
+  type RateLimitDecision,
+} from './KeyedRateLimiter.js';
 import { grown, KeyTable } from './KeyTable.js';
 import { type CounterSource, RateLimitMetrics } from './RateLimitMetrics.js';
+import { SteadyClock } from './refill.js';
 import {
   assertBoolean,
   assertFunction,
@@ -24,12 +30,24 @@ export interface SlidingWindowLimiterOptions {
   precision?: number;
   /** Most keys held at once; beyond it a key is evicted (CLOCK: approximately least recently used). Default 100,000. */
   maxKeys?: number;
+  /** Longest key kept as is; a longer one is replaced by a prefix and its SHA-256 (see `KeyedRateLimiter`). Default 256. */
+  maxKeyLength?: number;
   /** `false` allows every check (fail-open) while still counting. Default `true`. */
   enabled?: boolean;
   /** Monotonic milliseconds. Default `performance.now`. */
   clock?: Clock;
   /** Report per-key counters through OpenTelemetry metrics when a MeterProvider is registered. Default `true`. */
   metrics?: boolean;
+}
+
+/** Counters and room of one key of a {@link SlidingWindowLimiter}. */
+export interface WindowUsage {
+  /** Checks made for this key since it became live. */
+  requests: number;
+  /** Checks refused (or, when disabled, that would have been refused). */
+  limited: number;
+  /** Events the key's window admits now: `limit` minus the events counted in the window. */
+  remaining: number;
 }
 
 const DEFAULT_MAX_KEYS = 100_000;
@@ -57,7 +75,9 @@ const MAX_LIMIT = 0xffff_ffff;
  * const { allowed, retryAfterMs } = logins.check(username);
  */
 export class SlidingWindowLimiter implements CounterSource {
+  /** The clock, guarded when injected: never backwards, a NaN reading repeats the last one. */
   readonly #clock: Clock;
+  readonly #maxKeyLength: number;
   readonly #limit: number;
   readonly #windowMs: number;
   readonly #precision: number;
@@ -85,6 +105,7 @@ export class SlidingWindowLimiter implements CounterSource {
       windowMs,
       precision = 10,
       maxKeys = DEFAULT_MAX_KEYS,
+      maxKeyLength = DEFAULT_MAX_KEY_LENGTH,
       enabled = true,
       clock = monotonicClock,
       metrics = true,
@@ -97,10 +118,17 @@ export class SlidingWindowLimiter implements CounterSource {
     if (precision > 1000)
       throw new RangeError(`Expected \`precision\` to be <= 1000, got ${precision}`);
     assertPositiveInteger('maxKeys', maxKeys);
+    assertKeyLengthBound(maxKeyLength);
     assertBoolean('enabled', enabled);
     assertBoolean('metrics', metrics);
     assertFunction('clock', clock);
-    this.#clock = clock as Clock;
+    if (clock === monotonicClock) {
+      this.#clock = clock;
+    } else {
+      const steady = new SteadyClock(clock as Clock);
+      this.#clock = () => steady.now();
+    }
+    this.#maxKeyLength = maxKeyLength;
     this.#limit = limit;
     this.#windowMs = windowMs;
     this.#precision = precision;
@@ -136,8 +164,7 @@ export class SlidingWindowLimiter implements CounterSource {
    * not recorded. While disabled every check is allowed and the would-be refusals are counted.
    */
   check(key: string): RateLimitDecision {
-    if (typeof key !== 'string')
-      throw new TypeError(`Expected \`key\` to be a string, got ${describe(key)}`);
+    key = this.#bounded(key);
     const now = this.#clock();
     const current = Math.floor(now / this.#subWindowMs);
     let slot = this.#table.get(key);
@@ -160,16 +187,17 @@ export class SlidingWindowLimiter implements CounterSource {
     };
   }
 
-  /** Counters of `key`; `tokens` is how many more events its window admits now. */
-  usage(key: string): KeyUsage {
+  /** Counters of `key` and how many more events its window admits now. */
+  usage(key: string): WindowUsage {
+    key = this.#bounded(key);
     const slot = this.#table.get(key);
-    if (slot === undefined) return { requests: 0, limited: 0, tokens: this.#limit };
+    if (slot === undefined) return { requests: 0, limited: 0, remaining: this.#limit };
     const current = Math.floor(this.#clock() / this.#subWindowMs);
     const count = this.#advance(slot, current);
     return {
       requests: this.#requests[slot]!,
       limited: this.#limited[slot]!,
-      tokens: Math.max(0, this.#limit - count),
+      remaining: Math.max(0, this.#limit - count),
     };
   }
 
@@ -181,11 +209,13 @@ export class SlidingWindowLimiter implements CounterSource {
       forcedEvictions: this.#forcedEvictions,
       requests: this.#totalRequests,
       limited: this.#totalLimited,
+      keyBytes: this.#table.keyBytes,
     };
   }
 
   /** Forgets `key` (its window starts empty). */
   delete(key: string): boolean {
+    key = this.#bounded(key);
     const slot = this.#table.get(key);
     if (slot === undefined) return false;
     this.#table.remove(slot);
@@ -202,6 +232,13 @@ export class SlidingWindowLimiter implements CounterSource {
   /** e.g. `SlidingWindowLimiter{limit=5, windowMs=60000, precision=10, maxKeys=100000}`. */
   toString(): string {
     return `SlidingWindowLimiter{limit=${this.#limit}, windowMs=${this.#windowMs}, precision=${this.#precision}, maxKeys=${this.#table.maxKeys}}`;
+  }
+
+  /** `key` as the table holds it: checked to be a string, bounded in length. */
+  #bounded(key: string): string {
+    if (typeof key !== 'string')
+      throw new TypeError(`Expected \`key\` to be a string, got ${describe(key)}`);
+    return key.length > this.#maxKeyLength ? boundedKey(key) : key;
   }
 
   /** Moves `slot`'s ring forward to sub-window `current`, clearing what fell out; returns the events in it. */

@@ -1,8 +1,10 @@
 import { type Clock, monotonicClock } from './clock.js';
+import { nextReading, refill, waitFor } from './refill.js';
 import {
   assertFunction,
   assertOptionsObject,
   assertPositiveInteger,
+  burstOption,
   checkInitialTokens,
   checkRateAndCapacity,
 } from './validate.js';
@@ -11,7 +13,9 @@ import {
 export interface TokenBucketOptions {
   /** Tokens added per second. Fractional rates are allowed (0.5 = one token every 2 s). Required. */
   ratePerSecond: number;
-  /** Most tokens the bucket holds: the burst. Default `max(1, ratePerSecond)`. */
+  /** Most tokens the bucket holds (its `capacity`): the burst. Default `max(1, ratePerSecond)`. */
+  burst?: number;
+  /** The older name of `burst`, still accepted (not together with `burst`). */
   capacity?: number;
   /** Tokens at creation. Default: `capacity` (a full bucket). */
   initialTokens?: number;
@@ -60,7 +64,7 @@ export interface RefundableBucket extends RateBucket {
  * `tryTake()` is the hot path: one clock read, a multiply and two compares.
  *
  * @example
- * const bucket = new TokenBucket({ ratePerSecond: 10, capacity: 20 });
+ * const bucket = new TokenBucket({ ratePerSecond: 10, burst: 20 });
  * if (bucket.tryTake()) doWork(); else console.log(`retry in ${bucket.retryAfterMs()} ms`);
  */
 export class TokenBucket implements RefundableBucket {
@@ -75,9 +79,12 @@ export class TokenBucket implements RefundableBucket {
     assertOptionsObject('options', options);
     if (options === undefined) throw new TypeError('Expected `options` with `ratePerSecond`');
     const { clock = monotonicClock } = options;
+    const burst = burstOption(options, 'capacity');
     const { ratePerSecond, capacity } = checkRateAndCapacity(
       options.ratePerSecond,
-      options.capacity,
+      burst.value,
+      'ratePerSecond',
+      burst.option,
     );
     assertFunction('clock', clock);
     const initialTokens = checkInitialTokens(options.initialTokens, capacity);
@@ -106,19 +113,8 @@ export class TokenBucket implements RefundableBucket {
   tryTake(n = 1): boolean {
     if (n !== 1) this.#checkCount(n);
     const now = this.#clock();
-    const elapsed = now - this.#last;
-    let tokens = this.#tokens;
-    if (elapsed >= 0) {
-      tokens += elapsed * this.#ratePerMs;
-      // Written as !(<=) so that NaN (an infinite rate times zero elapsed) also lands on
-      // capacity: `ratePerSecond: Infinity` always allows, at no extra cost on this path.
-      if (!(tokens <= this.#capacity)) tokens = this.#capacity;
-      this.#last = now;
-    } else if (elapsed < 0) {
-      // A clock that stepped back earns nothing and is followed from there (no debt of rate ×
-      // step); a NaN reading earns nothing and is ignored (no free tokens).
-      this.#last = now;
-    }
+    const tokens = refill(this.#tokens, now - this.#last, this.#ratePerMs, this.#capacity);
+    this.#last = nextReading(this.#last, now);
     if (tokens >= n) {
       this.#tokens = tokens - n;
       return true;
@@ -150,13 +146,7 @@ export class TokenBucket implements RefundableBucket {
   retryAfterMs(n = 1): number {
     this.#checkCount(n);
     this.#refill();
-    const missing = n - this.#tokens;
-    if (missing <= 0) return 0;
-    if (this.#ratePerMs === 0) return Number.POSITIVE_INFINITY;
-    let wait = Math.ceil(missing / this.#ratePerMs);
-    // The quotient can round down past an integer: promise only a wait that really suffices.
-    if (this.#tokens + wait * this.#ratePerMs < n) wait++;
-    return wait;
+    return waitFor(n, this.#tokens, this.#ratePerMs);
   }
 
   /**
@@ -189,22 +179,15 @@ export class TokenBucket implements RefundableBucket {
     if (this.#tokens > nextCapacity) this.#tokens = nextCapacity;
   }
 
-  /** Describes the configuration, e.g. `TokenBucket{ratePerSecond=10, capacity=20}`. */
+  /** Describes the configuration, e.g. `TokenBucket{ratePerSecond=10, burst=20}`. */
   toString(): string {
-    return `TokenBucket{ratePerSecond=${this.#rate}, capacity=${this.#capacity}}`;
+    return `TokenBucket{ratePerSecond=${this.#rate}, burst=${this.#capacity}}`;
   }
 
   #refill(): void {
     const now = this.#clock();
-    const elapsed = now - this.#last;
-    if (elapsed >= 0) {
-      const tokens = this.#tokens + elapsed * this.#ratePerMs;
-      // biome-ignore lint/complexity/useMathMinMax: Math.min keeps NaN (Infinity × 0 ms); this maps it to capacity
-      this.#tokens = tokens <= this.#capacity ? tokens : this.#capacity;
-      this.#last = now;
-    } else if (elapsed < 0) {
-      this.#last = now; // stepped back: see tryTake()
-    }
+    this.#tokens = refill(this.#tokens, now - this.#last, this.#ratePerMs, this.#capacity);
+    this.#last = nextReading(this.#last, now);
   }
 
   #checkCount(n: number, boundByCapacity = true): void {

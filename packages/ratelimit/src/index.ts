@@ -23,7 +23,12 @@ export {
   type RateLimitDecision,
 } from './KeyedRateLimiter.js';
 export { RateLimitExceededError } from './RateLimitExceededError.js';
-export { type AcquireOptions, RateLimiter, type RateLimiterOptions } from './RateLimiter.js';
+export {
+  type AcquireOptions,
+  RateLimiter,
+  type RateLimiterOptions,
+  type RateLimiterStats,
+} from './RateLimiter.js';
 export { type MeterProviderLike, reportRateLimitMetrics } from './RateLimitMetrics.js';
 export {
   RATE_LIMIT_ENV_DEFAULTS,
@@ -36,7 +41,11 @@ export {
   type SharedTokenBucketOptions,
   sharedClock,
 } from './SharedTokenBucket.js';
-export { SlidingWindowLimiter, type SlidingWindowLimiterOptions } from './SlidingWindowLimiter.js';
+export {
+  SlidingWindowLimiter,
+  type SlidingWindowLimiterOptions,
+  type WindowUsage,
+} from './SlidingWindowLimiter.js';
 export {
   type RateBucket,
   type RefundableBucket,

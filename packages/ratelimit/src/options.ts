@@ -21,5 +21,6 @@ export {
   assertOptionsObject,
   assertPositiveInteger,
   assertPositiveNumber,
+  checkRateAndCapacity,
   describe,
 } from './validate.js';

@@ -81,7 +81,7 @@ export function describe(value: unknown): string {
  * Checks the rate and capacity every bucket-backed limiter takes (a rate >= 0, `Infinity`
  * allowed; a capacity defaulting to one second of refill, at least one token) and returns both.
  * `rateOption` and `capacityOption` name them in messages where the public option is called
- * differently (`RateLimiter`'s `requestsPerSecond` and `burstSize`).
+ * differently (`RateLimiter`'s `requestsPerSecond`, or an alias of `burst`).
  */
 export function checkRateAndCapacity(
   ratePerSecond: unknown,
@@ -90,9 +90,29 @@ export function checkRateAndCapacity(
   capacityOption = 'capacity',
 ): { ratePerSecond: number; capacity: number } {
   assertPositiveNumber(rateOption, ratePerSecond, { allowZero: true, allowInfinity: true });
-  const resolved = capacity ?? Math.max(1, ratePerSecond);
+  // `=== undefined`, not `??`: an explicit null is a caller bug worth reporting.
+  const resolved = capacity === undefined ? Math.max(1, ratePerSecond) : capacity;
   assertCapacity(resolved, ratePerSecond, capacityOption);
   return { ratePerSecond, capacity: resolved };
+}
+
+/**
+ * The burst an options object asks for: `burst`, or the older name `alias` it still accepts
+ * (`capacity`, `burstSize`). Returns the value and the name the caller used, so messages name
+ * the option as written. Both at once is refused.
+ */
+export function burstOption(
+  options: object,
+  alias: 'capacity' | 'burstSize',
+): { value: unknown; option: string } {
+  const { burst } = options as { burst?: unknown };
+  const aliased = (options as Record<string, unknown>)[alias];
+  if (burst !== undefined && aliased !== undefined) {
+    throw new TypeError(`Pass \`burst\` or its alias \`${alias}\`, not both`);
+  }
+  return burst !== undefined
+    ? { value: burst, option: 'burst' }
+    : { value: aliased, option: alias };
 }
 
 /** Checks a bucket's `initialTokens` (default: a full bucket) against its checked `capacity`. */

@@ -198,7 +198,51 @@ describe('KeyedRateLimiter', () => {
   it('describes its configuration', () => {
     const limiter = new KeyedRateLimiter({ ratePerSecond: 10, capacity: 20, metrics: false });
     expect(String(limiter)).toBe(
-      'KeyedRateLimiter{ratePerSecond=10, capacity=20, maxKeys=100000, enabled=true}',
+      'KeyedRateLimiter{ratePerSecond=10, burst=20, maxKeys=100000, enabled=true}',
+    );
+  });
+});
+
+describe('KeyedRateLimiter with client-controlled keys', () => {
+  it('bounds the memory of long keys: 20,000 keys of 8 KB hold under 256 characters each', () => {
+    const time = new ManualClock();
+    const limiter = new KeyedRateLimiter({ ratePerSecond: 1, clock: time.clock, metrics: false });
+    const filler = 'x'.repeat(8 * 1024);
+    for (let i = 0; i < 20_000; i++) limiter.check(`${i}:${filler}`);
+    const stats = limiter.stats();
+    expect(stats.liveKeys).toBe(20_000); // distinct long keys stay distinct
+    expect(stats.keyBytes).toBeLessThanOrEqual(20_000 * 256 * 2);
+    expect(stats.keyBytes).toBeGreaterThan(0);
+  });
+
+  it('a long key keeps one bucket across check, usage, configure and delete', () => {
+    const time = new ManualClock();
+    const limiter = new KeyedRateLimiter({
+      ratePerSecond: 1,
+      capacity: 2,
+      clock: time.clock,
+      metrics: false,
+    });
+    const long = 'k'.repeat(1000);
+    const sibling = `${'k'.repeat(999)}j`; // same 64-character prefix, other key
+    expect(limiter.check(long).allowed).toBe(true);
+    expect(limiter.check(long).allowed).toBe(true);
+    expect(limiter.check(long).allowed).toBe(false);
+    expect(limiter.check(sibling).allowed).toBe(true);
+    expect(limiter.usage(long)).toEqual({ requests: 3, limited: 1, tokens: 0 });
+    limiter.configure(long, { ratePerSecond: 1, capacity: 5 });
+    time.advance(5000);
+    expect(limiter.usage(long).tokens).toBe(5);
+    expect(limiter.delete(long)).toBe(true);
+    expect(limiter.usage(sibling).requests).toBe(1);
+  });
+
+  it('refuses a maxKeyLength that is not a whole number >= 128', () => {
+    expect(() => new KeyedRateLimiter({ ratePerSecond: 1, maxKeyLength: 10 })).toThrow(
+      /maxKeyLength.*>= 128/,
+    );
+    expect(() => new KeyedRateLimiter({ ratePerSecond: 1, maxKeyLength: Number.NaN })).toThrow(
+      RangeError,
     );
   });
 });

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { RateLimitExceededError } from '../src/RateLimitExceededError.js';
 import { RateLimiter } from '../src/RateLimiter.js';
 import { withRateLimit } from '../src/withRateLimit.js';
+import { ManualClock } from './helpers/ManualClock.js';
 
 // Fake timers drive both the limiter's setTimeout and its injected clock (Date.now is faked too).
 const clock = () => Date.now();
@@ -242,5 +243,64 @@ describe('withRateLimit', () => {
     await expect(once()).resolves.toBe(1);
     await expect(once()).rejects.toBeInstanceOf(RateLimitExceededError);
     expect(calls).toBe(1);
+  });
+});
+
+describe('RateLimiter waits that Node timers cannot hold', () => {
+  it('a zero rate refuses at once a wait it could never serve (retryAfterMs: Infinity)', async () => {
+    const limiter = new RateLimiter({ requestsPerSecond: 0, clock, metrics: false });
+    await limiter.acquire(); // the burst of one
+    const refused = await limiter.acquire().catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(RateLimitExceededError);
+    expect((refused as RateLimitExceededError).retryAfterMs).toBe(Number.POSITIVE_INFINITY);
+    expect(limiter.queueLength).toBe(0);
+    limiter.reset();
+    await limiter.acquire(); // reset() refills: the limiter still works
+  });
+
+  it('a wait longer than 2³¹−1 ms sleeps in capped steps and re-arms', async () => {
+    vi.useRealTimers();
+    const time = new ManualClock();
+    // Record the timers the limiter arms instead of letting them run: the test fires them.
+    const armed: { fn: () => void; delay: number }[] = [];
+    const spy = vi.spyOn(globalThis, 'setTimeout').mockImplementation(((
+      fn: () => void,
+      delay: number,
+    ) => {
+      armed.push({ fn, delay });
+      return { ref() {}, unref() {}, hasRef: () => false } as unknown as NodeJS.Timeout;
+    }) as unknown as typeof setTimeout);
+    const clearSpy = vi.spyOn(globalThis, 'clearTimeout').mockImplementation(() => {});
+    try {
+      const fortyDaysMs = 40 * 86_400_000;
+      const limiter = new RateLimiter({
+        requestsPerSecond: 1000 / fortyDaysMs,
+        burstSize: 1,
+        clock: time.clock,
+        metrics: false,
+      });
+      await limiter.acquire();
+      let served = false;
+      const waiting = limiter.acquire().then(() => {
+        served = true;
+      });
+      expect(armed).toHaveLength(1);
+      expect(armed[0]!.delay).toBe(2 ** 31 - 1); // capped, not 3,456,000,000
+      time.advance(2 ** 31 - 1);
+      armed[0]!.fn();
+      await Promise.resolve();
+      expect(served).toBe(false); // 24.8 days of 40: re-armed for the rest
+      expect(armed).toHaveLength(2);
+      const rest = fortyDaysMs - (2 ** 31 - 1);
+      expect(armed[1]!.delay).toBeGreaterThanOrEqual(rest);
+      expect(armed[1]!.delay).toBeLessThanOrEqual(rest + 1); // rounded up to a whole ms
+      time.advance(armed[1]!.delay);
+      armed[1]!.fn();
+      await waiting;
+      expect(served).toBe(true);
+    } finally {
+      spy.mockRestore();
+      clearSpy.mockRestore();
+    }
   });
 });

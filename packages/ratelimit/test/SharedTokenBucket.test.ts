@@ -103,7 +103,7 @@ describe('SharedTokenBucket across worker threads', () => {
     await worker.terminate();
     expect(available).toBe(1);
     expect(capacity).toBe(10);
-    expect(text).toBe('SharedTokenBucket{ratePerSecond=0, capacity=10}');
+    expect(text).toBe('SharedTokenBucket{ratePerSecond=0, burst=10}');
     expect(bucket.available()).toBe(1);
   });
 });

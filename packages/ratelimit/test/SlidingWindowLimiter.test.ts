@@ -23,7 +23,7 @@ describe('SlidingWindowLimiter', () => {
     expect(limiter.check('k').allowed).toBe(false);
     time.advance(1);
     expect(limiter.check('k').allowed).toBe(true);
-    expect(limiter.usage('k')).toEqual({ requests: 6, limited: 2, tokens: 2 });
+    expect(limiter.usage('k')).toEqual({ requests: 6, limited: 2, remaining: 2 });
   });
 
   it('never admits more than limit events in any window of windowMs (property, against an exact log)', () => {
@@ -169,12 +169,29 @@ describe('SlidingWindowLimiter', () => {
     expect(limiter.check('b').allowed).toBe(true);
     limiter.enabled = false;
     expect(limiter.check('a').allowed).toBe(true);
-    expect(limiter.usage('a')).toEqual({ requests: 3, limited: 2, tokens: 0 });
+    expect(limiter.usage('a')).toEqual({ requests: 3, limited: 2, remaining: 0 });
   });
 
   it('describes its configuration', () => {
     expect(String(new SlidingWindowLimiter({ limit: 5, windowMs: 60_000, metrics: false }))).toBe(
       'SlidingWindowLimiter{limit=5, windowMs=60000, precision=10, maxKeys=100000}',
     );
+  });
+});
+
+describe('SlidingWindowLimiter with client-controlled keys', () => {
+  it('bounds long keys and keeps one window per long key', () => {
+    const time = new ManualClock();
+    const limiter = new SlidingWindowLimiter({
+      limit: 1,
+      windowMs: 1000,
+      clock: time.clock,
+      metrics: false,
+    });
+    const long = 'w'.repeat(10_000);
+    expect(limiter.check(long).allowed).toBe(true);
+    expect(limiter.check(long).allowed).toBe(false);
+    expect(limiter.usage(long)).toEqual({ requests: 2, limited: 1, remaining: 0 });
+    expect(limiter.stats().keyBytes).toBeLessThanOrEqual(256 * 2);
   });
 });

@@ -168,7 +168,7 @@ describe('TokenBucket', () => {
 
   it('describes its configuration', () => {
     expect(String(new TokenBucket({ ratePerSecond: 10, capacity: 20, clock: () => 0 }))).toBe(
-      'TokenBucket{ratePerSecond=10, capacity=20}',
+      'TokenBucket{ratePerSecond=10, burst=20}',
     );
   });
 });

@@ -260,3 +260,37 @@ describe('bad input is refused at the boundary, naming the option', () => {
     expect(build).toThrow(message);
   });
 });
+
+describe('one name for the burst, with the older names as aliases', () => {
+  it('`burst` sets the capacity of every bucket-backed limiter', () => {
+    expect(new TokenBucket({ ratePerSecond: 1, burst: 7 }).capacity).toBe(7);
+    expect(new SharedTokenBucket({ ratePerSecond: 1, burst: 7 }).capacity).toBe(7);
+    expect(
+      new RateLimiter({ requestsPerSecond: 1, burst: 7, metrics: false }).toString(),
+    ).toContain('burst=7');
+    const keyed = new KeyedRateLimiter({ ratePerSecond: 1, burst: 7, metrics: false });
+    expect(keyed.usage('k').tokens).toBe(7);
+    keyed.configure('vip', { ratePerSecond: 1, burst: 9 });
+    expect(keyed.usage('vip').tokens).toBe(9);
+  });
+
+  it('the older names still work and mean the same', () => {
+    expect(new TokenBucket({ ratePerSecond: 1, capacity: 7 }).capacity).toBe(7);
+    expect(
+      new RateLimiter({ requestsPerSecond: 1, burstSize: 7, metrics: false }).toString(),
+    ).toContain('burst=7');
+  });
+
+  it('refuses both names at once, and names the option as written in messages', () => {
+    expect(() => new TokenBucket({ ratePerSecond: 1, burst: 2, capacity: 2 })).toThrow(
+      /`burst` or its alias `capacity`/,
+    );
+    expect(
+      () => new RateLimiter({ requestsPerSecond: 1, burst: 2, burstSize: 2, metrics: false }),
+    ).toThrow(TypeError);
+    expect(() => new TokenBucket({ ratePerSecond: 1, burst: 0.5 })).toThrow(/`burst` to be >= 1/);
+    expect(() => new TokenBucket({ ratePerSecond: 1, capacity: 0.5 })).toThrow(
+      /`capacity` to be >= 1/,
+    );
+  });
+});

@@ -1,5 +1,5 @@
 import { type Clock, monotonicClock, type RateBucket, TokenBucket } from '@ferret/ratelimit';
-import { assertFunction, assertIntegerAtLeast, describe } from '@ferret/ratelimit/options';
+import { assertFunction, checkRateAndCapacity, describe } from '@ferret/ratelimit/options';
 import {
   type Attributes,
   type Context,
@@ -36,8 +36,9 @@ export interface RateLimitingSamplerOptions {
    */
   maxTracesPerSecond?: number;
   /**
-   * Most traces sampled in a burst after a quiet period: the bucket's capacity. A whole
-   * number >= 1. Default `max(1, floor(maxTracesPerSecond))`. Not allowed together with `bucket`.
+   * Most traces sampled in a burst after a quiet period: the bucket's capacity. A number >= 1
+   * (checked as every Ferret `burst` is). Default `max(1, maxTracesPerSecond)`. Not allowed
+   * together with `bucket`.
    */
   burst?: number;
   /**
@@ -134,9 +135,12 @@ export class RateLimitingSampler implements Sampler {
           ? DEFAULT_MAX_TRACES_PER_SECOND
           : options.maxTracesPerSecond;
       assertPositiveFiniteNumber('maxTracesPerSecond', maxTracesPerSecond);
-      const burst =
-        options.burst === undefined ? Math.max(1, Math.floor(maxTracesPerSecond)) : options.burst;
-      assertIntegerAtLeast('burst', burst, 1);
+      const { capacity: burst } = checkRateAndCapacity(
+        maxTracesPerSecond,
+        options.burst,
+        'maxTracesPerSecond',
+        'burst',
+      );
       const decisionNow = (): number => this.#decisionNow ?? clock();
       this.#bucket = new TokenBucket({
         ratePerSecond: maxTracesPerSecond,

@@ -141,10 +141,12 @@ describe('RateLimitingSampler options validation', () => {
       TypeError,
       /`maxTracesPerSecond` to be a number, got string "10"/,
     ],
-    [{ burst: 0 }, RangeError, /`burst` to be >= 1, got 0/],
-    [{ burst: 2.5 }, RangeError, /`burst` to be a whole number, got 2.5/],
-    [{ burst: Number.NaN }, RangeError, /`burst` to be a whole number, got NaN/],
-    [{ burst: null }, TypeError, /`burst` to be an integer, got null/],
+    // The same rule as the profiler's and every bucket's `burst`: a number >= 1, finite.
+    [{ burst: 0 }, RangeError, /`burst` to be > 0, got 0/],
+    [{ burst: 0.5 }, RangeError, /`burst` to be >= 1/],
+    [{ burst: Number.POSITIVE_INFINITY }, RangeError, /`burst` to be a finite number/],
+    [{ burst: Number.NaN }, RangeError, /`burst` to be a number, got NaN/],
+    [{ burst: null }, TypeError, /`burst` to be a number, got null/],
     [{ clock: 'now' }, TypeError, /`clock` to be a function, got string "now"/],
     [
       { bucket: {} },

@@ -20,6 +20,17 @@ describe('samplerFromEnv', () => {
     vi.restoreAllMocks();
   });
 
+  it('a huge but valid rate never takes the service down (no throw at start-up)', () => {
+    expect(rootOf({ FERRET_SAMPLER_MAX_TRACES_PER_SECOND: '1e16' })).toBe(
+      'RateLimitingSampler{maxTracesPerSecond=10000000000000000, burst=10000000000000000}',
+    );
+    expect(
+      rootOf({ OTEL_TRACES_SAMPLER: 'ferret_ratelimited', OTEL_TRACES_SAMPLER_ARG: '1e20' }),
+    ).toBe(
+      'RateLimitingSampler{maxTracesPerSecond=100000000000000000000, burst=100000000000000000000}',
+    );
+  });
+
   it('defaults to 100 traces per second', () => {
     expect(rootOf({})).toBe('RateLimitingSampler{maxTracesPerSecond=100, burst=100}');
   });
