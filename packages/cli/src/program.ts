@@ -108,8 +108,9 @@ export async function runCli(
     if (debug !== undefined && debug !== '' && debug !== '0' && error instanceof Error) {
       io.stderr.write(`${error.stack ?? ''}\n`);
     }
+    // Only commander judges usage (exit 2), before any file is read. Whatever fails later (a
+    // missing or damaged file, an unknown run, a bug) is a failed command.
     if (error instanceof CliError) return error.exitCode;
-    const code = (error as { code?: unknown } | null)?.code;
-    return code === 'INVALID_ARGUMENT' ? EXIT_USAGE : EXIT_FAILURE;
+    return EXIT_FAILURE;
   }
 }

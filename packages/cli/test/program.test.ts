@@ -287,6 +287,21 @@ describe('usage and failures', () => {
     expect({ code, stdout, stderr }).toEqual({ code: 1, stdout: '', stderr: message });
   });
 
+  it('a store error of any code after parsing (a damaged file) is exit 1, never usage', async () => {
+    for (const error of [
+      new FakeStoreError('INVALID_ARGUMENT', 'x.db: run id in the file is not a string'),
+      new FakeStoreError('DAMAGED', 'x.db: damaged row'),
+      new TypeError('Expected `runId` to be a non-empty string, got object'),
+    ]) {
+      const openReader = async () => () => {
+        throw error;
+      };
+      const capture = captureIo();
+      expect(await runCli(['export', 'x.db'], capture.io, { openReader })).toBe(1);
+      expect(capture.stderr).toBe(`ferret: ${error.message}\n`);
+    }
+  });
+
   it('reduces unexpected errors to their first line; FERRET_DEBUG adds the stack', async () => {
     const openReader = async () => () => {
       throw new Error('boom\nsecond line');

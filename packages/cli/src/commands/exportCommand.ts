@@ -1,9 +1,8 @@
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { type Command, Option } from 'commander';
 import { type CliContext, withReader, writeLines } from '../CliContext.js';
-import { CliError } from '../CliError.js';
 import { formatCount } from '../formatNumbers.js';
 import { parseNonEmpty } from '../optionParsers.js';
+import { assertOutputPath, writeFileAtomically } from '../outputFile.js';
 import { toSpeedscope } from '../speedscope.js';
 import { RUN_ID_CHARS, terminalText } from '../terminalText.js';
 import { CLI_VERSION } from '../version.js';
@@ -12,19 +11,7 @@ interface ExportOptions {
   format: 'speedscope';
   run?: string;
   output?: string;
-}
-
-/** Writes through a temporary file and a rename, so a failed export never leaves half a file. */
-function writeFileAtomically(path: string, content: string): void {
-  const temporary = `${path}.${process.pid}.tmp`;
-  try {
-    writeFileSync(temporary, content);
-    renameSync(temporary, path);
-  } catch (error) {
-    rmSync(temporary, { force: true });
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new CliError(`cannot write ${path}: ${reason}`);
-  }
+  force?: boolean;
 }
 
 /** `ferret export <db> --format speedscope [--run ID] [-o file]`. */
@@ -50,12 +37,25 @@ export function registerExportCommand(program: Command, context: CliContext): vo
         parseNonEmpty,
       ),
     )
+    .option(
+      '--force',
+      'replace an existing output file (never a database: those are refused whatever the flags)',
+    )
     .action(async (db: string, options: ExportOptions) => {
+      if (options.output !== undefined) {
+        const { FERRET_APPLICATION_ID } = await import('@ferret/store-sqlite');
+        assertOutputPath(options.output, {
+          force: options.force === true,
+          database: db,
+          ferretApplicationId: FERRET_APPLICATION_ID,
+        });
+      }
       const { file, runId, spanCount, traceCount } = await withReader(context, db, (reader) => {
         // The reader checks the run when spans() is called: an unknown run or an empty database
-        // fails with the store's own one-line message, worded as for `ferret analyze`.
-        const runId = options.run ?? reader.latestRunId();
-        const spans = reader.spans(runId === undefined ? {} : { runId });
+        // fails with the store's own one-line message, worded as for `ferret analyze`. The run id
+        // read back is only a label: a damaged file must fail in the reader, not as bad usage.
+        const runId = String(options.run ?? reader.latestRunId() ?? '');
+        const spans = reader.spans(options.run === undefined ? {} : { runId: options.run });
         let spanCount = 0;
         const traceIds = new Set<string>();
         const counted = (function* () {
@@ -69,7 +69,7 @@ export function registerExportCommand(program: Command, context: CliContext): vo
           name: `ferret ${runId}`,
           exporter: `@ferret/cli@${CLI_VERSION}`,
         });
-        return { file, runId: runId ?? '', spanCount, traceCount: traceIds.size };
+        return { file, runId, spanCount, traceCount: traceIds.size };
       });
       const json = JSON.stringify(file);
       if (options.output === undefined) {
