@@ -14,8 +14,11 @@ import { assertOptionalObject, assertPositiveFiniteNumber } from './optionChecks
 import { SamplingWindow } from './SamplingWindow.js';
 import {
   ATTR_FERRET_SAMPLING_PROBABILITY,
+  ATTR_SAMPLER_PARAM,
+  ATTR_SAMPLER_TYPE,
   PROBABILITY_WINDOW_MS,
   PROBABILITY_WINDOW_SLOTS,
+  SAMPLER_TYPE_RATELIMITING,
 } from './semconv.js';
 
 /** Default for {@link RateLimitingSamplerOptions.maxTracesPerSecond}. */
@@ -68,7 +71,8 @@ const DROP: SamplingResult = Object.freeze({ decision: SamplingDecision.NOT_RECO
  * `RECORD_AND_SAMPLED` while the bucket has a token, `NOT_RECORD` otherwise.
  *
  * Every sampled span carries `ferret.sampling.probability` (sampled ÷ seen over the last second,
- * 1 under budget) so backends can extrapolate counts. It decides every span it is asked about,
+ * 1 under budget) so backends can extrapolate counts, and Jaeger's `sampler.type = "ratelimiting"`
+ * and `sampler.param = <maxTracesPerSecond>`. It decides every span it is asked about,
  * so use it as the root of a `ParentBasedSampler` ({@link createRateLimitedSampler}) to keep
  * traces whole: children then follow their parent without spending budget.
  *
@@ -198,9 +202,20 @@ export class RateLimitingSampler implements Sampler {
     const probability = this.#window.probability();
     if (probability === this.#lastProbability) return this.#lastSampled;
     this.#lastProbability = probability;
+    let rate: number;
+    try {
+      rate = this.#bucket.ratePerSecond;
+    } catch {
+      rate = Number.NaN; // a broken shared bucket: the parameter is left out
+    }
+    const attributes: Attributes = {
+      [ATTR_FERRET_SAMPLING_PROBABILITY]: probability,
+      [ATTR_SAMPLER_TYPE]: SAMPLER_TYPE_RATELIMITING,
+    };
+    if (Number.isFinite(rate)) attributes[ATTR_SAMPLER_PARAM] = rate;
     this.#lastSampled = Object.freeze({
       decision: SamplingDecision.RECORD_AND_SAMPLED,
-      attributes: Object.freeze({ [ATTR_FERRET_SAMPLING_PROBABILITY]: probability }),
+      attributes: Object.freeze(attributes),
     });
     return this.#lastSampled;
   }

@@ -20,3 +20,16 @@ export const PROBABILITY_WINDOW_MS = 1000;
 
 /** The window is kept as this many slots of `PROBABILITY_WINDOW_MS / slots` each (fixed memory). */
 export const PROBABILITY_WINDOW_SLOTS = 10;
+
+/**
+ * Set on every root the {@link RateLimitingSampler} samples, with {@link ATTR_SAMPLER_PARAM}: the
+ * sampler type in Jaeger's convention (`sampler.type`), which Jaeger and tools built on its data
+ * model read to tell how a trace was sampled.
+ */
+export const ATTR_SAMPLER_TYPE = 'sampler.type';
+
+/** The sampler's parameter in Jaeger's convention: for rate limiting, the traces per second. */
+export const ATTR_SAMPLER_PARAM = 'sampler.param';
+
+/** The {@link ATTR_SAMPLER_TYPE} value of {@link RateLimitingSampler} (Jaeger's name for it). */
+export const SAMPLER_TYPE_RATELIMITING = 'ratelimiting';

@@ -11,7 +11,12 @@ import {
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createRateLimitedSampler } from '../src/createRateLimitedSampler.js';
 import { RateLimitingSampler } from '../src/RateLimitingSampler.js';
-import { ATTR_FERRET_SAMPLING_PROBABILITY } from '../src/semconv.js';
+import {
+  ATTR_FERRET_SAMPLING_PROBABILITY,
+  ATTR_SAMPLER_PARAM,
+  ATTR_SAMPLER_TYPE,
+  SAMPLER_TYPE_RATELIMITING,
+} from '../src/semconv.js';
 import { DecisionMetricReader } from './support/DecisionMetricReader.js';
 import { ManualClock } from './support/ManualClock.js';
 
@@ -251,7 +256,25 @@ describe('ferret.sampling.probability', () => {
     expect(span?.attributes).toEqual({
       'user.attr': 'kept',
       [ATTR_FERRET_SAMPLING_PROBABILITY]: 1,
+      'sampler.type': 'ratelimiting',
+      'sampler.param': 1,
     });
+  });
+
+  it("carries Jaeger's sampler.type and sampler.param (the shared bucket's rate), and only on roots", () => {
+    const bucket = new TokenBucket({ ratePerSecond: 2.5, capacity: 3, clock: () => 0 });
+    const sampler = new RateLimitingSampler({ bucket, clock: () => 0 });
+    const result = sampler.shouldSample(ROOT_CONTEXT, TRACE_ID, 'op', SpanKind.SERVER, {}, []);
+    expect(result.attributes).toEqual({
+      [ATTR_FERRET_SAMPLING_PROBABILITY]: 1,
+      [ATTR_SAMPLER_TYPE]: SAMPLER_TYPE_RATELIMITING,
+      [ATTR_SAMPLER_PARAM]: 2.5,
+    });
+    expect(Object.isFrozen(result.attributes)).toBe(true);
+    // The same frozen result is reused while the probability is unchanged.
+    expect(sampler.shouldSample(ROOT_CONTEXT, TRACE_ID, 'op', SpanKind.SERVER, {}, [])).toBe(
+      result,
+    );
   });
 });
 
