@@ -2,6 +2,7 @@
 export type {
   NameSummary,
   RunInfo,
+  RunMetadata,
   SpanNode,
   SpanReader,
   TraceTree,

@@ -105,6 +105,30 @@ describe('ferret runs', () => {
     expect(cli.opened[0]!.closed).toBe(true);
   });
 
+  it('says which runs recorded by ferret run closed cleanly, and marks the counts of the others as lower bounds', async () => {
+    const base = { spanCount: 1, rootCalls: 10, calls: 10, callsExact: true, lastEndTime: 1000 };
+    const meta = { pids: [1], nodeVersions: ['v20.0.0'], command: 'node app.js', startedAt: 0 };
+    const { code, stdout } = await setup({
+      runs: [
+        { ...base, runId: 'clean', firstStartTime: 0, metadata: { ...meta, complete: true } },
+        {
+          ...base,
+          runId: 'killed',
+          firstStartTime: 0,
+          metadata: { ...meta, complete: false, endedAt: 5, exitCode: null, exitSignal: 'SIGKILL' },
+        },
+        { ...base, runId: 'cut', firstStartTime: 0, metadata: { ...meta, complete: false } },
+      ],
+    }).run(['runs', 'x.db']);
+    expect(code).toBe(0);
+    const lines = stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/root calls\s+service\s+state$/);
+    expect(lines[1]).toMatch(/^clean\s.*\s10\s+complete$/);
+    expect(lines[2]).toMatch(/^killed\s.*\s≥10\s+incomplete \(SIGKILL\)$/);
+    expect(lines[3]).toMatch(/^cut\s.*\s≥10\s+incomplete \(no end recorded\)$/);
+    expect(lines[4]).toMatch(/^incomplete: the run did not close cleanly .*counts may be short/);
+  });
+
   it('--json prints the runs, and an empty database says so', async () => {
     const { stdout } = await setup().run(['runs', 'x.db', '--json']);
     expect(JSON.parse(stdout)).toEqual(runs);

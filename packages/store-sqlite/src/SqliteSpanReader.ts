@@ -6,6 +6,7 @@ import { describeError } from './databaseFile.js';
 import { FerretStoreError } from './FerretStoreError.js';
 import { NameAccumulator, UNPACKED_NAMES } from './NameAccumulator.js';
 import type { NameSummary, RunInfo, SpanReader, TraceTree } from './readerTypes.js';
+import { type RunMetadata, readRunMetadata } from './runMetadata.js';
 import { rowToSpan, SPAN_SELECT_COLUMNS, type SpanRow } from './spanRow.js';
 import { buildTree } from './traceTree.js';
 
@@ -46,9 +47,10 @@ export class SqliteSpanReader implements SpanReader {
         .raw()
         .all() as [number, number][];
       for (const [runKey, calls] of counted) countsByRun.set(runKey, calls);
+      const metadata = readRunMetadata(this.#db);
       return rows.map((row) => {
         const calls = countsByRun.get(row.run_key);
-        if (calls !== undefined) return toRunInfo(row, calls, true);
+        if (calls !== undefined) return toRunInfo(row, calls, true, metadata.get(row.run_key));
         // No count records: only the stored roots and their weights say how many calls there were.
         const weight = this.#db
           .prepare(
@@ -57,7 +59,7 @@ export class SqliteSpanReader implements SpanReader {
           )
           .pluck()
           .get(row.run_key) as number;
-        return toRunInfo(row, Math.round(weight), false);
+        return toRunInfo(row, Math.round(weight), false, metadata.get(row.run_key));
       });
     });
   }
@@ -349,16 +351,22 @@ function assertQueryOptions(options: unknown): void {
   }
 }
 
-function toRunInfo(row: RunRow, rootCalls: number, callsExact: boolean): RunInfo {
+function toRunInfo(
+  row: RunRow,
+  rootCalls: number,
+  callsExact: boolean,
+  metadata: RunMetadata | undefined,
+): RunInfo {
   const info: RunInfo = {
     runId: row.run_id,
-    firstStartTime: row.first_start ?? 0,
-    lastEndTime: row.last_end ?? row.first_start ?? 0,
+    firstStartTime: row.first_start ?? metadata?.startedAt ?? 0,
+    lastEndTime: row.last_end ?? row.first_start ?? metadata?.endedAt ?? metadata?.startedAt ?? 0,
     spanCount: row.span_count,
     rootCalls,
     calls: rootCalls,
     callsExact,
   };
   if (row.service_name !== null) info.serviceName = row.service_name;
+  if (metadata !== undefined) info.metadata = metadata;
   return info;
 }

@@ -1,7 +1,16 @@
 export { FerretStoreError, type FerretStoreErrorCode } from './FerretStoreError.js';
 export { PERCENTILE_SIGNIFICANT_DIGITS } from './NameAccumulator.js';
 export { openSpanReader } from './openSpanReader.js';
+export {
+  type ProcessEndRecord,
+  type ProcessStartRecord,
+  type RunEndRecord,
+  RunLog,
+  type RunLogOptions,
+  type RunStartRecord,
+} from './RunLog.js';
 export type { NameSummary, RunInfo, SpanNode, SpanReader, TraceTree } from './readerTypes.js';
+export type { RunMetadata } from './runMetadata.js';
 export {
   type SpanStoreStats,
   SqliteSpanStore,

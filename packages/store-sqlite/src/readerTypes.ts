@@ -1,5 +1,6 @@
 // The public types of the reader: what `openSpanReader` returns and what its queries yield.
 import type { SpanRecord } from '@ferret/profiler';
+import type { RunMetadata } from './runMetadata.js';
 
 /** One run (one process execution) found in a database. */
 export interface RunInfo {
@@ -26,6 +27,11 @@ export interface RunInfo {
   callsExact: boolean;
   /** `service.name` of the run's first OpenTelemetry span, when there is one. */
   serviceName?: string;
+  /**
+   * What `ferret run` (or its preload) recorded: command, start/end, exit status, processes and
+   * whether the run closed cleanly. Absent for runs written without it.
+   */
+  metadata?: RunMetadata;
 }
 
 /**

@@ -7,7 +7,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 export const FERRET_APPLICATION_ID = 0x46525254;
 
 /** The schema version this package writes (`PRAGMA user_version`). */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /**
  * Forward migrations: `MIGRATIONS[v]` takes a database from version `v` to `v + 1`. Version 0 is an
@@ -21,6 +21,11 @@ export const SCHEMA_VERSION = 1;
  * - no index on `trace_id`: random 128-bit keys scatter inserts over the whole index and halved
  *   ingest in measurements. Trace lookups instead scan one run (bounded memory, see the reader).
  * - `counts_by_run (run_key)`: count records are few; summaries read one run's worth.
+ *
+ * Version 2 adds run metadata (written by `ferret run` and its preload, see `runLog.ts`): the
+ * run's command, start/end and exit status on `runs`, and one `run_processes` row per process
+ * that wrote to the run (pid, Node version, whether it closed cleanly). Runs written without
+ * them keep NULLs there: the reader reports their completeness as unknown.
  */
 export const MIGRATIONS: ReadonlyArray<(db: BetterSqlite3.Database) => void> = [
   (db) => {
@@ -64,6 +69,24 @@ export const MIGRATIONS: ReadonlyArray<(db: BetterSqlite3.Database) => void> = [
         interval_end   REAL    NOT NULL
       );
       CREATE INDEX counts_by_run ON counts (run_key);
+    `);
+  },
+  (db) => {
+    db.exec(`
+      ALTER TABLE runs ADD COLUMN command     TEXT;
+      ALTER TABLE runs ADD COLUMN started_at  REAL;
+      ALTER TABLE runs ADD COLUMN ended_at    REAL;
+      ALTER TABLE runs ADD COLUMN exit_code   INTEGER;
+      ALTER TABLE runs ADD COLUMN exit_signal TEXT;
+      CREATE TABLE run_processes (
+        run_key        INTEGER NOT NULL,
+        pid            INTEGER NOT NULL,
+        node_version   TEXT,
+        started_at     REAL    NOT NULL,
+        ended_at       REAL,
+        closed_cleanly INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE INDEX run_processes_by_run ON run_processes (run_key);
     `);
   },
 ];

@@ -1,11 +1,22 @@
 import type { Command } from 'commander';
 import { type CliContext, withReader, writeLines } from '../CliContext.js';
 import { formatCalls, formatCount, formatDuration, formatTimestamp } from '../formatNumbers.js';
+import type { RunMetadata } from '../readerTypes.js';
 import { TextTable } from '../TextTable.js';
 import { RUN_ID_CHARS, terminalText } from '../terminalText.js';
 
 /** Longest service name printed in the runs table. */
 const SERVICE_WIDTH = 40;
+
+/** `complete`, or `incomplete` with how the run ended when that is known. */
+function runState(metadata: RunMetadata | undefined): string {
+  if (metadata === undefined) return '';
+  if (metadata.complete) return 'complete';
+  if (metadata.endedAt === undefined) return 'incomplete (no end recorded)';
+  const how =
+    metadata.exitSignal ?? (metadata.exitCode === null ? undefined : `exit ${metadata.exitCode}`);
+  return how === undefined ? 'incomplete' : `incomplete (${terminalText(how)})`;
+}
 
 interface RunsOptions {
   json?: boolean;
@@ -32,6 +43,8 @@ export function registerRunsCommand(program: Command, context: CliContext): void
         writeLines(context.stdout, [`No runs recorded in ${terminalText(db)}.`]);
         return;
       }
+      // Runs recorded by `ferret run` say whether they closed cleanly; others cannot tell.
+      const withState = runs.some((run) => run.metadata !== undefined);
       const table = new TextTable([
         // Run ids and service names are data: escaped, and cut past a UUID's length.
         { header: 'run', align: 'left', maxWidth: RUN_ID_CHARS },
@@ -40,18 +53,30 @@ export function registerRunsCommand(program: Command, context: CliContext): void
         { header: 'spans', align: 'right' },
         { header: 'root calls', align: 'right' },
         { header: 'service', align: 'left', maxWidth: SERVICE_WIDTH },
+        ...(withState ? [{ header: 'state', align: 'left' as const }] : []),
       ]);
       for (const run of runs) {
+        const incomplete = run.metadata?.complete === false;
+        const calls = formatCalls(run.rootCalls, run.callsExact);
         table.addRow([
           run.runId,
           formatTimestamp(run.firstStartTime),
           formatDuration(run.lastEndTime - run.firstStartTime),
           formatCount(run.spanCount),
-          formatCalls(run.rootCalls, run.callsExact),
+          incomplete && run.callsExact ? `≥${calls}` : calls,
           run.serviceName ?? '',
+          ...(withState ? [runState(run.metadata)] : []),
         ]);
       }
       const lines = table.render((text) => context.palette.style('bold', text));
+      if (runs.some((run) => run.metadata?.complete === false)) {
+        lines.push(
+          context.palette.style(
+            'dim',
+            'incomplete: the run did not close cleanly (killed, crashed or still running); its counts may be short of what happened (≥)',
+          ),
+        );
+      }
       if (runs.some((run) => !run.callsExact)) {
         lines.push(
           context.palette.style(
