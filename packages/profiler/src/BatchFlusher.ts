@@ -1,8 +1,11 @@
 import { ProfilerError, type ProfilerErrorCode } from './ProfilerError.js';
 import type { Span } from './Span.js';
-import type { CountRecord } from './SpanRecord.js';
+import type { CountRecord, SpanRecord } from './SpanRecord.js';
 import type { SpanRecordBuilder } from './SpanRecordBuilder.js';
-import type { SpanSink } from './SpanSink.js';
+import type { SinkStats, SpanSink } from './SpanSink.js';
+
+/** The members of a sink the flusher calls. */
+type SinkMember = 'write' | 'writeCounts' | 'flush' | 'flushSync' | 'close';
 
 /** Options of {@link BatchFlusher}. @internal */
 export interface BatchFlusherOptions {
@@ -23,9 +26,11 @@ const TIMED_OUT: unique symbol = Symbol('sink call timed out');
 /**
  * The hand-off between callers and the sink, modelled on OpenTelemetry JS's
  * `BatchSpanProcessorBase`: a bounded queue that callers only append to; a full batch is flushed
- * on the next `setImmediate`, the rest every `flushIntervalMs` by an unref'd timer. One sink call
- * runs at a time, each bounded by `sinkTimeoutMs`; a throw, rejection or timeout drops that batch,
- * counts it and reports it. A full queue drops the span and counts it, reported once with the count.
+ * on the next `setImmediate`, the rest every `flushIntervalMs` by an unref'd timer. Count records
+ * are handed over every `flushIntervalMs` too, between two span batches if the queue never
+ * empties. One sink call runs at a time, each bounded by `sinkTimeoutMs`; a throw (reading the
+ * sink's member included), rejection or timeout drops that batch, counts it and reports it. A full
+ * queue drops the span and counts it, reported once with the count.
  * @internal
  */
 export class BatchFlusher {
@@ -102,10 +107,18 @@ export class BatchFlusher {
   drain(counts: boolean): Promise<void> {
     if (counts) this.#countsWanted = true;
     if (this.#pending !== undefined) return this.#pending;
-    const run = this.#chain.then(() => {
-      this.#pending = undefined;
-      return this.#drainNow();
-    });
+    const run = this.#chain
+      .then(() => {
+        this.#pending = undefined;
+        return this.#drainNow();
+      })
+      // Every sink access is guarded below; this keeps the chain usable whatever else fails.
+      .then(undefined, (error: unknown) => {
+        this.#pending = undefined;
+        this.#report(
+          new ProfilerError('SINK_WRITE', `flushing failed: ${message(error)}`, { cause: error }),
+        );
+      });
     this.#pending = run;
     this.#chain = run;
     return run;
@@ -113,9 +126,44 @@ export class BatchFlusher {
 
   /** Calls `sink.flush()` (bounded by the timeout), after the queue has drained. Never rejects. */
   async flushSink(): Promise<void> {
+    if (this.#sink === undefined) return;
+    await this.#callSink('SINK_FLUSH', 'flush', undefined, 0);
+  }
+
+  /**
+   * `Profiler.flush()`: drains (spans and counts) and flushes the sink, settling within
+   * `sinkTimeoutMs` even when nothing else holds the event loop (the wait is a ref'd timer).
+   * What is still queued then stays queued. Never rejects.
+   */
+  async flush(): Promise<void> {
+    const done = this.drain(true).then(() => this.flushSink());
+    if (await settleWithin(done, this.#sinkTimeoutMs)) return;
+    this.#report(
+      new ProfilerError(
+        'FLUSH_TIMEOUT',
+        `flush() stopped waiting for the sink after ${this.#sinkTimeoutMs} ms; ${this.#queue.length} spans still queued`,
+      ),
+    );
+  }
+
+  /** The sink's own figures (`sink.stats()`), or `undefined` when it reports none or fails to. */
+  sinkStats(): SinkStats | undefined {
     const sink = this.#sink;
-    if (sink?.flush === undefined) return;
-    await this.#callSink('SINK_FLUSH', () => sink.flush!(), 0, false);
+    if (sink === undefined) return undefined;
+    try {
+      const stats = sink.stats;
+      if (typeof stats !== 'function') return undefined;
+      const result: unknown = stats.call(sink);
+      if (result === null || typeof result !== 'object') return undefined;
+      const { storedSpans, lostSpans } = result as Partial<SinkStats>;
+      if (typeof storedSpans !== 'number' || typeof lostSpans !== 'number') return undefined;
+      return { storedSpans, lostSpans };
+    } catch (error) {
+      this.#report(
+        new ProfilerError('SINK_STATS', `sink stats() failed: ${message(error)}`, { cause: error }),
+      );
+      return undefined;
+    }
   }
 
   /**
@@ -138,9 +186,7 @@ export class BatchFlusher {
         ),
       );
     }
-    const sink = this.#sink;
-    if (sink?.close !== undefined)
-      await this.#callSink('SINK_CLOSE', () => sink.close!(), 0, false);
+    if (this.#sink !== undefined) await this.#callSink('SINK_CLOSE', 'close', undefined, 0);
   }
 
   /** Stops the interval timer and any scheduled batch flush. */
@@ -154,30 +200,20 @@ export class BatchFlusher {
   /**
    * Best effort at `process.on('exit')`, where nothing asynchronous runs any more: hands every
    * queued span and the counts to the sink synchronously, then calls `sink.flushSync()` if any.
+   * A batch that cannot be built or written is dropped and counted; the next one is still tried.
    */
   drainSync(): void {
     const sink = this.#sink;
-    try {
-      while (this.#queue.length > 0) {
-        const batch = this.#queue.splice(0, this.#maxBatchSize);
-        if (sink === undefined) continue;
-        const records = batch.map((span) => this.#builder.build(span));
-        const result = sink.write(records);
-        if (isPromiseLike(result)) result.then(undefined, () => {});
-        this.exportedSpans += batch.length;
-      }
-      const counts = this.#collectCounts();
-      if (counts.length > 0 && sink?.writeCounts !== undefined) {
-        const result = sink.writeCounts(counts);
-        if (isPromiseLike(result)) result.then(undefined, () => {});
-      }
-      sink?.flushSync?.();
-    } catch (error) {
-      this.sinkErrors++;
-      this.#report(
-        new ProfilerError('SINK_WRITE', `sink failed at exit: ${message(error)}`, { cause: error }),
-      );
+    while (this.#queue.length > 0) {
+      const batch = this.#queue.splice(0, this.#maxBatchSize);
+      if (sink === undefined) continue;
+      const records = this.#build(batch);
+      if (records === undefined) continue;
+      this.#callSinkSync('SINK_WRITE', 'write', records, batch.length);
     }
+    if (sink === undefined) return;
+    this.#collectAndCallSync();
+    this.#callSinkSync('SINK_FLUSH', 'flushSync', undefined, 0);
   }
 
   /** `BatchFlusher{maxQueueSize=..., maxBatchSize=..., sinkTimeoutMs=...}`. */
@@ -203,81 +239,131 @@ export class BatchFlusher {
     while (this.#queue.length > 0) {
       const batch = this.#queue.splice(0, this.#maxBatchSize);
       if (sink === undefined) continue;
-      let records: ReturnType<SpanRecordBuilder['build']>[];
-      try {
-        records = batch.map((span) => this.#builder.build(span));
-      } catch (error) {
-        this.droppedBySink += batch.length;
-        this.#report(
-          new ProfilerError('SINK_WRITE', `building records failed: ${message(error)}`, {
-            cause: error,
-          }),
-        );
-        continue;
-      }
-      await this.#callSink('SINK_WRITE', () => sink.write(records), batch.length, false);
+      const records = this.#build(batch);
+      if (records !== undefined) await this.#callSink('SINK_WRITE', 'write', records, batch.length);
+      if (this.#queue.length === 0) break;
+      // Counts are due (timer, flush, close) and spans are still queued: hand the counts over
+      // between two batches, so a queue that never empties cannot hold them back.
+      if (this.#countsWanted) await this.#handOverCounts();
       // One batch per macrotask: timers and I/O of the host run between batches.
-      if (this.#queue.length > 0 && !this.#closing) await nextMacrotask();
+      if (!this.#closing) await nextMacrotask();
     }
-    if (this.#countsWanted) {
-      this.#countsWanted = false;
-      const counts = this.#collectCounts();
-      if (counts.length > 0 && sink?.writeCounts !== undefined) {
-        await this.#callSink('SINK_COUNTS', () => sink.writeCounts!(counts), counts.length, true);
-      }
+    if (this.#countsWanted) await this.#handOverCounts();
+  }
+
+  async #handOverCounts(): Promise<void> {
+    this.#countsWanted = false;
+    const counts = this.#collectCounts();
+    if (counts.length > 0 && this.#sink !== undefined) {
+      await this.#callSink('SINK_COUNTS', 'writeCounts', counts, counts.length);
+    }
+  }
+
+  #collectAndCallSync(): void {
+    let counts: CountRecord[];
+    try {
+      counts = this.#collectCounts();
+    } catch (error) {
+      this.#report(
+        new ProfilerError('SINK_COUNTS', `collecting counts failed: ${message(error)}`, {
+          cause: error,
+        }),
+      );
+      return;
+    }
+    if (counts.length > 0) this.#callSinkSync('SINK_COUNTS', 'writeCounts', counts, counts.length);
+  }
+
+  /** The batch's records, or `undefined` (the batch dropped, counted and reported). */
+  #build(batch: Span[]): SpanRecord[] | undefined {
+    try {
+      return batch.map((span) => this.#builder.build(span));
+    } catch (error) {
+      this.droppedBySink += batch.length;
+      this.#report(
+        new ProfilerError('SINK_WRITE', `building records failed: ${message(error)}`, {
+          cause: error,
+        }),
+      );
+      return undefined;
+    }
+  }
+
+  /**
+   * Reads `sink[member]` and calls it with `argument`, both inside the guard. `undefined` when the
+   * member is absent (a missing `write` is a failure: the batch is dropped).
+   */
+  #invoke(member: SinkMember, argument: unknown): unknown {
+    const sink = this.#sink!;
+    const method = sink[member] as unknown;
+    if (method === undefined && member !== 'write') return undefined;
+    if (typeof method !== 'function') throw new TypeError(`sink.${member} is not a function`);
+    return argument === undefined ? method.call(sink) : method.call(sink, argument);
+  }
+
+  /** At exit: a promise returned is not waited for (nothing asynchronous runs any more). */
+  #callSinkSync(
+    code: ProfilerErrorCode,
+    member: SinkMember,
+    argument: unknown,
+    items: number,
+  ): void {
+    try {
+      const result = this.#invoke(member, argument);
+      if (isPromiseLike(result)) result.then(undefined, () => {});
+      if (code === 'SINK_WRITE') this.exportedSpans += items;
+    } catch (error) {
+      this.#sinkFailed(code, member, error, items, ' at exit');
     }
   }
 
   async #callSink(
     code: ProfilerErrorCode,
-    call: () => void | Promise<void>,
+    member: SinkMember,
+    argument: unknown,
     items: number,
-    counts: boolean,
   ): Promise<void> {
     try {
-      const result = call();
+      const result = this.#invoke(member, argument);
       if (isPromiseLike(result)) await withTimeout(result, this.#sinkTimeoutMs, this.#closing);
       if (code === 'SINK_WRITE') this.exportedSpans += items;
     } catch (error) {
-      if (code === 'SINK_WRITE') this.droppedBySink += items;
-      else if (counts) this.droppedCountRecords += items;
-      if (error === TIMED_OUT) {
-        this.sinkTimeouts++;
-        this.#report(
-          new ProfilerError(
-            'SINK_TIMEOUT',
-            `sink ${operation(code)} did not settle within ${this.#sinkTimeoutMs} ms${items > 0 ? `; ${items} ${counts ? 'count records' : 'spans'} dropped` : ''}`,
-          ),
-        );
-      } else {
-        this.sinkErrors++;
-        this.#report(
-          new ProfilerError(
-            code,
-            `sink ${operation(code)} failed${items > 0 ? `; ${items} ${counts ? 'count records' : 'spans'} dropped` : ''}: ${message(error)}`,
-            { cause: error },
-          ),
-        );
-      }
+      this.#sinkFailed(code, member, error, items, '');
     }
+  }
+
+  #sinkFailed(
+    code: ProfilerErrorCode,
+    member: SinkMember,
+    error: unknown,
+    items: number,
+    when: string,
+  ): void {
+    const counts = code === 'SINK_COUNTS';
+    if (code === 'SINK_WRITE') this.droppedBySink += items;
+    else if (counts) this.droppedCountRecords += items;
+    const lost = items > 0 ? `; ${items} ${counts ? 'count records' : 'spans'} dropped` : '';
+    if (error === TIMED_OUT) {
+      this.sinkTimeouts++;
+      this.#report(
+        new ProfilerError(
+          'SINK_TIMEOUT',
+          `sink ${member}() did not settle within ${this.#sinkTimeoutMs} ms${lost}`,
+        ),
+      );
+      return;
+    }
+    this.sinkErrors++;
+    this.#report(
+      new ProfilerError(code, `sink ${member}() failed${when}${lost}: ${message(error)}`, {
+        cause: error,
+      }),
+    );
   }
 }
 
 function nextMacrotask(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
-}
-
-function operation(code: ProfilerErrorCode): string {
-  switch (code) {
-    case 'SINK_COUNTS':
-      return 'writeCounts()';
-    case 'SINK_FLUSH':
-      return 'flush()';
-    case 'SINK_CLOSE':
-      return 'close()';
-    default:
-      return 'write()';
-  }
 }
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {

@@ -1,10 +1,20 @@
 import type { CountRecord, SpanRecord } from './SpanRecord.js';
-import type { SpanSink } from './SpanSink.js';
+import type { SinkStats, SpanSink } from './SpanSink.js';
 
 /** Options of {@link InMemorySink}. */
 export interface InMemorySinkOptions {
-  /** Most span records kept; later ones are dropped and counted in `droppedSpans`. Default 100,000. */
+  /** Most span records kept; later ones are dropped and counted in `lostSpans`. Default 100,000. */
   maxSpans?: number;
+}
+
+/** What {@link InMemorySink.stats} returns: counters since construction (or `clear()`). */
+export interface InMemorySinkStats extends SinkStats {
+  /** Span records kept in `spans`. */
+  storedSpans: number;
+  /** Span records refused because `maxSpans` were kept. */
+  lostSpans: number;
+  /** Calls of `write()` (batches). */
+  batches: number;
 }
 
 /**
@@ -16,13 +26,11 @@ export class InMemorySink implements SpanSink {
   readonly spans: SpanRecord[] = [];
   /** Count records in arrival order. */
   readonly counts: CountRecord[] = [];
-  /** Records refused because `maxSpans` were kept. */
-  droppedSpans = 0;
-  /** Calls of `write()` (batches). */
-  batches = 0;
-  /** True once `close()` was called. */
-  closed = false;
   readonly #maxSpans: number;
+  #storedSpans = 0;
+  #lostSpans = 0;
+  #batches = 0;
+  #closed = false;
 
   constructor(options: InMemorySinkOptions = {}) {
     const maxSpans = options.maxSpans ?? 100_000;
@@ -34,11 +42,20 @@ export class InMemorySink implements SpanSink {
     this.#maxSpans = maxSpans;
   }
 
+  /** True once `close()` was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
   write(spans: readonly SpanRecord[]): void {
-    this.batches++;
+    this.#batches++;
     for (const span of spans) {
-      if (this.spans.length >= this.#maxSpans) this.droppedSpans++;
-      else this.spans.push(span);
+      if (this.spans.length >= this.#maxSpans) {
+        this.#lostSpans++;
+      } else {
+        this.spans.push(span);
+        this.#storedSpans++;
+      }
     }
   }
 
@@ -47,15 +64,21 @@ export class InMemorySink implements SpanSink {
   }
 
   close(): void {
-    this.closed = true;
+    this.#closed = true;
+  }
+
+  /** Counters since construction (or `clear()`): a snapshot, safe to keep. */
+  stats(): InMemorySinkStats {
+    return { storedSpans: this.#storedSpans, lostSpans: this.#lostSpans, batches: this.#batches };
   }
 
   /** Forgets every record and counter. */
   clear(): void {
     this.spans.length = 0;
     this.counts.length = 0;
-    this.droppedSpans = 0;
-    this.batches = 0;
+    this.#storedSpans = 0;
+    this.#lostSpans = 0;
+    this.#batches = 0;
   }
 
   /** `InMemorySink{spans=..., counts=..., maxSpans=...}`. */

@@ -1,8 +1,8 @@
-import { mkdirSync, openSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, mkdirSync, openSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import sonicBoom, { type SonicBoom as SonicBoomStream } from 'sonic-boom';
 import type { CountRecord, SpanRecord } from './SpanRecord.js';
-import type { SpanSink } from './SpanSink.js';
+import type { SinkStats, SpanSink } from './SpanSink.js';
 
 // sonic-boom is CommonJS: its module object is the class, with itself as the `SonicBoom` property.
 const { SonicBoom } = sonicBoom;
@@ -18,6 +18,26 @@ export interface JsonLinesSinkOptions {
   maxBufferedBytes?: number;
   /** Called with write failures. Default: one `process.emitWarning`. */
   onError?: (error: Error) => void;
+}
+
+/** What {@link JsonLinesSink.stats} returns: counters since construction. */
+export interface JsonLinesSinkStats extends SinkStats {
+  /** Span records the file system took (the bytes were written to the descriptor). */
+  storedSpans: number;
+  /** Span records dropped: buffer full, destination failed before they were written, or after close. */
+  lostSpans: number;
+  /** Count records lost the same ways. */
+  lostCounts: number;
+  /** Open and write errors seen. */
+  errors: number;
+}
+
+/** Records appended to the stream, waiting for the file system to take bytes up to `end`. */
+interface PendingWrite {
+  /** Offset just past this batch's last byte, counted from the first byte appended. */
+  end: number;
+  spans: number;
+  counts: number;
 }
 
 /**
@@ -38,14 +58,14 @@ export class JsonLinesSink implements SpanSink {
   #failed: Error | undefined;
   #warned = false;
   #closed = false;
-  /** Span records written. */
-  writtenSpans = 0;
-  /** Span records dropped (buffer full, destination failed, or after close). */
-  droppedSpans = 0;
-  /** Count records dropped likewise. */
-  droppedCounts = 0;
-  /** Write errors seen. */
-  errors = 0;
+  /** Batches appended but not yet taken by the file system, oldest first. */
+  #pending: PendingWrite[] = [];
+  #appendedBytes = 0;
+  #writtenBytes = 0;
+  #storedSpans = 0;
+  #lostSpans = 0;
+  #lostCounts = 0;
+  #errors = 0;
 
   constructor(options: JsonLinesSinkOptions = {}) {
     const destination = options.destination ?? 1;
@@ -75,7 +95,7 @@ export class JsonLinesSink implements SpanSink {
       // Opened synchronously, once, at construction, so that the exit-time flushSync() always has
       // a descriptor; every write after this is asynchronous.
       try {
-        mkdirSync(dirname(destination), { recursive: true });
+        makeDirectories(dirname(destination));
         fd = openSync(destination, 'a');
       } catch (error) {
         this.#fail(error as Error); // reported, not thrown: a bad path must not stop the service
@@ -84,9 +104,7 @@ export class JsonLinesSink implements SpanSink {
     if (fd >= 0) {
       const stream = new SonicBoom({ fd, sync: false });
       stream.on('error', (error: Error) => this.#fail(error));
-      stream.on('write', (bytes: number) => {
-        this.#buffered = Math.max(0, this.#buffered - bytes);
-      });
+      stream.on('write', (bytes: number) => this.#written(bytes));
       this.#stream = stream;
     }
   }
@@ -95,25 +113,34 @@ export class JsonLinesSink implements SpanSink {
   write(spans: readonly SpanRecord[]): void {
     if (spans.length === 0) return;
     if (this.#failed !== undefined || this.#closed) {
-      this.droppedSpans += spans.length;
+      this.#lostSpans += spans.length;
       return;
     }
     let text = '';
     for (const span of spans) text += tagged('span', span);
-    if (this.#append(text)) this.writtenSpans += spans.length;
-    else this.droppedSpans += spans.length;
+    if (!this.#append(text, spans.length, 0)) this.#lostSpans += spans.length;
   }
 
   /** Serialises the count records and queues them for writing. */
   writeCounts(counts: readonly CountRecord[]): void {
     if (counts.length === 0) return;
     if (this.#failed !== undefined || this.#closed) {
-      this.droppedCounts += counts.length;
+      this.#lostCounts += counts.length;
       return;
     }
     let text = '';
     for (const count of counts) text += tagged('count', count);
-    if (!this.#append(text)) this.droppedCounts += counts.length;
+    if (!this.#append(text, 0, counts.length)) this.#lostCounts += counts.length;
+  }
+
+  /** Counters since construction: a snapshot, safe to keep. */
+  stats(): JsonLinesSinkStats {
+    return {
+      storedSpans: this.#storedSpans,
+      lostSpans: this.#lostSpans,
+      lostCounts: this.#lostCounts,
+      errors: this.#errors,
+    };
   }
 
   /** Resolves once everything queued so far reached the file system. Never rejects. */
@@ -145,6 +172,7 @@ export class JsonLinesSink implements SpanSink {
     if (this.#stream === undefined || this.#failed !== undefined || this.#closed) return;
     try {
       this.#stream.flushSync();
+      this.#written(this.#appendedBytes - this.#writtenBytes);
     } catch (error) {
       // "not ready yet" (the file is still opening) is expected at a very early exit.
       this.#fail(error as Error);
@@ -175,12 +203,14 @@ export class JsonLinesSink implements SpanSink {
     return `JsonLinesSink{destination=${String(this.#destination)}, maxBufferedBytes=${this.#maxBufferedBytes}}`;
   }
 
-  #append(text: string): boolean {
+  #append(text: string, spans: number, counts: number): boolean {
     const bytes = Buffer.byteLength(text);
     if (this.#buffered + bytes > this.#maxBufferedBytes) return false;
     try {
       this.#stream!.write(text);
       this.#buffered += bytes;
+      this.#appendedBytes += bytes;
+      this.#pending.push({ end: this.#appendedBytes, spans, counts });
       return true;
     } catch (error) {
       this.#fail(error as Error);
@@ -188,9 +218,29 @@ export class JsonLinesSink implements SpanSink {
     }
   }
 
+  /** The file system took `bytes` more: the batches they complete are stored. */
+  #written(bytes: number): void {
+    this.#buffered = Math.max(0, this.#buffered - bytes);
+    this.#writtenBytes = Math.min(this.#appendedBytes, this.#writtenBytes + bytes);
+    const pending = this.#pending;
+    let done = 0;
+    while (done < pending.length && pending[done]!.end <= this.#writtenBytes) {
+      this.#storedSpans += pending[done]!.spans;
+      done++;
+    }
+    if (done > 0) pending.splice(0, done);
+  }
+
   #fail(error: Error): void {
-    this.errors++;
+    this.#errors++;
     this.#failed ??= error;
+    // What the file system had not taken yet is lost: later writes are dropped.
+    for (const batch of this.#pending) {
+      this.#lostSpans += batch.spans;
+      this.#lostCounts += batch.counts;
+    }
+    this.#pending = [];
+    this.#writtenBytes = this.#appendedBytes;
     if (this.#onError !== undefined) {
       try {
         this.#onError(error);
@@ -211,4 +261,26 @@ export class JsonLinesSink implements SpanSink {
 function tagged(type: 'span' | 'count', record: object): string {
   const json = JSON.stringify(record);
   return json.length > 2 ? `{"type":"${type}",${json.slice(1)}\n` : `{"type":"${type}"}\n`;
+}
+
+/**
+ * `mkdir -p` that walks up at most once per path component. Node's recursive `mkdirSync` loops
+ * forever under the proc file system (its `mkdir` answers ENOENT for an existing parent).
+ */
+function makeDirectories(directory: string): void {
+  const missing: string[] = [];
+  let current = resolve(directory);
+  while (!existsSync(current)) {
+    missing.push(current);
+    const parent = dirname(current);
+    if (parent === current) break;
+    current = parent;
+  }
+  for (let i = missing.length - 1; i >= 0; i--) {
+    try {
+      mkdirSync(missing[i]!);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+  }
 }

@@ -254,10 +254,13 @@ export class Profiler {
     this.#admission.setBudget(maxSpansPerSecond, capacity);
   }
 
-  /** Hands everything queued, and the counts so far, to the sink, then calls `sink.flush()`. Never rejects. */
-  async flush(): Promise<void> {
-    await this.#flusher.drain(true);
-    await this.#flusher.flushSink();
+  /**
+   * Hands everything queued, and the counts so far, to the sink, then calls `sink.flush()`.
+   * Settles within `sinkTimeoutMs` even when the sink never does (and nothing else keeps the
+   * process alive); spans still queued then stay queued. Never rejects.
+   */
+  flush(): Promise<void> {
+    return this.#flusher.flush();
   }
 
   /**
@@ -282,6 +285,7 @@ export class Profiler {
   stats(): ProfilerStats {
     const { calls, recordedRoots, names } = this.#names.stats();
     const flusher = this.#flusher;
+    const sink = flusher.sinkStats();
     return {
       enabled: this.#active,
       maxSpansPerSecond: this.#admission.rate,
@@ -293,6 +297,8 @@ export class Profiler {
       truncatedSpans: this.#truncatedSpans,
       queued: flusher.queued,
       exportedSpans: flusher.exportedSpans,
+      storedSpans: sink?.storedSpans,
+      lostSpans: sink?.lostSpans,
       droppedByQueue: flusher.droppedByQueue,
       droppedBySink: flusher.droppedBySink,
       droppedAfterClose: this.#droppedAfterClose,
@@ -341,7 +347,10 @@ export class Profiler {
   /** @internal `beforeExit`: flush if anything is pending. */
   flushBeforeExit(): void {
     if (this.#closed) return;
-    if (this.#flusher.queued > 0 || this.#names.hasUnreportedCounts()) void this.flush();
+    // Not flush(): its ref'd time-out would keep the process alive and `beforeExit` firing.
+    if (this.#flusher.queued > 0 || this.#names.hasUnreportedCounts()) {
+      void this.#flusher.drain(true).then(() => this.#flusher.flushSink());
+    }
   }
 
   /** @internal `exit`: hand everything to the sink synchronously (also while `close()` drains). */

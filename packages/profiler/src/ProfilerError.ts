@@ -3,10 +3,12 @@ export type ProfilerErrorCode =
   | 'SINK_WRITE' // sink.write threw or rejected: the batch was dropped
   | 'SINK_COUNTS' // sink.writeCounts threw or rejected: the count records were dropped
   | 'SINK_TIMEOUT' // a sink call did not settle within `sinkTimeoutMs`
-  | 'SINK_FLUSH' // sink.flush threw or rejected
+  | 'SINK_FLUSH' // sink.flush or sink.flushSync threw or rejected
+  | 'SINK_STATS' // sink.stats threw: stats() shows no sink figures
   | 'SINK_CLOSE' // sink.close threw, rejected or timed out
   | 'QUEUE_FULL' // spans were dropped because the queue held `maxQueueSize` spans
   | 'NAME_FUNCTION' // a dynamic span name function threw; a fallback name was used
+  | 'FLUSH_TIMEOUT' // flush() stopped waiting for the sink; what is queued stays queued
   | 'CLOSE_TIMEOUT'; // close() gave up waiting for the queue to drain
 
 /**

@@ -138,10 +138,7 @@ export function resolveProfilerOptions(
   const windowMs = positive('windowMs', o.windowMs, 1000);
 
   const sink = o.sink;
-  if (
-    sink !== undefined &&
-    (sink === null || typeof sink !== 'object' || typeof sink.write !== 'function')
-  ) {
+  if (sink !== undefined && (sink === null || typeof sink !== 'object' || !hasWrite(sink))) {
     throw new TypeError(
       `Expected \`sink\` to be a SpanSink with a write() method, got ${describe(sink)}`,
     );
@@ -191,4 +188,16 @@ function positive(option: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
   assertPositiveNumber(option, value);
   return value;
+}
+
+/**
+ * Whether `sink.write` is a function. A member that cannot be read now (a getter or proxy trap
+ * that throws) is accepted: the flusher guards every access and counts what fails.
+ */
+function hasWrite(sink: object): boolean {
+  try {
+    return typeof (sink as { write?: unknown }).write === 'function';
+  } catch {
+    return true;
+  }
 }

@@ -24,8 +24,16 @@ export interface ProfilerStats {
   truncatedSpans: number;
   /** Finished spans waiting for the sink. */
   queued: number;
-  /** Spans the sink accepted. */
+  /** Spans handed to the sink (its `write()` returned or resolved). */
   exportedSpans: number;
+  /**
+   * Of the exported spans, those the sink confirmed stored (`sink.stats().storedSpans`);
+   * `undefined` when the sink reports no figures. `exportedSpans - storedSpans - lostSpans` are
+   * still on their way.
+   */
+  storedSpans: number | undefined;
+  /** Of the exported spans, those the sink lost after the hand-off (`sink.stats().lostSpans`); `undefined` likewise. */
+  lostSpans: number | undefined;
   /** Spans dropped because the queue was full. */
   droppedByQueue: number;
   /** Spans in sink calls that threw, rejected or timed out (or left when close() gave up). */

@@ -1,4 +1,5 @@
 import type { RateBucket } from '@ferret/ratelimit';
+import { defineData } from './defineData.js';
 import type { ProfilerSpan } from './ProfilerSpan.js';
 import type { Attributes, SpanStatus } from './SpanRecord.js';
 
@@ -122,7 +123,9 @@ export class Span implements ProfilerSpan {
         this._attributes = { ...this._attributes };
         this._ownsAttributes = true;
       }
-      Object.assign(this._attributes!, attributes);
+      // Object.assign would make a `__proto__` key (e.g. from JSON.parse) the prototype.
+      if (Object.hasOwn(attributes, '__proto__')) assignAsData(this._attributes!, attributes);
+      else Object.assign(this._attributes!, attributes);
     } catch {
       // Copying runs the caller's getters and proxy traps: one that throws loses its tags
       // (counted in stats().droppedAttributes), never the caller's call.
@@ -177,4 +180,9 @@ export class Span implements ProfilerSpan {
   toString(): string {
     return `Span{name=${this.name}, traceId=${this.traceId}, spanId=${this.spanId}}`;
   }
+}
+
+/** `Object.assign` that stores every key as data, `__proto__` included. */
+function assignAsData(target: Attributes, source: Attributes): void {
+  for (const key of Object.keys(source)) defineData(target, key, source[key]);
 }

@@ -1,3 +1,4 @@
+import { defineData } from './defineData.js';
 import type { Span } from './Span.js';
 import type { Attributes, AttributeValue, SpanRecord } from './SpanRecord.js';
 
@@ -60,7 +61,10 @@ export class SpanRecordBuilder {
           this.droppedAttributes++;
           continue;
         }
-        out[key] = value;
+        // `__proto__` (e.g. from JSON.parse) is a key like any other: kept as data, never as
+        // the record's prototype.
+        if (key === '__proto__') defineData(out, key, value);
+        else out[key] = value;
         kept++;
       }
     } catch {

@@ -1,10 +1,29 @@
 import type { CountRecord, SpanRecord } from './SpanRecord.js';
 
 /**
+ * What a sink reports about the spans handed to it, so that the profiler's figures add up end to
+ * end: every span handed over (`ProfilerStats.exportedSpans`) is eventually stored, lost, or still
+ * on its way (`exportedSpans - storedSpans - lostSpans`). Counters since the sink was built.
+ */
+export interface SinkStats {
+  /**
+   * Span records the sink confirmed stored: the destination acknowledged them (the file system
+   * took the bytes, the database committed the transaction), not merely accepted into a buffer.
+   */
+  storedSpans: number;
+  /**
+   * Span records accepted by `write()` (it returned or resolved) and lost afterwards: a full
+   * buffer, a failed destination, a rejected transaction, a write after `close()`.
+   */
+  lostSpans: number;
+}
+
+/**
  * Where the profiler's background flusher hands finished spans. Called off the caller's path,
  * one batch at a time (a batch is not reused after the call). A sink may be synchronous or return
- * a promise; a throw or rejection is caught by the profiler, counted and reported through
- * `onError`, never surfaced to application code.
+ * a promise; a throw or rejection (reading a member included: a getter or a proxy trap that
+ * throws) is caught by the profiler, counted and reported through `onError`, never surfaced to
+ * application code.
  */
 export interface SpanSink {
   /** Persists one batch of spans. */
@@ -21,4 +40,12 @@ export interface SpanSink {
    * Optional; without it, data a sink buffers asynchronously at exit may be lost.
    */
   flushSync?(): void;
+  /**
+   * The sink's counters: a snapshot object. When it has the {@link SinkStats} figures (what
+   * became of the spans handed to `write()`: `storedSpans` and `lostSpans`, both numbers),
+   * `Profiler.stats()` shows them; a sink whose snapshot has other figures only is shown as not
+   * reporting (`undefined`). Called on every `Profiler.stats()`, so it must be cheap and
+   * synchronous. Optional.
+   */
+  stats?(): SinkStats | object;
 }

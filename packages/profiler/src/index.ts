@@ -1,6 +1,14 @@
 export type { Clock, RateBucket } from '@ferret/ratelimit';
-export { InMemorySink, type InMemorySinkOptions } from './InMemorySink.js';
-export { JsonLinesSink, type JsonLinesSinkOptions } from './JsonLinesSink.js';
+export {
+  InMemorySink,
+  type InMemorySinkOptions,
+  type InMemorySinkStats,
+} from './InMemorySink.js';
+export {
+  JsonLinesSink,
+  type JsonLinesSinkOptions,
+  type JsonLinesSinkStats,
+} from './JsonLinesSink.js';
 export { OTHER_NAME } from './NameTable.js';
 export { NOOP_SPAN, NoOpSpan } from './NoOpSpan.js';
 export { Profiler } from './Profiler.js';
@@ -21,7 +29,7 @@ export type {
   SpanRecord,
   SpanStatus,
 } from './SpanRecord.js';
-export type { SpanSink } from './SpanSink.js';
+export type { SinkStats, SpanSink } from './SpanSink.js';
 export {
   type TeeBranchStats,
   TeeSink,

@@ -80,7 +80,7 @@ export function measuredDecorator<This, Args extends unknown[], Return>(
     const names = new WeakMap<object, string>();
     const isStatic = context.static;
     return function (this: This, ...args: Args): Return {
-      return host.measure(qualifiedName(this, method, isStatic, names), () =>
+      return host.measure(qualifiedName(this, method, isStatic, names, report), () =>
         target.apply(this, args),
       );
     };
@@ -120,22 +120,35 @@ function nameFrom<This, Args extends unknown[]>(
   }
 }
 
-/** `ClassName.method` for the instance (or, on a static method, the class) the call is on. */
+/**
+ * `ClassName.method` for the instance (or, on a static method, the class) the call is on; the
+ * method name alone when the class cannot be read (a revoked proxy, a throwing getter).
+ */
 function qualifiedName(
   self: unknown,
   method: string,
   isStatic: boolean,
   cache: WeakMap<object, string>,
+  report: ReportError,
 ): string {
-  const owner = isStatic
-    ? self
-    : (self as { constructor?: unknown } | null | undefined)?.constructor;
-  if (owner === null || (typeof owner !== 'function' && typeof owner !== 'object')) return method;
-  let name = cache.get(owner as object);
-  if (name === undefined) {
-    const className = (owner as { name?: unknown }).name;
-    name = typeof className === 'string' && className !== '' ? `${className}.${method}` : method;
-    cache.set(owner as object, name);
+  try {
+    const owner = isStatic
+      ? self
+      : (self as { constructor?: unknown } | null | undefined)?.constructor;
+    if (owner === null || (typeof owner !== 'function' && typeof owner !== 'object')) return method;
+    let name = cache.get(owner as object);
+    if (name === undefined) {
+      const className = (owner as { name?: unknown }).name;
+      name = typeof className === 'string' && className !== '' ? `${className}.${method}` : method;
+      cache.set(owner as object, name);
+    }
+    return name;
+  } catch (error) {
+    report(
+      new ProfilerError('NAME_FUNCTION', `class name could not be read; using "${method}"`, {
+        cause: error,
+      }),
+    );
+    return method;
   }
-  return name;
 }
