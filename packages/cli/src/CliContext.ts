@@ -10,6 +10,10 @@ export interface CliContext {
   stdout: TextSink;
   stderr: TextSink;
   palette: Palette;
+  /** Whether stdout is a terminal (`ferret watch` redraws in place only then). */
+  isTTY: boolean;
+  /** Keyboard input, when there is one (`ferret watch` reads `q`). */
+  stdin: NodeJS.ReadStream | undefined;
   openReader: () => Promise<OpenSpanReader>;
 }
 

@@ -14,4 +14,6 @@ export interface CliIo {
   isTTY?: boolean | undefined;
   /** Environment variables (`NO_COLOR`, `FERRET_DEBUG`). Default `process.env`. */
   env?: Readonly<Record<string, string | undefined>> | undefined;
+  /** Keyboard input for `ferret watch` on a terminal (`q` quits). Default: `process.stdin` when stdout is the process's. */
+  stdin?: NodeJS.ReadStream | undefined;
 }

@@ -45,6 +45,7 @@ export async function main(argv: string[], io?: Partial<CliIo>): Promise<number>
       stderr: io?.stderr ?? process.stderr,
       isTTY: io?.isTTY ?? (io?.stdout === undefined ? process.stdout.isTTY === true : false),
       env: io?.env ?? process.env,
+      stdin: io?.stdin ?? (io?.stdout === undefined ? process.stdin : undefined),
     },
     { openReader: loadOpenSpanReader },
   );

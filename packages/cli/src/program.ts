@@ -4,7 +4,9 @@ import { CliError } from './CliError.js';
 import type { CliIo } from './CliIo.js';
 import { registerAnalyzeCommand } from './commands/analyzeCommand.js';
 import { registerExportCommand } from './commands/exportCommand.js';
+import { registerReportCommand } from './commands/reportCommand.js';
 import { registerRunsCommand } from './commands/runsCommand.js';
+import { registerWatchCommand } from './commands/watchCommand.js';
 import { Palette } from './Palette.js';
 import { terminalText } from './terminalText.js';
 import { CLI_VERSION } from './version.js';
@@ -51,6 +53,8 @@ function buildProgram(context: CliContext): Command {
   registerRunsCommand(program, context);
   registerAnalyzeCommand(program, context);
   registerExportCommand(program, context);
+  registerReportCommand(program, context);
+  registerWatchCommand(program, context);
   for (const command of program.commands) {
     command.exitOverride().configureOutput({
       writeOut: (text) => context.stdout.write(text),
@@ -82,6 +86,8 @@ export async function runCli(
     stdout: io.stdout,
     stderr: io.stderr,
     palette: Palette.forOutput(io.isTTY === true, env),
+    isTTY: io.isTTY === true,
+    stdin: io.stdin,
     openReader: dependencies.openReader,
   };
   const program = buildProgram(context);

@@ -5,8 +5,12 @@ import { type CountTotals, rootNameFactors, scaleByRootName, toSummary } from '.
 import { describeError } from './databaseFile.js';
 import { FerretStoreError } from './FerretStoreError.js';
 import { NameAccumulator, UNPACKED_NAMES } from './NameAccumulator.js';
+import type { ChildWeightsByRoot } from './RunProfileBuilder.js';
 import type { NameSummary, RunInfo, SpanReader, TraceTree } from './readerTypes.js';
 import { type RunMetadata, readRunMetadata } from './runMetadata.js';
+import { profileFromPass, profileLimits, readRunPass } from './readRunProfile.js';
+import { assertRecentOptions, readRecentActivity } from './recentActivity.js';
+import type { RecentActivity, RunProfile, RunProfileLimits } from './runProfileTypes.js';
 import { rowToSpan, SPAN_SELECT_COLUMNS, type SpanRow } from './spanRow.js';
 import { buildTree } from './traceTree.js';
 
@@ -90,48 +94,89 @@ export class SqliteSpanReader implements SpanReader {
         accumulator.add(duration, status === 1, weight, isRoot === 1);
         if (truncated !== null) truncatedChildren += truncated;
       }
-      const countsByName = new Map<string, CountTotals>();
-      const run: CountTotals = { calls: 0, recorded: 0, dropped: 0 };
-      const counts = this.#db
-        .prepare(
-          `SELECT name, sum(calls) AS calls, sum(recorded) AS recorded, sum(dropped) AS dropped
-           FROM counts WHERE run_key = ? GROUP BY name`,
-        )
-        .all(runKey) as ({ name: string } & CountTotals)[];
-      for (const { name, calls, recorded, dropped } of counts) {
-        countsByName.set(name, { calls, recorded, dropped });
-        run.calls += calls;
-        run.recorded += recorded;
-        run.dropped += dropped;
-      }
-      this.#scaleChildWeights(runKey, byName, countsByName);
-      let storedRoots = 0;
-      for (const a of byName.values()) storedRoots += a.rootSpans;
-      // Spans of names the profiler does not count are exact only if the run provably lost
-      // nothing: no root call was dropped by sampling, every admitted root reached the file
-      // (children are lost with it in a queue), and no trace was cut by the per-trace cap.
-      const runLostNothing =
-        counts.length > 0 &&
-        run.dropped === 0 &&
-        storedRoots === run.recorded &&
-        truncatedChildren === 0;
-
-      const summaries: NameSummary[] = [];
-      for (const [name, a] of byName) {
-        summaries.push(toSummary(name, a, countsByName.get(name), runLostNothing));
-        countsByName.delete(name);
-        a.destroy();
-      }
-      // Counted names with no stored span (every call dropped, or lost) still get a line.
-      for (const [name, totals] of countsByName) {
-        if (totals.calls > 0) {
-          summaries.push(toSummary(name, new NameAccumulator(true), totals, runLostNothing));
-        }
-      }
-      return summaries.sort(
-        (x, y) => y.totalMs - x.totalMs || y.calls - x.calls || (x.name < y.name ? -1 : 1),
-      );
+      return this.#finishSummary(runKey, byName, truncatedChildren, undefined);
     });
+  }
+
+  profile(options: { runId?: string; limits?: Partial<RunProfileLimits> } = {}): RunProfile {
+    assertQueryOptions(options);
+    const limits = profileLimits(options.limits);
+    return this.#guard(() => {
+      const runKey = this.#resolveRun(options.runId);
+      const runId = this.#runIdOf(runKey);
+      const run = this.runs().find((r) => r.runId === runId)!;
+      const pass = readRunPass(this.#db, runKey, this.#runSource(runKey), run, limits);
+      const summary = this.#finishSummary(
+        runKey,
+        pass.byName,
+        pass.truncatedChildren,
+        pass.finished.childWeightsByRoot,
+      );
+      return profileFromPass(run, summary, pass, limits);
+    });
+  }
+
+  recent(options: { runId?: string; windowMs?: number; windowEnd?: number } = {}): RecentActivity {
+    assertQueryOptions(options);
+    const { windowMs, windowEnd } = assertRecentOptions(options);
+    return this.#guard(() => {
+      const runKey = this.#resolveRun(options.runId);
+      return readRecentActivity(this.#db, runKey, this.#runIdOf(runKey), windowEnd, windowMs);
+    });
+  }
+
+  /**
+   * Summary rows from per-name accumulators: reads the run's count records, scales the children
+   * by their root name's factor (with `childWeightsByRoot` when the caller's own pass has them,
+   * else with one join over the run), and estimates the calls.
+   */
+  #finishSummary(
+    runKey: number,
+    byName: Map<string, NameAccumulator>,
+    truncatedChildren: number,
+    childWeightsByRoot: ChildWeightsByRoot | undefined,
+  ): NameSummary[] {
+    const countsByName = new Map<string, CountTotals>();
+    const run: CountTotals = { calls: 0, recorded: 0, dropped: 0 };
+    const counts = this.#db
+      .prepare(
+        `SELECT name, sum(calls) AS calls, sum(recorded) AS recorded, sum(dropped) AS dropped
+         FROM counts WHERE run_key = ? GROUP BY name`,
+      )
+      .all(runKey) as ({ name: string } & CountTotals)[];
+    for (const { name, calls, recorded, dropped } of counts) {
+      countsByName.set(name, { calls, recorded, dropped });
+      run.calls += calls;
+      run.recorded += recorded;
+      run.dropped += dropped;
+    }
+    this.#scaleChildWeights(runKey, byName, countsByName, childWeightsByRoot);
+    let storedRoots = 0;
+    for (const a of byName.values()) storedRoots += a.rootSpans;
+    // Spans of names the profiler does not count are exact only if the run provably lost
+    // nothing: no root call was dropped by sampling, every admitted root reached the file
+    // (children are lost with it in a queue), and no trace was cut by the per-trace cap.
+    const runLostNothing =
+      counts.length > 0 &&
+      run.dropped === 0 &&
+      storedRoots === run.recorded &&
+      truncatedChildren === 0;
+
+    const summaries: NameSummary[] = [];
+    for (const [name, a] of byName) {
+      summaries.push(toSummary(name, a, countsByName.get(name), runLostNothing));
+      countsByName.delete(name);
+      a.destroy();
+    }
+    // Counted names with no stored span (every call dropped, or lost) still get a line.
+    for (const [name, totals] of countsByName) {
+      if (totals.calls > 0) {
+        summaries.push(toSummary(name, new NameAccumulator(true), totals, runLostNothing));
+      }
+    }
+    return summaries.sort(
+      (x, y) => y.totalMs - x.totalMs || y.calls - x.calls || (x.name < y.name ? -1 : 1),
+    );
   }
 
   slowestTraces(options: { runId?: string; limit?: number } = {}): TraceTree[] {
@@ -246,17 +291,22 @@ export class SqliteSpanReader implements SpanReader {
   }
 
   /**
-   * Applies {@link rootNameFactors} to the children of the corrected root names. Only runs that
-   * need it pay for the join (about 1.5 s per million spans here); children whose root is not
+   * Applies {@link rootNameFactors} to the children of the corrected root names, from the pairs
+   * the caller collected or else from a join. Only runs that need it pay for the join (about 1.5 s per million spans here); children whose root is not
    * stored keep their weight.
    */
   #scaleChildWeights(
     runKey: number,
     byName: Map<string, NameAccumulator>,
     countsByName: Map<string, CountTotals>,
+    childWeightsByRoot: ChildWeightsByRoot | undefined,
   ): void {
     const factors = rootNameFactors(byName, countsByName);
     if (factors.size === 0) return;
+    if (childWeightsByRoot !== undefined) {
+      scaleByRootName(childWeightsByRoot, factors, byName);
+      return;
+    }
     // The roots of the names to correct go to an indexed temporary table (the temp database is
     // writable on a read-only connection and lives in SQLite's page cache and temp files, so
     // memory stays bounded); a join on the spans table itself would rescan the run per child.

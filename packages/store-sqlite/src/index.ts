@@ -11,6 +11,20 @@ export {
 } from './RunLog.js';
 export type { NameSummary, RunInfo, SpanNode, SpanReader, TraceTree } from './readerTypes.js';
 export type { RunMetadata } from './runMetadata.js';
+export { DEFAULT_PROFILE_LIMITS } from './RunProfileBuilder.js';
+export type {
+  LatencyHistogram,
+  RecentActivity,
+  RecentName,
+  RunProfile,
+  RunProfileLimits,
+  RunProfileOmissions,
+  RunTimeline,
+  StackFrame,
+  TimelineBucket,
+  WaterfallSpan,
+  WaterfallTrace,
+} from './runProfileTypes.js';
 export {
   type SpanStoreStats,
   SqliteSpanStore,

@@ -1,6 +1,7 @@
 // The public types of the reader: what `openSpanReader` returns and what its queries yield.
 import type { SpanRecord } from '@ferret/profiler';
 import type { RunMetadata } from './runMetadata.js';
+import type { RecentActivity, RunProfile, RunProfileLimits } from './runProfileTypes.js';
 
 /** One run (one process execution) found in a database. */
 export interface RunInfo {
@@ -116,6 +117,23 @@ export interface SpanReader {
    * `runId` is looked up in every run. Lazy: rows are read as the iterator advances.
    */
   spans(options?: { runId?: string; traceId?: string }): IterableIterator<SpanRecord>;
+  /**
+   * Everything a whole-run report needs, from one pass over the run's spans: the same rows as
+   * `summary()`, the stack tree (spans merged by their path of names, weighted by sampling
+   * weight, with self time), a timeline of calls vs recorded vs dropped (count records) and
+   * stored spans, latency histograms per name, and the slowest traces flattened as waterfalls.
+   * Memory and result size are bounded by `limits` (defaults: `DEFAULT_PROFILE_LIMITS`), never
+   * by the number of spans. Run defaults to the latest.
+   */
+  profile(options?: { runId?: string; limits?: Partial<RunProfileLimits> }): RunProfile;
+  /**
+   * A run's activity over `[windowEnd - windowMs, windowEnd)` (defaults: 10 s ending now), for a
+   * live view: per second, calls/recorded/dropped from the count records and the spans stored;
+   * per name, calls and p95. Reads only that window (spans through the start-time index, count
+   * records newest first) and at most 200,000 spans. Run defaults to the latest, as new runs
+   * start.
+   */
+  recent(options?: { runId?: string; windowMs?: number; windowEnd?: number }): RecentActivity;
   /** Closes the connection. Idempotent. */
   close(): void;
 }

@@ -1,5 +1,12 @@
 import type { SpanRecord } from '@ferret/profiler';
-import type { NameSummary, RunInfo, SpanReader, TraceTree } from '../../src/readerTypes.js';
+import type {
+  NameSummary,
+  RecentActivity,
+  RunInfo,
+  RunProfile,
+  SpanReader,
+  TraceTree,
+} from '../../src/readerTypes.js';
 
 /** Shaped like @ferret/store-sqlite's FerretStoreError (the CLI only relies on message and code). */
 export class FakeStoreError extends Error {
@@ -64,6 +71,13 @@ export class FakeReader implements SpanReader {
     // Like the real reader: the run is checked at the call, rows are read lazily.
     const id = this.#run(options?.runId);
     return (this.data.spans ?? []).filter((s) => s.runId === id)[Symbol.iterator]();
+  }
+  // `report` and `watch` are tested end to end on real databases only.
+  profile(): RunProfile {
+    throw new Error('FakeReader does not implement profile(): test report on a real database');
+  }
+  recent(): RecentActivity {
+    throw new Error('FakeReader does not implement recent(): test watch on a real database');
   }
   close(): void {
     this.closed = true;

@@ -1,0 +1,52 @@
+import { resolve } from 'node:path';
+import { type Command, Option } from 'commander';
+import { type CliContext, withReader, writeLines } from '../CliContext.js';
+import { formatCount } from '../formatNumbers.js';
+import { parseNonEmpty } from '../optionParsers.js';
+import { renderReportHtml } from '../report/renderReportHtml.js';
+import { loadReportAssets } from '../report/reportAssets.js';
+import { toReportData } from '../report/toReportData.js';
+import { writeFileAtomically } from '../writeFileAtomically.js';
+
+interface ReportOptions {
+  run?: string;
+  output: string;
+}
+
+/** The database `report` and `watch` read when none is named. */
+export const DEFAULT_DB = 'ferret.db';
+
+/** `ferret report [db] [-o report.html] [--run ID]`: one self-contained HTML page for a run. */
+export function registerReportCommand(program: Command, context: CliContext): void {
+  program
+    .command('report')
+    .description(
+      'write one self-contained HTML page for a run: summary table, whole-run flame graph, calls vs recorded vs dropped per second, latency histograms, slowest traces',
+    )
+    .argument('[db]', 'path to a Ferret span database (SQLite file)', DEFAULT_DB)
+    .addOption(
+      new Option('--run <id>', 'the run to report on (default: the latest run)').argParser(
+        parseNonEmpty,
+      ),
+    )
+    .addOption(
+      new Option('-o, --output <file>', 'the HTML file to write')
+        .argParser(parseNonEmpty)
+        .default('report.html'),
+    )
+    .action(async (db: string, options: ReportOptions) => {
+      // Assets first: a broken installation fails before the database is read.
+      const assets = loadReportAssets();
+      const profile = await withReader(context, db, (reader) =>
+        reader.profile(options.run === undefined ? {} : { runId: options.run }),
+      );
+      const data = toReportData(profile, { file: db, generatedAt: new Date() });
+      const html = renderReportHtml(data, assets);
+      writeFileAtomically(options.output, html);
+      const kib = Buffer.byteLength(html) / 1024;
+      writeLines(context.stdout, [
+        `Wrote the report of run ${data.run.runId} (${formatCount(profile.run.spanCount)} spans, ` +
+          `${formatCount(profile.summary.length)} names, ${formatCount(kib)} KiB) to ${resolve(options.output)}; open it in a browser`,
+      ]);
+    });
+}

@@ -1,0 +1,158 @@
+import { assertIntegerAtLeast, assertOptionsObject } from '@ferret/ratelimit/options';
+import type Database from 'better-sqlite3';
+import { NameAccumulator, UNPACKED_NAMES } from './NameAccumulator.js';
+import { DEFAULT_PROFILE_LIMITS, RunProfileBuilder } from './RunProfileBuilder.js';
+import type { NameSummary, RunInfo } from './readerTypes.js';
+import type { LatencyHistogram, RunProfile, RunProfileLimits } from './runProfileTypes.js';
+import { TimelineBuilder } from './TimelineBuilder.js';
+
+/** What one pass over a run's spans produced, before the call estimates are applied. */
+export interface RunPass {
+  byName: Map<string, NameAccumulator>;
+  truncatedChildren: number;
+  builder: RunProfileBuilder;
+  finished: ReturnType<RunProfileBuilder['finish']>;
+}
+
+type ProfileRow = [
+  string,
+  string,
+  string | null,
+  string,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number | null,
+];
+
+/**
+ * Reads one run's spans once, in storage order (`source` is the table expression the reader
+ * chose: the run index or a plain scan), feeding the per-name accumulators of the summary and the
+ * profile builder (stacks, histograms, timeline, slowest traces). The count records are read
+ * first, for the timeline's range and its calls/recorded/dropped.
+ */
+export function readRunPass(
+  db: Database.Database,
+  runKey: number,
+  source: string,
+  run: { firstStartTime: number; lastEndTime: number; runId: string },
+  limits: RunProfileLimits,
+): RunPass {
+  const range = db
+    .prepare(
+      'SELECT min(interval_start) AS first, max(interval_end) AS last FROM counts WHERE run_key = ?',
+    )
+    .get(runKey) as { first: number | null; last: number | null };
+  const start = Math.min(run.firstStartTime, range.first ?? Number.POSITIVE_INFINITY);
+  const end = Math.max(run.lastEndTime, range.last ?? Number.NEGATIVE_INFINITY);
+  const timeline = new TimelineBuilder(
+    Number.isFinite(start) ? start : 0,
+    Number.isFinite(end) ? Math.max(end, start) : 0,
+    limits.timelineBuckets,
+  );
+  const counts = db
+    .prepare(
+      'SELECT interval_start, interval_end, calls, recorded, dropped FROM counts WHERE run_key = ?',
+    )
+    .raw()
+    .iterate(runKey) as IterableIterator<[number, number, number, number, number]>;
+  for (const [from, to, calls, recorded, dropped] of counts) {
+    timeline.addCounts(from, to, calls, recorded, dropped);
+  }
+
+  const builder = new RunProfileBuilder(run.runId, limits, timeline);
+  const byName = new Map<string, NameAccumulator>();
+  let truncatedChildren = 0;
+  const rows = db
+    .prepare(
+      `SELECT trace_id, span_id, parent_span_id, name, start_time, duration, status, weight,
+              is_root, truncated_children
+       FROM ${source} WHERE run_key = ?`,
+    )
+    .raw()
+    .iterate(runKey) as IterableIterator<ProfileRow>;
+  for (const [
+    traceId,
+    spanId,
+    parentSpanId,
+    name,
+    startTime,
+    duration,
+    status,
+    weight,
+    isRoot,
+    truncated,
+  ] of rows) {
+    let accumulator = byName.get(name);
+    if (accumulator === undefined) {
+      accumulator = new NameAccumulator(byName.size >= UNPACKED_NAMES);
+      byName.set(name, accumulator);
+    }
+    accumulator.add(duration, status === 1, weight, isRoot === 1);
+    if (truncated !== null) truncatedChildren += truncated;
+    builder.addSpan(
+      traceId,
+      spanId,
+      parentSpanId,
+      name,
+      startTime,
+      duration,
+      status === 1,
+      weight,
+      isRoot === 1,
+    );
+  }
+  const finished = builder.finish();
+  return {
+    byName,
+    truncatedChildren,
+    builder,
+    finished,
+  };
+}
+
+/** The profile of a run from its pass and its finished summary rows. */
+export function profileFromPass(
+  run: RunInfo,
+  summary: NameSummary[],
+  pass: RunPass,
+  limits: RunProfileLimits,
+): RunProfile {
+  const latency: LatencyHistogram[] = [];
+  let namesWithoutHistogram = 0;
+  for (const row of summary) {
+    const histogram = pass.builder.latency(row.name);
+    if (histogram !== undefined) latency.push(histogram);
+    else if (row.recorded > 0) namesWithoutHistogram++;
+  }
+  const { stacks, timeline, slowestTraces, omitted } = pass.finished;
+  return {
+    run,
+    summary,
+    stacks,
+    timeline,
+    latency,
+    slowestTraces,
+    limits,
+    omitted: { ...omitted, namesWithoutHistogram },
+  };
+}
+
+/** The profile bounds: the defaults with the caller's overrides, each a whole number ≥ 1. */
+export function profileLimits(overrides: unknown): RunProfileLimits {
+  assertOptionsObject('limits', overrides);
+  const limits: RunProfileLimits = { ...DEFAULT_PROFILE_LIMITS };
+  for (const [key, value] of Object.entries(overrides ?? {})) {
+    if (!Object.hasOwn(DEFAULT_PROFILE_LIMITS, key)) {
+      throw new TypeError(
+        `Unknown profile limit \`${key}\` (known: ${Object.keys(DEFAULT_PROFILE_LIMITS).join(', ')})`,
+      );
+    }
+    if (value === undefined) continue;
+    assertIntegerAtLeast(`limits.${key}`, value, 1);
+    limits[key as keyof RunProfileLimits] = value;
+  }
+  return limits;
+}

@@ -1,0 +1,153 @@
+import { assertNumberAtLeast } from '@ferret/ratelimit/options';
+import type Database from 'better-sqlite3';
+import type { RecentActivity, RecentName, TimelineBucket } from './runProfileTypes.js';
+
+/** Spans read per call at most: a window holding more is summarised over its newest spans. */
+export const MAX_RECENT_SPANS = 200_000;
+
+/**
+ * Count records are appended as the profiler flushes, so in rowid order they are almost in time
+ * order; reading backwards from the newest stops once records end this long before the window.
+ */
+const COUNT_SLACK_MS = 60_000;
+
+/** Longest window `recent()` reads, ms. */
+export const MAX_RECENT_WINDOW_MS = 3_600_000;
+
+/** `recent()`'s window with its defaults (10 s ending now); TypeError/RangeError when invalid. */
+export function assertRecentOptions(options: { windowMs?: unknown; windowEnd?: unknown }): {
+  windowMs: number;
+  windowEnd: number;
+} {
+  const windowMs = options.windowMs ?? 10_000;
+  const windowEnd = options.windowEnd ?? Date.now();
+  assertNumberAtLeast('windowMs', windowMs, 1000);
+  if (windowMs > MAX_RECENT_WINDOW_MS) {
+    throw new RangeError(
+      `Expected \`windowMs\` to be at most ${MAX_RECENT_WINDOW_MS} (one hour), got ${windowMs}`,
+    );
+  }
+  assertNumberAtLeast('windowEnd', windowEnd, 0);
+  return { windowMs, windowEnd };
+}
+
+/** What one name did in the window, while it is read. */
+interface NameWindow {
+  countCalls: number;
+  hasCounts: boolean;
+  weight: number;
+  recorded: number;
+  errors: number;
+  durations: number[];
+}
+
+/**
+ * The run's activity over `[windowEnd - windowMs, windowEnd)`, reading only that window: the
+ * spans through the `(run_key, start_time)` index and the count records backwards by rowid.
+ * Spans are attributed to the second they started in; count records are shared among the seconds
+ * their interval overlaps.
+ */
+export function readRecentActivity(
+  db: Database.Database,
+  runKey: number,
+  runId: string,
+  windowEnd: number,
+  windowMs: number,
+): RecentActivity {
+  const windowStart = windowEnd - windowMs;
+  const firstSecond = Math.floor(windowStart / 1000) * 1000;
+  const secondCount = Math.max(1, Math.ceil((windowEnd - firstSecond) / 1000));
+  const seconds: TimelineBucket[] = Array.from({ length: secondCount }, (_, i) => ({
+    startTime: firstSecond + i * 1000,
+    calls: 0,
+    recorded: 0,
+    dropped: 0,
+    stored: 0,
+  }));
+  const byName = new Map<string, NameWindow>();
+  const windowOf = (name: string): NameWindow => {
+    let entry = byName.get(name);
+    if (entry === undefined) {
+      entry = { countCalls: 0, hasCounts: false, weight: 0, recorded: 0, errors: 0, durations: [] };
+      byName.set(name, entry);
+    }
+    return entry;
+  };
+  const secondOf = (time: number) => seconds[Math.floor((time - firstSecond) / 1000)];
+
+  let hasCounts = false;
+  const counts = db
+    .prepare(
+      `SELECT name, calls, recorded, dropped, interval_start, interval_end FROM counts
+       WHERE run_key = ? ORDER BY rowid DESC`,
+    )
+    .raw()
+    .iterate(runKey) as IterableIterator<[string, number, number, number, number, number]>;
+  for (const [name, calls, recorded, dropped, start, end] of counts) {
+    if (end < windowStart - COUNT_SLACK_MS) break;
+    const overlap = Math.min(end, windowEnd) - Math.max(start, windowStart);
+    const length = end - start;
+    if (overlap < 0 || (overlap === 0 && length > 0)) continue;
+    hasCounts = true;
+    const share = length > 0 ? overlap / length : 1;
+    const entry = windowOf(name);
+    entry.countCalls += calls * share;
+    entry.hasCounts = true;
+    for (const second of seconds) {
+      const from = Math.max(start, second.startTime, windowStart);
+      const to = Math.min(end, second.startTime + 1000, windowEnd);
+      const part =
+        length > 0 ? Math.max(to - from, 0) / length : start >= from && start < to ? 1 : 0;
+      if (part === 0) continue;
+      second.calls += calls * part;
+      second.recorded += recorded * part;
+      second.dropped += dropped * part;
+    }
+  }
+
+  // Newest first, so a window with more spans than the bound keeps its most recent ones.
+  const spans = db
+    .prepare(
+      `SELECT name, duration, status, weight, start_time FROM spans
+       WHERE run_key = ? AND start_time >= ? AND start_time < ? ORDER BY start_time DESC`,
+    )
+    .raw()
+    .iterate(runKey, windowStart, windowEnd) as IterableIterator<
+    [string, number, number, number, number]
+  >;
+  let read = 0;
+  let truncated = false;
+  for (const [name, duration, status, weight, start] of spans) {
+    if (read >= MAX_RECENT_SPANS) {
+      truncated = true;
+      break;
+    }
+    read++;
+    const entry = windowOf(name);
+    entry.recorded++;
+    entry.weight += weight;
+    if (status === 1) entry.errors++;
+    entry.durations.push(duration);
+    const second = secondOf(start);
+    if (second !== undefined) second.stored++;
+  }
+
+  const names: RecentName[] = [];
+  for (const [name, entry] of byName) {
+    entry.durations.sort((a, b) => a - b);
+    const { durations } = entry;
+    names.push({
+      name,
+      calls: entry.hasCounts ? Math.round(entry.countCalls) : Math.round(entry.weight),
+      callsExact: entry.hasCounts,
+      recorded: entry.recorded,
+      p95Ms:
+        durations.length === 0
+          ? 0
+          : durations[Math.min(durations.length - 1, Math.ceil(durations.length * 0.95) - 1)]!,
+      errors: entry.errors,
+    });
+  }
+  names.sort((a, b) => b.calls - a.calls || b.recorded - a.recorded || (a.name < b.name ? -1 : 1));
+  return { runId, windowEnd, windowMs, seconds, names, hasCounts, truncated };
+}
