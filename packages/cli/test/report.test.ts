@@ -125,6 +125,18 @@ describe('ferret report', () => {
     expect(badOut.stderr).toMatch(/^ferret: cannot write .*r\.html: .*\n$/);
     expect(badOut.stderr.split('\n')).toHaveLength(2);
 
+    const existing = captureIo();
+    expect(await main(['report', db, '--run', 'run-old', '-o', out], existing.io)).toBe(1);
+    expect(existing.stderr).toMatch(
+      /^ferret: .*old\.html already exists \(pass --force to replace it\)\n$/,
+    );
+    const forced = captureIo();
+    expect(await main(['report', db, '-o', out, '--force'], forced.io)).toBe(0);
+    expect(embeddedData(readFileSync(out, 'utf8')).summary.map((r) => r.name)).toEqual(['new']);
+    const ontoDb = captureIo();
+    expect(await main(['report', db, '-o', db, '--force'], ontoDb.io)).toBe(1);
+    expect(ontoDb.stderr).toMatch(/^ferret: refusing to write to .*two\.db/);
+
     const missing = captureIo();
     expect(await main(['report', join(dir, 'nothing.db')], missing.io)).toBe(1);
     expect(missing.stderr.split('\n')).toHaveLength(2);

@@ -9,9 +9,9 @@ export {
   type RunLogOptions,
   type RunStartRecord,
 } from './RunLog.js';
+export { DEFAULT_PROFILE_LIMITS } from './RunProfileBuilder.js';
 export type { NameSummary, RunInfo, SpanNode, SpanReader, TraceTree } from './readerTypes.js';
 export type { RunMetadata } from './runMetadata.js';
-export { DEFAULT_PROFILE_LIMITS } from './RunProfileBuilder.js';
 export type {
   LatencyHistogram,
   RecentActivity,

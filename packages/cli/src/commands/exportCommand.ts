@@ -6,7 +6,6 @@ import { assertOutputPath, writeFileAtomically } from '../outputFile.js';
 import { toSpeedscope } from '../speedscope.js';
 import { RUN_ID_CHARS, terminalText } from '../terminalText.js';
 import { CLI_VERSION } from '../version.js';
-import { writeFileAtomically } from '../writeFileAtomically.js';
 
 interface ExportOptions {
   format: 'speedscope';

@@ -3,14 +3,16 @@ import { type Command, Option } from 'commander';
 import { type CliContext, withReader, writeLines } from '../CliContext.js';
 import { formatCount } from '../formatNumbers.js';
 import { parseNonEmpty } from '../optionParsers.js';
+import { assertOutputPath, writeFileAtomically } from '../outputFile.js';
 import { renderReportHtml } from '../report/renderReportHtml.js';
 import { loadReportAssets } from '../report/reportAssets.js';
 import { toReportData } from '../report/toReportData.js';
-import { writeFileAtomically } from '../writeFileAtomically.js';
+import { terminalText } from '../terminalText.js';
 
 interface ReportOptions {
   run?: string;
   output: string;
+  force?: boolean;
 }
 
 /** The database `report` and `watch` read when none is named. */
@@ -34,8 +36,18 @@ export function registerReportCommand(program: Command, context: CliContext): vo
         .argParser(parseNonEmpty)
         .default('report.html'),
     )
+    .option(
+      '--force',
+      'replace an existing output file (never a database: those are refused whatever the flags)',
+    )
     .action(async (db: string, options: ReportOptions) => {
-      // Assets first: a broken installation fails before the database is read.
+      const { FERRET_APPLICATION_ID } = await import('@ferret/store-sqlite');
+      assertOutputPath(options.output, {
+        force: options.force === true,
+        database: db,
+        ferretApplicationId: FERRET_APPLICATION_ID,
+      });
+      // Assets next: a broken installation fails before the database is read.
       const assets = loadReportAssets();
       const profile = await withReader(context, db, (reader) =>
         reader.profile(options.run === undefined ? {} : { runId: options.run }),
@@ -46,7 +58,7 @@ export function registerReportCommand(program: Command, context: CliContext): vo
       const kib = Buffer.byteLength(html) / 1024;
       writeLines(context.stdout, [
         `Wrote the report of run ${data.run.runId} (${formatCount(profile.run.spanCount)} spans, ` +
-          `${formatCount(profile.summary.length)} names, ${formatCount(kib)} KiB) to ${resolve(options.output)}; open it in a browser`,
+          `${formatCount(profile.summary.length)} names, ${formatCount(kib)} KiB) to ${terminalText(resolve(options.output))}; open it in a browser`,
       ]);
     });
 }
