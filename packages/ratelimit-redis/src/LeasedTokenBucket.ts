@@ -8,10 +8,8 @@ import {
   type ResolvedLeaseOptions,
   resolveLeaseOptions,
 } from './leaseOptions.js';
+import { OutageReporter } from './OutageReporter.js';
 import { RedisTokenBucket } from './RedisTokenBucket.js';
-
-/** Failures closer together than this belong to one outage (reported once). */
-const OUTAGE_QUIET_MS = 60_000;
 
 /** Where a {@link LeasedTokenBucket} takes its tokens from right now. */
 export type LeaseMode = 'lease' | 'fallback' | 'closed';
@@ -107,15 +105,12 @@ export class LeasedTokenBucket implements RateBucket {
   #returnedTokens = 0;
   #fallbackTokens = 0;
   #chargedTokens = 0;
-  #outages = 0;
-  #errors = 0;
-  #lastError: string | undefined;
-  /** When the last failure happened (monotonic ms); failures closer than `OUTAGE_QUIET_MS` are one outage. */
-  #lastFailureAt = Number.NEGATIVE_INFINITY;
+  readonly #reporter: OutageReporter;
 
   /** @throws TypeError/RangeError naming the option when an option is missing or invalid. */
   constructor(options: LeasedTokenBucketOptions) {
     this.#options = resolveLeaseOptions(options);
+    this.#reporter = new OutageReporter(this.#options.onError);
     const { redis, key, ratePerSecond, capacity, leaseSize, leasePeriodMs } = this.#options;
     this.#shared = new RedisTokenBucket({ redis, key, ratePerSecond, burst: capacity });
     this.#rate = ratePerSecond;
@@ -254,9 +249,9 @@ export class LeasedTokenBucket implements RateBucket {
       returnedTokens: this.#returnedTokens,
       fallbackTokens: this.#fallbackTokens,
       chargedTokens: this.#chargedTokens,
-      outages: this.#outages,
-      errors: this.#errors,
-      lastError: this.#lastError,
+      outages: this.#reporter.outages,
+      errors: this.#reporter.errors,
+      lastError: this.#reporter.lastError,
     };
   }
 
@@ -366,32 +361,21 @@ export class LeasedTokenBucket implements RateBucket {
     }, ms).unref();
   }
 
-  /**
-   * Records a failed or timed-out call and switches to the fallback share. The first failure of
-   * an outage is reported; failures less than `OUTAGE_QUIET_MS` after the previous one belong
-   * to the same outage, so a flapping or slow Redis is reported once, not at every call.
-   */
+  /** Records a failed or timed-out call (reported once per outage) and switches to the fallback share. */
   #onFailure(error: unknown): void {
-    this.#errors++;
-    const err = error instanceof Error ? error : new Error(String(error));
-    this.#lastError = err.message;
-    const now = performance.now();
-    const newOutage = now - this.#lastFailureAt >= OUTAGE_QUIET_MS;
-    this.#lastFailureAt = now;
-    if (this.#fallback !== undefined || this.#closed) return;
-    // Starts empty: the fallback share grants what it earns from now on, never a burst.
-    this.#fallback = new TokenBucket({
-      ratePerSecond: this.#fallbackRate(),
-      capacity: this.#fallbackBurst(),
-      initialTokens: 0,
-    });
-    if (!newOutage) return;
-    this.#outages++;
-    try {
-      this.#options.onError?.(err);
-    } catch {
-      // a throwing onError must not reach the host either
+    if (this.#closed) {
+      this.#reporter.errors++;
+      return;
     }
+    if (this.#fallback === undefined) {
+      // Starts empty: the fallback share grants what it earns from now on, never a burst.
+      this.#fallback = new TokenBucket({
+        ratePerSecond: this.#fallbackRate(),
+        capacity: this.#fallbackBurst(),
+        initialTokens: 0,
+      });
+    }
+    this.#reporter.fail(error);
   }
 
   #fallbackRate(): number {

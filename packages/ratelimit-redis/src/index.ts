@@ -17,6 +17,11 @@ export {
 } from './LeasedTokenBucket.js';
 export type { LeasedTokenBucketOptions } from './leaseOptions.js';
 export {
+  type RedisKeyedLimiterStats,
+  RedisKeyedRateLimiter,
+  type RedisKeyedRateLimiterOptions,
+} from './RedisKeyedRateLimiter.js';
+export {
   type RedisLeaseOptions,
   type RedisLeaseResult,
   type RedisTakeResult,
