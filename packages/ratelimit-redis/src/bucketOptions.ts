@@ -72,7 +72,7 @@ export function checkRateAndBurst(
   capacity: unknown,
 ): { ratePerSecond: number; capacity: number } {
   assertPositiveNumber('ratePerSecond', ratePerSecond, { allowZero: true });
-  if (burst !== undefined && capacity !== undefined && burst !== capacity) {
+  if (burst !== undefined && capacity !== undefined) {
     throw new TypeError('Expected either `burst` or `capacity` (the same option), not both');
   }
   const option = burst !== undefined ? 'burst' : 'capacity';
