@@ -6,7 +6,7 @@
  *
  *   node --import tsx src/main.ts [--db ferret.db]      (or FERRET_DEMO_DB=path)
  */
-import { relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { main as ferret } from '@ferret/cli';
 import { Profiler } from '@ferret/profiler';
@@ -87,17 +87,26 @@ console.log(`\n$ ferret analyze ${dbPath} --run ${runId}`);
 const summaryStatus = await ferret(['analyze', dbPath, '--run', runId]);
 console.log(`\n$ ferret analyze ${dbPath} --run ${runId} --tree --limit 1`);
 const treeStatus = await ferret(['analyze', dbPath, '--run', runId, '--tree', '--limit', '1']);
+// The HTML report goes next to the database (replacing the one of the previous demo run).
+const reportPath = join(dirname(resolve(dbPath)), 'report.html');
+console.log(`\n$ ferret report ${dbPath} --run ${runId} -o ${reportPath} --force`);
+const reportStatus = await ferret(['report', dbPath, '--run', runId, '-o', reportPath, '--force']);
 console.log(`\n${rule}`);
 // Hints name the file from where the user typed `pnpm demo` (pnpm runs us in the example's
 // directory and passes the caller's directory as INIT_CWD).
 const userPath = relative(process.env.INIT_CWD ?? process.cwd(), resolve(dbPath)) || dbPath;
+const userReport = relative(process.env.INIT_CWD ?? process.cwd(), reportPath) || reportPath;
+console.log(
+  `Open the report in a browser: ${userReport}  (flame graph, what the budget did per second)`,
+);
 console.log('Each run adds a new run to the file. Explore it with the CLI:');
 console.log(`  pnpm exec ferret runs ${userPath}`);
 console.log(
   `  pnpm exec ferret analyze ${userPath} --sort p99          (or --json, --tree --limit 5)`,
 );
 console.log(`  pnpm exec ferret export ${userPath} --format speedscope -o trace.json`);
-const status = summaryStatus || treeStatus;
+console.log(`  pnpm exec ferret watch ${userPath}          (live view while a service writes it)`);
+const status = summaryStatus || treeStatus || reportStatus;
 process.exitCode = status;
 
 function parseOptions(): { db: string } {

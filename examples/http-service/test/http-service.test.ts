@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -81,5 +81,11 @@ describe('examples/http-service (pnpm demo)', () => {
     const analyze = stdout.slice(stdout.indexOf('$ ferret analyze'));
     for (const name of [...ROUTES, 'db.query']) expect(analyze).toContain(name);
     expect(stdout).toMatch(/\$ ferret analyze .* --tree --limit 1/);
+    // And the HTML report, next to the database, with where it is.
+    const reportPath = join(tmp, 'report.html');
+    expect(existsSync(reportPath)).toBe(true);
+    expect(stdout).toContain(`Wrote the report of run `);
+    expect(stdout).toMatch(/Open the report in a browser: .*report\.html/);
+    expect(readFileSync(reportPath, 'utf8')).toContain('id="ferret-data"');
   }, 120_000);
 });
