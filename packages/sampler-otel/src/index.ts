@@ -1,4 +1,17 @@
+export {
+  ConsistentRateLimitingSampler,
+  type ConsistentRateLimitingSamplerOptions,
+  DEFAULT_TARGET_TRACES_PER_SECOND,
+  THRESHOLD_PRECISION_DIGITS,
+} from './ConsistentRateLimitingSampler.js';
 export { createRateLimitedSampler } from './createRateLimitedSampler.js';
+export {
+  adjustedCount,
+  OT_VALUE_MAX_LENGTH,
+  type OtValue,
+  parseOtValue,
+  serializeOtValue,
+} from './otTraceState.js';
 export {
   DEFAULT_MAX_TRACES_PER_SECOND,
   RateLimitingSampler,
@@ -16,5 +29,6 @@ export {
   ATTR_SAMPLER_TYPE,
   METRIC_FERRET_SAMPLER_DECISIONS,
   PROBABILITY_WINDOW_MS,
+  SAMPLER_TYPE_CONSISTENT_RATELIMITING,
   SAMPLER_TYPE_RATELIMITING,
 } from './semconv.js';

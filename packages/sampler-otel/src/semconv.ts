@@ -33,3 +33,6 @@ export const ATTR_SAMPLER_PARAM = 'sampler.param';
 
 /** The {@link ATTR_SAMPLER_TYPE} value of {@link RateLimitingSampler} (Jaeger's name for it). */
 export const SAMPLER_TYPE_RATELIMITING = 'ratelimiting';
+
+/** The {@link ATTR_SAMPLER_TYPE} value of {@link ConsistentRateLimitingSampler}. */
+export const SAMPLER_TYPE_CONSISTENT_RATELIMITING = 'consistent_ratelimiting';
