@@ -48,6 +48,13 @@ export interface OtelExporterSinkOptions {
 export interface OtelExporterSinkStats {
   /** Spans the exporter reported delivered (`ExportResultCode.SUCCESS`). */
   exportedSpans: number;
+  /**
+   * The profiler's `SinkStats.storedSpans`: the same as `exportedSpans`, since `write()` resolves
+   * only once the exporter reported success.
+   */
+  storedSpans: number;
+  /** The profiler's `SinkStats.lostSpans`: always 0, a batch whose export fails rejects `write()`. */
+  lostSpans: number;
   /** Spans in exports that failed (the exporter reported `FAILED` or threw). */
   failedSpans: number;
   /** Spans dropped before reaching the exporter: no exporter, or too many exports in flight. */
@@ -249,6 +256,8 @@ export class OtelExporterSink implements SpanSink {
   stats(): OtelExporterSinkStats {
     return {
       exportedSpans: this.#exportedSpans,
+      storedSpans: this.#exportedSpans,
+      lostSpans: 0,
       failedSpans: this.#failedSpans,
       droppedSpans: this.#droppedSpans,
       malformedSpans: this.#malformedSpans,

@@ -31,7 +31,12 @@ describe('delivery through OTLP http/protobuf', () => {
     expect(ids.size).toBe(10_000);
     expect(receiver.requests.length).toBeGreaterThanOrEqual(20);
     for (const request of receiver.requests) expect(request.spans.length).toBeLessThanOrEqual(500);
-    expect(profiler.stats()).toMatchObject({ exportedSpans: 10_000, droppedBySink: 0 });
+    expect(profiler.stats()).toMatchObject({
+      exportedSpans: 10_000,
+      droppedBySink: 0,
+      storedSpans: 10_000,
+      lostSpans: 0,
+    });
     expect(sink.stats()).toMatchObject({ exportedSpans: 10_000, failedSpans: 0, spansInFlight: 0 });
   });
 
