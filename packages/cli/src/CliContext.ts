@@ -15,6 +15,10 @@ export interface CliContext {
   /** Keyboard input, when there is one (`ferret watch` reads `q`). */
   stdin: NodeJS.ReadStream | undefined;
   openReader: () => Promise<OpenSpanReader>;
+  /** The environment (`ferret run` passes it to the command). */
+  env: Record<string, string | undefined>;
+  /** Set by a command whose exit code is not simply success (`ferret run`: the command's). */
+  exitCode?: number;
 }
 
 /** Opens `path`, runs `use`, and closes the reader whatever happens. */

@@ -5,6 +5,7 @@ import type { CliIo } from './CliIo.js';
 import { registerAnalyzeCommand } from './commands/analyzeCommand.js';
 import { registerExportCommand } from './commands/exportCommand.js';
 import { registerReportCommand } from './commands/reportCommand.js';
+import { registerRunCommand } from './commands/runCommand.js';
 import { registerRunsCommand } from './commands/runsCommand.js';
 import { registerWatchCommand } from './commands/watchCommand.js';
 import { Palette } from './Palette.js';
@@ -55,6 +56,7 @@ function buildProgram(context: CliContext): Command {
   registerExportCommand(program, context);
   registerReportCommand(program, context);
   registerWatchCommand(program, context);
+  registerRunCommand(program, context);
   for (const command of program.commands) {
     command.exitOverride().configureOutput({
       writeOut: (text) => context.stdout.write(text),
@@ -89,11 +91,12 @@ export async function runCli(
     isTTY: io.isTTY === true,
     stdin: io.stdin,
     openReader: dependencies.openReader,
+    env,
   };
   const program = buildProgram(context);
   try {
     await program.parseAsync([...argv], { from: 'user' });
-    return EXIT_OK;
+    return context.exitCode ?? EXIT_OK;
   } catch (error) {
     if (error instanceof CommanderError) {
       // --help, --version and bare `ferret` (help on stderr) end parsing with an "error" too.

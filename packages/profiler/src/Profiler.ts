@@ -6,6 +6,7 @@ import { isPromise } from 'node:util/types';
 import { threadId } from 'node:worker_threads';
 import type { Clock } from '@ferret/ratelimit';
 import { BatchFlusher } from './BatchFlusher.js';
+import type { ExternalContext, ExternalSpanContext } from './ExternalContext.js';
 import { IdGenerator } from './IdGenerator.js';
 import { measuredDecorator, type SpanNameSource, wrapMeasured } from './instrument.js';
 import type { NameEntry } from './NameEntry.js';
@@ -55,6 +56,7 @@ export class Profiler {
   #closeFinished = false;
   readonly #enabled: boolean;
   readonly #maxSpansPerTrace: number;
+  readonly #external: ExternalContext | undefined;
   readonly #names: NameTable;
   readonly #ids = new IdGenerator();
   readonly #builder: SpanRecordBuilder;
@@ -89,6 +91,7 @@ export class Profiler {
     this.#enabled = o.enabled;
     this.#active = o.enabled;
     this.#maxSpansPerTrace = o.maxSpansPerTrace;
+    this.#external = o.externalContext;
     const nowClock: Clock = () => this.#now;
     this.#names = new NameTable({
       maxNames: o.maxNames,
@@ -191,7 +194,10 @@ export class Profiler {
     if (!(span instanceof Span) || span._owner !== this) {
       throw new TypeError('Expected `span` to be a span started by this profiler');
     }
-    return this.#active ? this.#als.run(span, fn) : fn();
+    if (!this.#active) return fn();
+    const external = this.#external;
+    if (external === undefined) return this.#als.run(span, fn);
+    return this.#als.run(span, () => external.runWithSpan(span, fn));
   }
 
   /** The current span ({@link NOOP_SPAN} outside any, or inside a dropped trace). */
@@ -252,6 +258,29 @@ export class Profiler {
         : (burst ?? Math.max(1, maxSpansPerSecond));
     this.#now = this.#clock();
     this.#admission.setBudget(maxSpansPerSecond, capacity);
+  }
+
+  /**
+   * For a bridge whose tracer starts its own traces (an OpenTelemetry `Sampler`): decides a root
+   * span named `name` of that tracer exactly as `measure()` decides a root (same bucket, fair
+   * share per name, the call counted in the count records). Returns the sampling weight (>= 1)
+   * when the trace is admitted, 0 when it is not. Never throws.
+   */
+  admitExternalRoot(name: string): number {
+    if (!this.#active || typeof name !== 'string') return 0;
+    const span = this.#decideRoot(name, undefined);
+    return span instanceof Span ? span._weight : 0;
+  }
+
+  /**
+   * For a bridge: charges one span of an admitted external trace (a child of a sampled span) to
+   * the budget, as bucket debt, the way a `measure()` child is charged. Never throws.
+   */
+  chargeExternalChild(): void {
+    if (!this.#active) return;
+    this.#now = this.#customClock === undefined ? performance.now() : this.#customClock();
+    this.#admission.chargeChild(undefined);
+    this.#recordedSpans++;
   }
 
   /**
@@ -371,6 +400,39 @@ export class Profiler {
       if (parent === NOOP_SPAN) return undefined;
       return this.#decideChild(parent as Span, name, attributes);
     }
+    const external = this.#external;
+    if (external !== undefined) {
+      const outer = external.activeSpan();
+      if (outer !== undefined) return this.#joinExternal(outer, name, attributes);
+    }
+    return this.#decideRoot(name, attributes);
+  }
+
+  /**
+   * A span whose parent is another tracer's current span: it joins that trace (a not-sampled one
+   * makes it a no-op) and is charged like a child. In Ferret's terms it is the root of its own
+   * subtree (per-trace cap, truncation count), with the outer span as parent in the record.
+   */
+  #joinExternal(
+    outer: ExternalSpanContext,
+    name: string,
+    attributes: Attributes | undefined,
+  ): AnySpan {
+    if (!outer.sampled || this.#admission.rate === 0) return NOOP_SPAN;
+    const now = this.#customClock === undefined ? performance.now() : this.#customClock();
+    this.#now = now;
+    this.#admission.chargeChild(undefined);
+    this.#recordedSpans++;
+    const ids = this.#ids;
+    const offset = ids.take(16);
+    const pool = outer.traceId + ids.pool.substring(offset, offset + 16);
+    const span = new Span(this, name, attributes, now, undefined, pool, 0);
+    span._externalParentId = outer.spanId;
+    return span;
+  }
+
+  /** The root decision: fair share, bucket, count. */
+  #decideRoot(name: string, attributes: Attributes | undefined): AnySpan {
     const now = this.#customClock === undefined ? performance.now() : this.#customClock();
     this.#now = now;
     const names = this.#names;
@@ -421,8 +483,12 @@ export class Profiler {
 
   #runRecorded<R>(span: Span, fn: (span: AnySpan) => R): R {
     let result: R;
+    const external = this.#external;
     try {
-      result = this.#als.run(span, fn, span);
+      result =
+        external === undefined
+          ? this.#als.run(span, fn, span)
+          : this.#als.run(span, () => external.runWithSpan(span, () => fn(span)));
     } catch (error) {
       span.recordError(error);
       this._endSpan(span, 'error');

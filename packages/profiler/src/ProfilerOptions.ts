@@ -10,6 +10,7 @@ import {
   checkRateAndCapacity,
   describe,
 } from '@ferret/ratelimit/options';
+import type { ExternalContext } from './ExternalContext.js';
 import type { ProfilerError } from './ProfilerError.js';
 import { readEnvironmentDefaults } from './readEnvironmentDefaults.js';
 import type { SpanSink } from './SpanSink.js';
@@ -54,6 +55,11 @@ export interface ProfilerOptions {
   windowMs?: number;
   /** Flush pending spans on `beforeExit` and (synchronously) on `exit`. Default `true`. */
   flushOnExit?: boolean;
+  /**
+   * Another tracer's context (OpenTelemetry) to join: `measure()` outside any Ferret span nests
+   * under that tracer's current span, and that tracer sees recorded spans as current. Default: none.
+   */
+  externalContext?: ExternalContext;
 }
 
 /** Options after defaults, environment and checks. @internal */
@@ -69,6 +75,7 @@ export interface ResolvedProfilerOptions {
   clock: Clock | undefined;
   enabled: boolean;
   maxQueueSize: number;
+  externalContext: ExternalContext | undefined;
   maxBatchSize: number;
   flushIntervalMs: number;
   sinkTimeoutMs: number;
@@ -153,7 +160,20 @@ export function resolveProfilerOptions(
   assertBoolean('enabled', enabled);
   const flushOnExit = o.flushOnExit ?? true;
   assertBoolean('flushOnExit', flushOnExit);
+  const externalContext = o.externalContext;
+  if (
+    externalContext !== undefined &&
+    (externalContext === null ||
+      typeof externalContext !== 'object' ||
+      typeof externalContext.activeSpan !== 'function' ||
+      typeof externalContext.runWithSpan !== 'function')
+  ) {
+    throw new TypeError(
+      `Expected \`externalContext\` to have activeSpan() and runWithSpan() methods, got ${describe(externalContext)}`,
+    );
+  }
   return {
+    externalContext,
     maxSpansPerSecond,
     burst,
     bucket,

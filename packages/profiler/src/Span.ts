@@ -47,6 +47,8 @@ export class Span implements ProfilerSpan {
   /** @internal Sampling weight in force when the root was admitted. */ _weight: number;
   /** @internal The root name's fair-share bucket, charged for children; unset when admitted beyond the share. */
   _shareBucket: RateBucket | undefined;
+  /** @internal On a span that joined another tracer's trace: that tracer's parent span id. */
+  _externalParentId: string | undefined;
   /** Created by the profiler only; user code gets spans from `measure()`/`start()`. */
   constructor(
     owner: SpanOwner,
@@ -74,6 +76,7 @@ export class Span implements ProfilerSpan {
     this._truncated = 0;
     this._weight = 1;
     this._shareBucket = undefined;
+    this._externalParentId = undefined;
   }
 
   /** Always `true`. */
@@ -106,9 +109,9 @@ export class Span implements ProfilerSpan {
     return root._traceHex;
   }
 
-  /** The parent's span id, or `undefined` on a root. */
+  /** The parent's span id (a Ferret span's, or another tracer's), or `undefined` on a root. */
   get parentSpanId(): string | undefined {
-    return this._parent?.spanId;
+    return this._parent?.spanId ?? this._externalParentId;
   }
 
   /**

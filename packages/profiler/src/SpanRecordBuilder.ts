@@ -42,7 +42,10 @@ export class SpanRecordBuilder {
       weight: root._weight,
     };
     if (span._parent !== undefined) record.parentSpanId = span._parent.spanId;
-    else if (span._truncated > 0) record.truncatedChildren = span._truncated;
+    else {
+      if (span._externalParentId !== undefined) record.parentSpanId = span._externalParentId;
+      if (span._truncated > 0) record.truncatedChildren = span._truncated;
+    }
     return record;
   }
 

@@ -1,4 +1,5 @@
 export type { Clock, RateBucket } from '@ferret/ratelimit';
+export type { ExternalContext, ExternalSpanContext } from './ExternalContext.js';
 export {
   InMemorySink,
   type InMemorySinkOptions,

@@ -15,7 +15,8 @@ import {
 import { RUN_ID_CHARS, terminalText } from '../terminalText.js';
 import { renderTraceTree } from '../traceTreeView.js';
 
-interface AnalyzeOptions {
+/** Options of `ferret analyze`. */
+export interface AnalyzeOptions {
   run?: string;
   sort: SummarySortKey;
   limit?: number;
@@ -30,7 +31,8 @@ function resolveRunId(reader: SpanReader, requested: string | undefined): string
   return requested ?? reader.latestRunId();
 }
 
-function analyzeSummary(
+/** Prints the summary of one run (what `ferret analyze` prints without `--tree`). */
+export function analyzeSummary(
   context: CliContext,
   db: string,
   reader: SpanReader,

@@ -1,0 +1,97 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ExternalContext, ExternalSpanContext } from '../src/ExternalContext.js';
+import { InMemorySink } from '../src/InMemorySink.js';
+import { NOOP_SPAN } from '../src/NoOpSpan.js';
+import { Profiler } from '../src/Profiler.js';
+import type { Span } from '../src/Span.js';
+import { ManualClock } from './helpers/ManualClock.js';
+
+/** A stand-in for another tracer's context: its own AsyncLocalStorage of span contexts. */
+class OtherTracer implements ExternalContext {
+  readonly als = new AsyncLocalStorage<ExternalSpanContext>();
+  activeSpan(): ExternalSpanContext | undefined {
+    return this.als.getStore();
+  }
+  runWithSpan<R>(span: Span, fn: () => R): R {
+    return this.als.run({ traceId: span.traceId, spanId: span.spanId, sampled: true }, fn);
+  }
+}
+
+const open: Profiler[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((p) => p.close()));
+});
+
+function setup(maxSpansPerSecond = 10) {
+  const clock = new ManualClock();
+  const sink = new InMemorySink();
+  const other = new OtherTracer();
+  const profiler = new Profiler({
+    maxSpansPerSecond,
+    sink,
+    clock: clock.read,
+    flushOnExit: false,
+    externalContext: other,
+  });
+  open.push(profiler);
+  return { clock, sink, other, profiler };
+}
+
+const OUTER = { traceId: 'ab'.repeat(16), spanId: 'cd'.repeat(8), sampled: true };
+
+describe('externalContext', () => {
+  it('nests a measure() block under the other tracer’s sampled span, in its trace', async () => {
+    const { sink, other, profiler } = setup();
+    let seenInside: ExternalSpanContext | undefined;
+    other.als.run(OUTER, () =>
+      profiler.measure('load', () =>
+        profiler.measure('parse', (span) => {
+          // The other tracer sees the Ferret span as current.
+          seenInside = other.activeSpan();
+          expect(seenInside?.spanId).toBe((span as Span).spanId);
+        }),
+      ),
+    );
+    await profiler.flush();
+    const load = sink.spans.find((s) => s.name === 'load')!;
+    const parse = sink.spans.find((s) => s.name === 'parse')!;
+    expect(load.traceId).toBe(OUTER.traceId);
+    expect(load.parentSpanId).toBe(OUTER.spanId);
+    expect(parse.traceId).toBe(OUTER.traceId);
+    expect(parse.parentSpanId).toBe(load.spanId);
+    expect(seenInside?.traceId).toBe(OUTER.traceId);
+    // Not a Ferret root: no count record for it.
+    expect(sink.counts.filter((c) => c.name === 'load')).toEqual([]);
+  });
+
+  it('records nothing under a span the other tracer does not sample', async () => {
+    const { sink, other, profiler } = setup();
+    const got = other.als.run({ ...OUTER, sampled: false }, () =>
+      profiler.measure('load', (span) => span),
+    );
+    expect(got).toBe(NOOP_SPAN);
+    await profiler.flush();
+    expect(sink.spans).toEqual([]);
+  });
+
+  it('admitExternalRoot spends the same bucket and counts calls per name; children are charged', async () => {
+    const { sink, profiler } = setup(10);
+    let admitted = 0;
+    for (let i = 0; i < 100; i++) if (profiler.admitExternalRoot('GET /') >= 1) admitted++;
+    // The burst (10) and nothing more at one instant of the clock.
+    expect(admitted).toBe(10);
+    // The bucket is empty for measure() roots too: one bucket, not two.
+    expect(profiler.measure('job', (span) => span)).toBe(NOOP_SPAN);
+    const before = profiler.stats().recordedSpans;
+    profiler.chargeExternalChild();
+    expect(profiler.stats().recordedSpans).toBe(before + 1);
+    await profiler.flush();
+    const counts = sink.counts.find((c) => c.name === 'GET /')!;
+    expect(counts).toMatchObject({ calls: 100, recorded: 10, dropped: 90 });
+  });
+
+  it('rejects a malformed externalContext naming the option', () => {
+    expect(() => new Profiler({ externalContext: {} as never })).toThrow(/externalContext/);
+  });
+});

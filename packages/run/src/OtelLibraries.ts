@@ -1,0 +1,105 @@
+import { register } from 'node:module';
+import type { Profiler } from '@ferret/profiler';
+import type { FerretStoreError } from '@ferret/store-sqlite';
+import { SqliteSpanExporter } from '@ferret/store-sqlite/otel';
+import { context, propagation, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { registerInstrumentations } from '@opentelemetry/instrumentation';
+import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
+import { HOOKED_MODULES, loadInstrumentations } from './libraries.js';
+import { ProfilerSampler } from './ProfilerSampler.js';
+import type { LibraryName } from './RunSettings.js';
+import { StoreSpanProcessor } from './StoreSpanProcessor.js';
+
+/** Options for {@link OtelLibraries.start}. */
+export interface OtelLibrariesOptions {
+  profiler: Profiler;
+  db: string;
+  runId: string;
+  libs: readonly LibraryName[];
+  /** Called once per library that could not be instrumented, with a line naming it. */
+  warn: (message: string) => void;
+  onError: (error: FerretStoreError) => void;
+}
+
+/**
+ * OpenTelemetry's instrumentations of the chosen libraries, under a tracer provider whose sampler
+ * is the profiler's budget ({@link ProfilerSampler}) and whose spans go to the same database
+ * (through a {@link StoreSpanProcessor}). Registers the global context manager, W3C propagator
+ * and tracer provider.
+ */
+export class OtelLibraries {
+  readonly #provider: BasicTracerProvider;
+  readonly #processor: StoreSpanProcessor;
+  readonly #disable: () => void;
+  /** Libraries that were instrumented. */
+  readonly instrumented: LibraryName[];
+
+  private constructor(
+    provider: BasicTracerProvider,
+    processor: StoreSpanProcessor,
+    disable: () => void,
+    instrumented: LibraryName[],
+  ) {
+    this.#provider = provider;
+    this.#processor = processor;
+    this.#disable = disable;
+    this.instrumented = instrumented;
+  }
+
+  /** @throws FerretStoreError when the database is not usable (the caller turns this into one warning). */
+  static start(options: OtelLibrariesOptions): OtelLibraries {
+    const { profiler, db, runId, libs, warn } = options;
+    const exporter = new SqliteSpanExporter({ path: db, runId, onError: options.onError });
+    const processor = new StoreSpanProcessor(exporter);
+    const provider = new BasicTracerProvider({
+      sampler: new ProfilerSampler(profiler),
+      spanProcessors: [processor],
+    });
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+    trace.setGlobalTracerProvider(provider);
+    const { instrumentations, failures } = loadInstrumentations(libs);
+    for (const failure of failures) warn(`cannot instrument ${failure}; the app runs without it`);
+    const include = libs.flatMap((lib) => HOOKED_MODULES[lib]);
+    if (include.length > 0) {
+      try {
+        // ES-module imports of the instrumented libraries go through import-in-the-middle;
+        // CommonJS `require` is patched by the instrumentations themselves.
+        register('@opentelemetry/instrumentation/hook.mjs', import.meta.url, {
+          data: { include },
+        });
+      } catch (error) {
+        warn(`cannot hook ES module imports (${String(error)}); only require() is instrumented`);
+      }
+    }
+    const disable = registerInstrumentations({ instrumentations, tracerProvider: provider });
+    const instrumented = libs.filter((lib) => !failures.some((f) => f.startsWith(`${lib} `)));
+    return new OtelLibraries(provider, processor, disable, instrumented);
+  }
+
+  /** Library spans dropped by the bounded queue. */
+  get dropped(): number {
+    return this.#processor.dropped;
+  }
+
+  /** Hands queued spans over and blocks until committed (process `exit`). */
+  flushSync(): void {
+    this.#processor.flushSync();
+  }
+
+  /** Stops instrumenting, flushes and closes the exporter. Never rejects. */
+  async shutdown(): Promise<void> {
+    this.#disable();
+    try {
+      await this.#provider.shutdown();
+    } catch {
+      // Reported through the store's onError already.
+    }
+  }
+
+  toString(): string {
+    return `OtelLibraries(${this.instrumented.join(', ') || 'none'})`;
+  }
+}

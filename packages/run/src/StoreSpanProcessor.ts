@@ -1,0 +1,90 @@
+import type { SqliteSpanExporter } from '@ferret/store-sqlite/otel';
+import type { Context } from '@opentelemetry/api';
+import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+
+/** Options for {@link StoreSpanProcessor}. */
+export interface StoreSpanProcessorOptions {
+  /** Most ended spans held between hand-offs; beyond it spans are dropped and counted. Default 4096. */
+  maxQueueSize?: number;
+  /** Hand-off period, ms. Default 1000. */
+  flushIntervalMs?: number;
+}
+
+/**
+ * Hands ended OpenTelemetry spans to a {@link SqliteSpanExporter} in batches. Unlike the SDK's
+ * `BatchSpanProcessor` it can drain synchronously ({@link StoreSpanProcessor.flushSync}), which
+ * the preload needs at process `exit` when the app calls `process.exit()`: the exporter's hand-off
+ * to its writer thread is synchronous, and its store can wait for the commit synchronously.
+ * The queue is bounded; spans beyond it are counted in {@link StoreSpanProcessor.dropped}.
+ */
+export class StoreSpanProcessor implements SpanProcessor {
+  readonly #exporter: SqliteSpanExporter;
+  readonly #maxQueueSize: number;
+  readonly #timer: ReturnType<typeof setInterval>;
+  #queue: ReadableSpan[] = [];
+  #dropped = 0;
+  #exported = 0;
+  #shutdown = false;
+
+  constructor(exporter: SqliteSpanExporter, options: StoreSpanProcessorOptions = {}) {
+    this.#exporter = exporter;
+    this.#maxQueueSize = options.maxQueueSize ?? 4096;
+    this.#timer = setInterval(() => this.#handOff(), options.flushIntervalMs ?? 1000);
+    this.#timer.unref();
+  }
+
+  /** Spans dropped because the queue was full or the processor shut down. */
+  get dropped(): number {
+    return this.#dropped;
+  }
+
+  /** Spans handed to the exporter. */
+  get exported(): number {
+    return this.#exported;
+  }
+
+  onStart(_span: Span, _parentContext: Context): void {}
+
+  onEnd(span: ReadableSpan): void {
+    if (this.#shutdown || this.#queue.length >= this.#maxQueueSize) {
+      this.#dropped++;
+      return;
+    }
+    this.#queue.push(span);
+    if (this.#queue.length >= 512) this.#handOff();
+  }
+
+  /** Hands what is queued to the exporter and waits for the commit. */
+  async forceFlush(): Promise<void> {
+    this.#handOff();
+    await this.#exporter.forceFlush();
+  }
+
+  /** Hands what is queued over and blocks until it is committed (for process `exit`). */
+  flushSync(): void {
+    this.#handOff();
+    this.#exporter.store.flushSync();
+  }
+
+  /** Flushes, then closes the exporter (and its database connection). */
+  async shutdown(): Promise<void> {
+    if (this.#shutdown) return;
+    this.#handOff();
+    this.#shutdown = true;
+    clearInterval(this.#timer);
+    await this.#exporter.shutdown();
+  }
+
+  toString(): string {
+    return `StoreSpanProcessor(queued=${this.#queue.length}, exported=${this.#exported}, dropped=${this.#dropped})`;
+  }
+
+  #handOff(): void {
+    if (this.#queue.length === 0) return;
+    const batch = this.#queue;
+    this.#queue = [];
+    this.#exported += batch.length;
+    // The result arrives once committed; failures were already reported through the store's onError.
+    this.#exporter.export(batch, () => {});
+  }
+}

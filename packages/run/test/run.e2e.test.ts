@@ -1,0 +1,168 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openSpanReader, type SpanRecord } from '@ferret/store-sqlite';
+import { afterEach, describe, expect, it } from 'vitest';
+
+const FERRET = fileURLToPath(new URL('../../cli/bin/ferret.js', import.meta.url));
+const APP = fileURLToPath(new URL('./fixtures/app.cjs', import.meta.url));
+const BUDGET = 40;
+
+let dir = '';
+afterEach(() => {
+  if (dir !== '') rmSync(dir, { recursive: true, force: true });
+});
+
+interface Started {
+  child: ChildProcess;
+  port: number;
+  appPid: number;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+function startRun(db: string): Promise<Started> {
+  const child = spawn(
+    process.execPath,
+    [FERRET, 'run', '--db', db, '--budget', String(BUDGET), '--', process.execPath, APP],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (chunk) => {
+    out += chunk;
+  });
+  child.stderr!.on('data', (chunk) => {
+    err += chunk;
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`app did not start: ${out} ${err}`)), 60_000);
+    child.stdout!.on('data', () => {
+      const match = /READY (\d+) (\d+)/.exec(out);
+      if (match === null) return;
+      clearTimeout(timer);
+      resolve({
+        child,
+        port: Number(match[1]),
+        appPid: Number(match[2]),
+        output: () => out + err,
+        exited,
+      });
+    });
+  });
+}
+
+/** A bounded load loop: `requests` GETs, 4 at a time, to 127.0.0.1. */
+async function load(port: number, requests: number): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < requests) {
+      next++;
+      const response = await fetch(`http://127.0.0.1:${port}/orders/${next}`);
+      expect(response.status).toBe(200);
+      await response.text();
+    }
+  };
+  await Promise.all([worker(), worker(), worker(), worker()]);
+}
+
+describe('ferret run', () => {
+  it('records whole traces (route, measure() blocks, outgoing fetch) under one budget; SIGINT closes cleanly', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'ferret-run-'));
+    const db = join(dir, 'ferret.db');
+    const run = await startRun(db);
+    const started = performance.now();
+    await load(run.port, 300);
+    const seconds = (performance.now() - started) / 1000;
+    run.child.kill('SIGINT');
+    const code = await run.exited;
+    // The app re-raised SIGINT after draining: the shell convention 128 + 2.
+    expect(code).toBe(130);
+    // The analyze summary of the run follows the command's output.
+    expect(run.output()).toContain('load order');
+
+    const reader = openSpanReader(db);
+    try {
+      const [info] = reader.runs();
+      expect(info!.metadata).toMatchObject({ complete: true, exitSignal: 'SIGINT' });
+      expect(info!.metadata!.pids).toEqual([run.appPid]);
+      // Every request is a root call, counted exactly (sampled or not).
+      expect(info!.callsExact).toBe(true);
+      expect(info!.rootCalls).toBe(300);
+      const spans = [...reader.spans({ runId: info!.runId })];
+      // Budget held: the span rate never exceeds budget × time + burst (+ one trace in flight).
+      expect(spans.length).toBeLessThanOrEqual(BUDGET * (seconds + 2) + BUDGET + 10);
+      const byId = new Map(spans.map((span) => [span.spanId, span]));
+      const parentOf = (span: SpanRecord) =>
+        span.parentSpanId === undefined ? undefined : byId.get(span.parentSpanId);
+      const loads = spans.filter((span) => span.name === 'load order');
+      expect(loads.length).toBeGreaterThan(0);
+      let whole = 0;
+      for (const loadSpan of loads) {
+        const ancestors: string[] = [];
+        for (let p = parentOf(loadSpan); p !== undefined; p = parentOf(p)) ancestors.push(p.name);
+        const fetchSpan = spans.find(
+          (span) => span.parentSpanId === loadSpan.spanId && span.name === 'GET',
+        );
+        const backend = fetchSpan && spans.find((s) => s.parentSpanId === fetchSpan.spanId);
+        const render = spans.find(
+          (span) => span.name === 'render' && span.traceId === loadSpan.traceId,
+        );
+        if (
+          ancestors.includes('GET /orders/:id') &&
+          fetchSpan !== undefined &&
+          backend !== undefined &&
+          render !== undefined &&
+          [fetchSpan, backend, render].every((span) => span.traceId === loadSpan.traceId)
+        ) {
+          whole++;
+        }
+      }
+      expect(whole).toBe(loads.length);
+    } finally {
+      reader.close();
+    }
+  }, 120_000);
+
+  it('marks a run whose app was killed (SIGKILL) incomplete; committed batches stay readable', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'ferret-run-'));
+    const db = join(dir, 'ferret.db');
+    const run = await startRun(db);
+    await load(run.port, 60);
+    // Wait past the flush interval so at least one batch is committed.
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    process.kill(run.appPid, 'SIGKILL');
+    expect(await run.exited).toBe(137);
+    const reader = openSpanReader(db);
+    try {
+      const [info] = reader.runs();
+      expect(info!.metadata).toMatchObject({ complete: false, exitSignal: 'SIGKILL' });
+      expect(info!.spanCount).toBeGreaterThan(0);
+      expect([...reader.spans({ runId: info!.runId })]).toHaveLength(info!.spanCount);
+    } finally {
+      reader.close();
+    }
+  }, 120_000);
+
+  it('usage error without a command; 127 for a command that is not found', async () => {
+    const run = (args: string[]) =>
+      new Promise<{ code: number | null; err: string }>((resolve) => {
+        const child = spawn(process.execPath, [FERRET, 'run', ...args], { stdio: 'pipe' });
+        let err = '';
+        child.stderr.on('data', (chunk) => {
+          err += chunk;
+        });
+        child.on('exit', (code) => resolve({ code, err }));
+      });
+    dir = mkdtempSync(join(tmpdir(), 'ferret-run-'));
+    const none = await run(['--db', join(dir, 'a.db')]);
+    expect(none.code).toBe(2);
+    expect(none.err).toMatch(/^ferret: .*command/);
+    const missing = await run(['--db', join(dir, 'a.db'), '--', 'no-such-command-ferret']);
+    expect(missing.code).toBe(127);
+    expect(missing.err).toBe('ferret: no-such-command-ferret: command not found\n');
+  }, 60_000);
+});
