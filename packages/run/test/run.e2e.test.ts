@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openSpanReader, type SpanRecord } from '@ferret/store-sqlite';
+import type { SpanRecord } from '@ferret/profiler';
+import { openSpanReader } from '@ferret/store-sqlite';
 import { afterEach, describe, expect, it } from 'vitest';
 
 const FERRET = fileURLToPath(new URL('../../cli/bin/ferret.js', import.meta.url));
