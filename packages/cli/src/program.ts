@@ -3,6 +3,7 @@ import type { CliContext } from './CliContext.js';
 import { CliError } from './CliError.js';
 import type { CliIo } from './CliIo.js';
 import { registerAnalyzeCommand } from './commands/analyzeCommand.js';
+import { registerDiffCommand } from './commands/diffCommand.js';
 import { registerExportCommand } from './commands/exportCommand.js';
 import { registerReportCommand } from './commands/reportCommand.js';
 import { registerRunCommand } from './commands/runCommand.js';
@@ -57,6 +58,7 @@ function buildProgram(context: CliContext): Command {
   registerReportCommand(program, context);
   registerWatchCommand(program, context);
   registerRunCommand(program, context);
+  registerDiffCommand(program, context);
   for (const command of program.commands) {
     command.exitOverride().configureOutput({
       writeOut: (text) => context.stdout.write(text),

@@ -151,7 +151,7 @@ describe('ferret analyze', () => {
       'calls are exact counts, except ≈ estimates (from the sampling weights of the stored spans); latency columns come from the recorded (sampled) spans',
     );
     expect(stdout).not.toContain('\u001b[');
-    expect(cli.opened[0]!.calls).toContainEqual({ method: 'summary', options: {} });
+    expect(cli.opened[0]!.calls).toContainEqual({ method: 'analyze', options: {} });
     expect(cli.opened[0]!.closed).toBe(true);
   });
 
@@ -183,7 +183,7 @@ describe('ferret analyze', () => {
     expect(lines[1]).toMatch(/error %↓$/);
     expect(lines[2]).toMatch(/^db\s/);
     expect(lines[3]).toBe('… 1 more (raise --limit to see them)');
-    expect(cli.opened[0]!.calls).toContainEqual({ method: 'summary', options: { runId: 'run-0' } });
+    expect(cli.opened[0]!.calls).toContainEqual({ method: 'analyze', options: { runId: 'run-0' } });
   });
 
   it('--json prints rows valid against the published schema', async () => {
@@ -278,7 +278,7 @@ describe('usage and failures', () => {
     [['analyze', 'x.db', '--limit', '1.5'], /argument '1.5' is invalid/],
     [
       ['analyze', 'x.db', '--sort', 'nope'],
-      /^ferret: option '--sort <key>' argument 'nope' is invalid\. Allowed choices are total, avg, p95, p99, calls, errors\.\n$/,
+      /^ferret: option '--sort <key>' argument 'nope' is invalid\. Allowed choices are total, calls, recorded, self, avg, p50, p95, p99, max, errors\.\n$/,
     ],
     [['analyze', 'x.db', '--tree', '--sort', 'avg'], /cannot be used with option '--tree'/],
     [['analyze', 'x.db', '--run', ''], /argument '' is invalid\. Expected a non-empty value/],

@@ -83,7 +83,18 @@ describe('sortSummary', () => {
   });
 
   it('accepts exactly the documented keys', () => {
-    expect(SUMMARY_SORT_KEYS).toEqual(['total', 'avg', 'p95', 'p99', 'calls', 'errors']);
+    expect(SUMMARY_SORT_KEYS).toEqual([
+      'total',
+      'calls',
+      'recorded',
+      'self',
+      'avg',
+      'p50',
+      'p95',
+      'p99',
+      'max',
+      'errors',
+    ]);
   });
 });
 
@@ -91,10 +102,10 @@ describe('renderSummaryTable', () => {
   it('prints aligned columns with exact calls next to recorded spans', () => {
     const lines = renderSummaryTable(sortSummary(rows, 'total'), 'total', new Palette(false));
     expect(lines[0]).toMatch(
-      /^name\s+calls\s+recorded\s+total↓\s+avg\s+min\s+p50\s+p95\s+p99\s+max\s+error %$/,
+      /^name\s+calls\s+recorded\s+total↓\s+≈ all calls\s+self\s+self p50\s+avg\s+p50\s+p95\s+p99\s+max\s+error %$/,
     );
     expect(lines[1]).toMatch(
-      /^hot\s+5,000\s+50\s+500 ms\s+10.0 ms\s+1.00 ms\s+9.00 ms\s+30.0 ms\s+90.0 ms\s+30.0 ms\s+0%$/,
+      /^hot\s+5,000\s+50\s+500 ms\s+≈\S+ \S+\s+50\.0 ms\s+4\.00 ms\s+10.0 ms\s+9.00 ms\s+30.0 ms\s+90.0 ms\s+30.0 ms\s+0%$/,
     );
     expect(lines[3]).toMatch(/^flaky\s.*\s25.0%$/);
     // Right-aligned numeric columns: every line has the same printed width.
@@ -128,9 +139,13 @@ describe('renderSummaryTable', () => {
       p99Ms: Number.NaN,
       maxMs: Number.NaN,
       errorRate: Number.NaN,
+      estimatedTotalMs: 0,
+      selfTotalMs: 0,
+      selfP50Ms: Number.NaN,
     });
     const [, line] = renderSummaryTable([dropped], 'total', new Palette(false));
-    expect(line).toMatch(/^never-sampled\s+7\s+0\s+0 ms(\s+-){7}$/);
+    // total, ≈ all calls and self are sums (0 ms); every latency and the error rate are "-".
+    expect(line).toMatch(/^never-sampled\s+7\s+0\s+0 ms\s+≈0 ms\s+0 ms(\s+-){7}$/);
   });
 
   it('prefixes estimated call counts with ≈, keeping columns aligned', () => {
@@ -191,7 +206,10 @@ describe('summaryFootnote', () => {
       '≈ calls are estimates (from the sampling weights of the stored spans)',
     ],
   ])('%s', (_label, rows, expected) => {
-    expect(summaryFootnote(rows)).toBe(expected);
+    // The first line always explains the time columns; the second the counts, when needed.
+    const [legend, ...counts] = summaryFootnote(rows);
+    expect(legend).toMatch(/^total: time of the recorded spans · ≈ all calls: /);
+    expect(counts).toEqual(expected === undefined ? [] : [expected]);
   });
 });
 
@@ -221,6 +239,8 @@ describe('toSummaryJsonRow', () => {
       errors: 0,
       errorRate: 0,
       estimatedTotalMs: 100,
+      selfTotalMs: 50,
+      selfP50Ms: 4,
     });
   });
 

@@ -113,9 +113,9 @@ describe('human output of a database holding control characters', () => {
     expect(stdout).toContain('\\x9b31m');
     expect(stdout).toContain('abc\\u{202e}txt.exe');
     expect(stdout).toMatch(/^hugen{50,}…\s/m);
-    // Header line, table header, one row per name, the ≈ legend: no name broke a line.
+    // Header line, table header, one row per name, the two legend lines: no name broke a line.
     const lines = stdout.trimEnd().split('\n');
-    expect(lines).toHaveLength(2 + 7 + 1);
+    expect(lines).toHaveLength(2 + 7 + 2);
     expect(lines.at(-1)).toMatch(/^≈ calls are estimates/);
   });
 

@@ -9,7 +9,8 @@ export type FerretStoreErrorCode =
   | 'NO_RUNS'
   | 'INVALID_ARGUMENT'
   | 'WRITE_FAILED'
-  | 'DROPPED';
+  | 'DROPPED'
+  | 'AMBIGUOUS_RUN';
 
 /**
  * Thrown for every problem with a database file or a query argument, and handed to `onError` for

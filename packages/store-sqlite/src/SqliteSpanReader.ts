@@ -1,6 +1,7 @@
 import type { SpanRecord } from '@ferret/profiler';
 import { assertIntegerAtLeast, describe } from '@ferret/ratelimit/options';
 import type Database from 'better-sqlite3';
+import type { AnalyzeOptions, RunAnalysis, StackTree, StackTreeOptions } from './analysisTypes.js';
 import { type CountTotals, rootNameFactors, scaleByRootName, toSummary } from './callEstimates.js';
 import { describeError } from './databaseFile.js';
 import { FerretStoreError } from './FerretStoreError.js';
@@ -9,9 +10,12 @@ import type { ChildWeightsByRoot } from './RunProfileBuilder.js';
 import type { NameSummary, RunInfo, SpanReader, TraceTree } from './readerTypes.js';
 import { profileFromPass, profileLimits, readRunPass } from './readRunProfile.js';
 import { assertRecentOptions, readRecentActivity } from './recentActivity.js';
+import { analyzeRun, resolveAnalyzeOptions } from './runAnalysis.js';
+import { lookUpRunId } from './runLookup.js';
 import { type RunMetadata, readRunMetadata } from './runMetadata.js';
 import type { RecentActivity, RunProfile, RunProfileLimits } from './runProfileTypes.js';
 import { rowToSpan, SPAN_SELECT_COLUMNS, type SpanRow } from './spanRow.js';
+import { buildStackTree, DEFAULT_MAX_STACKS, MAX_STACKS } from './stackTree.js';
 import { buildTree } from './traceTree.js';
 
 const MAX_TRACE_LIMIT = 10_000;
@@ -180,7 +184,44 @@ export class SqliteSpanReader implements SpanReader {
   }
 
   slowestTraces(options: { runId?: string; limit?: number } = {}): TraceTree[] {
+  resolveRunId(spec: string): string 
+    if (typeof spec !== 'string' || spec.length === 0) {
+      throw new TypeError(`Expected \`spec\` to be a non-empty string, got ${describe(spec)}`);
+    }
+    return this.#guard(() => lookUpRunId(this.#db, this.path, spec));
+
+  analyze(options: AnalyzeOptions = {}): RunAnalysis {
     assertQueryOptions(options);
+    const resolved = resolveAnalyzeOptions(options);
+    return this.#guard(() => {
+      const runKey = this.#resolveRun(options.runId);
+      const result = analyzeRun(this.#db, this.path, runKey, resolved);
+      return { runId: this.#runIdOf(runKey), ...result };
+    });
+  }
+
+  stackTree(options: StackTreeOptions = {}): StackTree {
+    assertQueryOptions(options);
+    const maxStacks = options.maxStacks ?? DEFAULT_MAX_STACKS;
+    assertIntegerAtLeast('maxStacks', maxStacks, 1);
+    if (maxStacks > MAX_STACKS) {
+      throw new RangeError(`Expected \`maxStacks\` to be at most ${MAX_STACKS}, got ${maxStacks}`);
+    }
+    return this.#guard(() => {
+      const runKey = this.#resolveRun(options.runId);
+      const tree = buildStackTree(this.#db, this.path, runKey, maxStacks);
+      return { runId: this.#runIdOf(runKey), ...tree };
+    });
+  }
+
+  slowestTraces(options: { runId?: string; limit?: number; name?: string } = {}): TraceTree[] {
+    assertQueryOptions(options);
+    const { name } = options;
+    if (name !== undefined && (typeof name !== 'string' || name.length === 0)) {
+      throw new TypeError(
+        `Expected \`name\` to be a non-empty glob pattern, got ${describe(name)}`,
+      );
+    }
     const limit = options.limit ?? 5;
     assertIntegerAtLeast('limit', limit, 1);
     if (limit > MAX_TRACE_LIMIT) {
@@ -192,10 +233,10 @@ export class SqliteSpanReader implements SpanReader {
       const roots = this.#db
         .prepare(
           `SELECT span_id, trace_id FROM spans WHERE run_key = ? AND is_root = 1
-           ORDER BY duration DESC, start_time ASC LIMIT ?`,
+           AND (? IS NULL OR name GLOB ?) ORDER BY duration DESC, start_time ASC LIMIT ?`,
         )
         .raw()
-        .all(runKey, limit) as [string, string][];
+        .all(runKey, name ?? null, name ?? null, limit) as [string, string][];
       if (roots.length === 0) return [];
       const traceIds = [...new Set(roots.map((r) => r[1]))];
       // Second pass over the run: only spans of the chosen traces are kept.

@@ -1,3 +1,12 @@
+export type {
+  AnalysisRow,
+  AnalyzeOptions,
+  AttributeGroup,
+  RunAnalysis,
+  StackNode,
+  StackTree,
+  StackTreeOptions,
+} from './analysisTypes.js';
 export { FerretStoreError, type FerretStoreErrorCode } from './FerretStoreError.js';
 export { PERCENTILE_SIGNIFICANT_DIGITS } from './NameAccumulator.js';
 export { openSpanReader } from './openSpanReader.js';
@@ -11,6 +20,17 @@ export {
 } from './RunLog.js';
 export { DEFAULT_PROFILE_LIMITS } from './RunProfileBuilder.js';
 export type { NameSummary, RunInfo, SpanNode, SpanReader, TraceTree } from './readerTypes.js';
+export {
+  type ComparedRun,
+  compareRuns,
+  MIN_TEST_SAMPLE,
+  mannWhitney,
+  type NameComparison,
+  type RankTest,
+  type RunComparison,
+  type RunSide,
+  SIGNIFICANCE_LEVEL as MANN_WHITNEY_SIGNIFICANCE,
+} from './runComparison.js';
 export type { RunMetadata } from './runMetadata.js';
 export type {
   LatencyHistogram,

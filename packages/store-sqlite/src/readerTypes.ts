@@ -1,5 +1,6 @@
 // The public types of the reader: what `openSpanReader` returns and what its queries yield.
 import type { SpanRecord } from '@ferret/profiler';
+import type { AnalyzeOptions, RunAnalysis, StackTree, StackTreeOptions } from './analysisTypes.js';
 import type { RunMetadata } from './runMetadata.js';
 import type { RecentActivity, RunProfile, RunProfileLimits } from './runProfileTypes.js';
 
@@ -110,8 +111,26 @@ export interface SpanReader {
    * empty database → `NO_RUNS`.
    */
   summary(options?: { runId?: string }): NameSummary[];
-  /** The `limit` (default 5) slowest root spans with their whole trees, slowest first. */
-  slowestTraces(options?: { runId?: string; limit?: number }): TraceTree[];
+  /**
+   * The `limit` (default 5) slowest root spans with their whole trees, slowest first; with
+   * `name`, only roots whose name matches that glob (SQLite `GLOB`).
+   */
+  slowestTraces(options?: { runId?: string; limit?: number; name?: string }): TraceTree[];
+  /**
+   * The run id that `spec` names: an exact id, `latest`, `previous`, or a unique prefix.
+   * Ambiguous prefix → `AMBIGUOUS_RUN` (the message lists candidates); nothing → `UNKNOWN_RUN`.
+   */
+  resolveRunId(spec: string): string;
+  /**
+   * Per-name (or, with `by`, per name and attribute value) statistics with self time, in one
+   * streaming pass in start order: memory grows with rows and spans in flight, not with spans.
+   */
+  analyze(options?: AnalyzeOptions): RunAnalysis;
+  /**
+   * The whole run merged by call path into one tree weighted by sampling weight (flame graphs).
+   * One streaming pass; memory grows with distinct stacks, bounded by `maxStacks`.
+   */
+  stackTree(options?: StackTreeOptions): StackTree;
   /**
    * Spans ordered by start time. Run defaults to the latest, except that a `traceId` without a
    * `runId` is looked up in every run. Lazy: rows are read as the iterator advances.

@@ -1,10 +1,13 @@
 import type { SpanRecord } from '@ferret/profiler';
 import type {
+  AnalysisRow,
   NameSummary,
   RecentActivity,
+  RunAnalysis,
   RunInfo,
   RunProfile,
   SpanReader,
+  StackTree,
   TraceTree,
 } from '../../src/readerTypes.js';
 
@@ -60,6 +63,32 @@ export class FakeReader implements SpanReader {
     this.calls.push({ method: 'summary', options });
     this.#run(options?.runId);
     return this.data.summary ?? [];
+  }
+  resolveRunId(spec: string): string {
+    this.calls.push({ method: 'resolveRunId', options: spec });
+    const ids = this.data.runs.map((r) => r.runId);
+    if (ids.includes(spec)) return spec;
+    if (spec === 'latest' || spec === 'previous') {
+      const id = ids.at(spec === 'latest' ? -1 : -2);
+      if (id !== undefined) return id;
+    }
+    const matches = ids.filter((id) => id.startsWith(spec));
+    if (matches.length === 1) return matches[0]!;
+    return this.#run(spec);
+  }
+  /** Rows of `summary`, with self time equal to total time unless given. */
+  analyze(options?: { runId?: string }): RunAnalysis {
+    this.calls.push({ method: 'analyze', options });
+    const runId = this.#run(options?.runId);
+    const rows = (this.data.summary ?? []).map(
+      (row): AnalysisRow => ({ selfTotalMs: row.totalMs, selfP50Ms: row.p50Ms, ...row }),
+    );
+    return { runId, rows };
+  }
+  stackTree(options?: { runId?: string }): StackTree {
+    this.calls.push({ method: 'stackTree', options });
+    const runId = this.#run(options?.runId);
+    return { runId, roots: [], stacks: 0, foldedSpans: 0, totalMs: 0 };
   }
   slowestTraces(options?: { runId?: string; limit?: number }): TraceTree[] {
     this.calls.push({ method: 'slowestTraces', options });

@@ -1,5 +1,5 @@
 import type { SpanRecord } from '@ferret/profiler';
-import type { NameSummary, SpanNode, TraceTree } from '../../src/readerTypes.js';
+import type { AnalysisRow, SpanNode, TraceTree } from '../../src/readerTypes.js';
 
 let nextId = 1;
 
@@ -55,8 +55,10 @@ export function flatten(root: SpanNode): SpanRecord[] {
   return out.sort((a, b) => a.startTime - b.startTime);
 }
 
-export function summary(fields: Partial<NameSummary> & { name: string }): NameSummary {
+export function summary(fields: Partial<AnalysisRow> & { name: string }): AnalysisRow {
   return {
+    selfTotalMs: 50,
+    selfP50Ms: 4,
     calls: 10,
     callsExact: true,
     recorded: 10,

@@ -1,0 +1,337 @@
+// `reader.analyze()`: per-name (or per name and attribute value) statistics of one run with self
+// time, in one streaming pass. Memory grows with distinct rows (names × bounded values), open
+// spans and root names, never with the number of spans.
+import type Database from 'better-sqlite3';
+import type { AnalysisRow, AnalyzeOptions, AttributeGroup } from './analysisTypes.js';
+import { type CountTotals, toSummary } from './callEstimates.js';
+import { NameAccumulator, UNPACKED_NAMES } from './NameAccumulator.js';
+import { streamRun } from './runStream.js';
+import { SelfTimeWalk } from './selfTimeWalk.js';
+
+/** Distinct attribute values per name before the rest go to the `(other)` row. */
+export const DEFAULT_MAX_VALUES_PER_NAME = 20;
+/** Most distinct values per name a caller may ask for. */
+export const MAX_VALUES_PER_NAME = 1000;
+/** Most durations kept per row for `sampleSize`. */
+export const MAX_SAMPLE_SIZE = 100_000;
+
+/** Statistics of one output row while the run streams. */
+class RowAccumulator {
+  readonly base: NameAccumulator;
+  readonly self: NameAccumulator;
+  /** Σ weight and Σ weight × duration of this row's child spans, per root name of their trace. */
+  readonly childrenByRoot = new Map<string, [number, number]>();
+  readonly sample: number[] = [];
+  #seen = 0;
+
+  constructor(
+    readonly name: string,
+    readonly group: AttributeGroup | undefined,
+    readonly value: string | undefined,
+    packed: boolean,
+  ) {
+    this.base = new NameAccumulator(packed);
+    this.self = new NameAccumulator(packed);
+  }
+
+  /** Reservoir sampling (algorithm R) with the walk's deterministic random source. */
+  addSample(durationMs: number, size: number, random: () => number): void {
+    this.#seen++;
+    if (this.sample.length < size) this.sample.push(durationMs);
+    else {
+      const slot = Math.floor(random() * this.#seen);
+      if (slot < size) this.sample[slot] = durationMs;
+    }
+  }
+}
+
+/** What each open span carries through the walk. */
+interface SpanData {
+  row: RowAccumulator | undefined;
+  /** Name of the root of the span's trace, when the root is stored. */
+  rootName: string | undefined;
+}
+
+/** A small seeded PRNG (mulberry32): samples are the same for the same file. */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Turns an attribute's JSON text into the text shown for it: strings bare, others as JSON. */
+function valueText(json: string): string {
+  if (json.startsWith('"')) {
+    try {
+      return JSON.parse(json) as string;
+    } catch {
+      return json;
+    }
+  }
+  return json;
+}
+
+interface ResolvedOptions {
+  by: string | undefined;
+  name: string | undefined;
+  maxValuesPerName: number;
+  sampleSize: number;
+}
+
+/** The result before the run id is attached. */
+export interface AnalysisResult {
+  rows: AnalysisRow[];
+  spansWithAttribute: number | undefined;
+}
+
+/**
+ * Streams one run and returns its rows, sorted by recorded total time descending. With `by`,
+ * one row per (name, attribute value): the first `maxValuesPerName` distinct values of a name get
+ * their own rows, later ones share its `(other)` row, and spans without the attribute go to its
+ * `(none)` row.
+ */
+export function analyzeRun(
+  db: Database.Database,
+  path: string,
+  runKey: number,
+  options: ResolvedOptions,
+): AnalysisResult {
+  const globStatement = db.prepare('SELECT ? GLOB ?').pluck();
+  const nameMatches = new Map<string, boolean>();
+  const matches = (name: string): boolean => {
+    if (options.name === undefined) return true;
+    let match = nameMatches.get(name);
+    if (match === undefined) {
+      match = globStatement.get(name, options.name) === 1;
+      nameMatches.set(name, match);
+    }
+    return match;
+  };
+  let rowCount = 0;
+  const newRow = (name: string, group: AttributeGroup | undefined, value?: string) =>
+    new RowAccumulator(name, group, value, rowCount++ >= UNPACKED_NAMES);
+  /** Without `by`: one row per name. With `by`: per name, rows by value text plus none/other. */
+  const byName = new Map<string, RowAccumulator>();
+  const byValue = new Map<string, Map<string, RowAccumulator>>();
+  const noneRows = new Map<string, RowAccumulator>();
+  const otherRows = new Map<string, RowAccumulator>();
+  let spansWithAttribute = 0;
+  const rowFor = (name: string, attribute: string | undefined): RowAccumulator => {
+    if (options.by === undefined) {
+      let row = byName.get(name);
+      if (row === undefined) {
+        row = newRow(name, undefined);
+        byName.set(name, row);
+      }
+      return row;
+    }
+    if (attribute === undefined) {
+      let row = noneRows.get(name);
+      if (row === undefined) {
+        row = newRow(name, 'none');
+        noneRows.set(name, row);
+      }
+      return row;
+    }
+    spansWithAttribute++;
+    let values = byValue.get(name);
+    if (values === undefined) {
+      values = new Map();
+      byValue.set(name, values);
+    }
+    let row = values.get(attribute);
+    if (row !== undefined) return row;
+    if (values.size < options.maxValuesPerName) {
+      row = newRow(name, 'value', valueText(attribute));
+      values.set(attribute, row);
+      return row;
+    }
+    row = otherRows.get(name);
+    if (row === undefined) {
+      row = newRow(name, 'other');
+      otherRows.set(name, row);
+    }
+    return row;
+  };
+
+  const random = seededRandom(0x5eed);
+  let storedRoots = 0;
+  let truncatedChildren = 0;
+  const walk = new SelfTimeWalk<SpanData>((span) => {
+    span.data.row?.self.add(span.selfMs, false, 1, false);
+  });
+  streamRun(db, path, runKey, options.by, (row) => {
+    if (row.isRoot) storedRoots++;
+    truncatedChildren += row.truncatedChildren;
+    const parent = walk.parentOf(row.traceId, row.parentSpanId);
+    const rootName =
+      parent !== undefined ? parent.data.rootName : row.isRoot ? row.name : undefined;
+    const accumulator = matches(row.name) ? rowFor(row.name, row.attribute) : undefined;
+    if (accumulator !== undefined) {
+      accumulator.base.add(row.durationMs, row.isError, row.weight, row.isRoot);
+      if (!row.isRoot && rootName !== undefined) {
+        const pair = accumulator.childrenByRoot.get(rootName);
+        if (pair === undefined) {
+          accumulator.childrenByRoot.set(rootName, [row.weight, row.weight * row.durationMs]);
+        } else {
+          pair[0] += row.weight;
+          pair[1] += row.weight * row.durationMs;
+        }
+      }
+      if (options.sampleSize > 0) accumulator.addSample(row.durationMs, options.sampleSize, random);
+    }
+    walk.add(row.traceId, row.spanId, row.parentSpanId, row.start, row.durationMs, parent, {
+      row: accumulator,
+      rootName,
+    });
+  });
+  walk.finish();
+
+  const all: RowAccumulator[] = [
+    ...byName.values(),
+    ...[...byValue.values()].flatMap((values) => [...values.values()]),
+    ...noneRows.values(),
+    ...otherRows.values(),
+  ];
+  const counts = countTotals(db, runKey);
+  const run: CountTotals = { calls: 0, recorded: 0, dropped: 0 };
+  for (const totals of counts.values()) {
+    run.calls += totals.calls;
+    run.recorded += totals.recorded;
+    run.dropped += totals.dropped;
+  }
+  const factors = rootFactors(all, counts);
+  for (const row of all) applyFactors(row, factors, options.by !== undefined);
+  const runLostNothing =
+    counts.size > 0 && run.dropped === 0 && storedRoots === run.recorded && truncatedChildren === 0;
+
+  const rows: AnalysisRow[] = all.map((row) =>
+    toRow(row, options.by === undefined ? counts.get(row.name) : undefined, runLostNothing),
+  );
+  // Counted names with no stored span (every call dropped, or lost) still get a line.
+  const stored = new Set(all.map((row) => row.name));
+  for (const [name, totals] of counts) {
+    if (stored.has(name) || totals.calls === 0 || !matches(name)) continue;
+    const empty = newRow(name, options.by === undefined ? undefined : 'none');
+    rows.push(toRow(empty, totals, runLostNothing));
+  }
+  return {
+    rows: rows.sort(
+      (x, y) => y.totalMs - x.totalMs || y.calls - x.calls || (x.name < y.name ? -1 : 1),
+    ),
+    spansWithAttribute: options.by === undefined ? undefined : spansWithAttribute,
+  };
+}
+
+function countTotals(db: Database.Database, runKey: number): Map<string, CountTotals> {
+  const counts = new Map<string, CountTotals>();
+  const rows = db
+    .prepare(
+      `SELECT name, sum(calls) AS calls, sum(recorded) AS recorded, sum(dropped) AS dropped
+       FROM counts WHERE run_key = ? GROUP BY name`,
+    )
+    .all(runKey) as ({ name: string } & CountTotals)[];
+  for (const { name, calls, recorded, dropped } of rows) {
+    counts.set(String(name), {
+      calls: Number(calls),
+      recorded: Number(recorded),
+      dropped: Number(dropped),
+    });
+  }
+  return counts;
+}
+
+/**
+ * Per root name, exact calls ÷ Σ weight of its stored roots (over all of the name's rows): the
+ * correction for weights that lag a change of traffic (see `rootNameFactors`).
+ */
+function rootFactors(
+  rows: readonly RowAccumulator[],
+  counts: ReadonlyMap<string, CountTotals>,
+): Map<string, number> {
+  const rootWeight = new Map<string, number>();
+  for (const row of rows) {
+    if (row.base.rootWeight > 0) {
+      rootWeight.set(row.name, (rootWeight.get(row.name) ?? 0) + row.base.rootWeight);
+    }
+  }
+  const factors = new Map<string, number>();
+  for (const [name, weight] of rootWeight) {
+    const calls = counts.get(name)?.calls;
+    if (calls === undefined) continue;
+    const factor = calls / weight;
+    if (Math.abs(factor - 1) > 1e-3) factors.set(name, factor);
+  }
+  return factors;
+}
+
+/**
+ * Scales a row's child weights and extrapolated time by the factor of their trace's root name,
+ * and its roots' extrapolated time by its own. Per-value rows have no count records of their
+ * own, so their roots' weights are scaled too (their calls are estimates).
+ */
+function applyFactors(
+  row: RowAccumulator,
+  factors: ReadonlyMap<string, number>,
+  scaleRootWeight: boolean,
+): void {
+  for (const [rootName, [weight, weightedMs]] of row.childrenByRoot) {
+    const factor = factors.get(rootName);
+    if (factor === undefined) continue;
+    row.base.childWeight += weight * (factor - 1);
+    row.base.weightedMs += weightedMs * (factor - 1);
+  }
+  const own = factors.get(row.name);
+  if (own !== undefined) {
+    row.base.weightedMs += row.base.rootWeightedMs * (own - 1);
+    if (scaleRootWeight) row.base.rootWeight *= own;
+  }
+}
+
+function toRow(
+  row: RowAccumulator,
+  counts: CountTotals | undefined,
+  runLostNothing: boolean,
+): AnalysisRow {
+  const summary = toSummary(row.name, row.base, counts, runLostNothing);
+  const result: AnalysisRow = {
+    ...summary,
+    selfTotalMs: row.self.totalMs,
+    selfP50Ms: row.self.percentileMs(50),
+  };
+  if (row.group !== undefined) result.group = row.group;
+  if (row.value !== undefined) result.value = row.value;
+  if (row.sample.length > 0) result.sample = row.sample;
+  row.base.destroy();
+  row.self.destroy();
+  return result;
+}
+
+/** Checks and defaults {@link AnalyzeOptions} (the run is resolved by the caller). */
+export function resolveAnalyzeOptions(options: AnalyzeOptions): ResolvedOptions {
+  const { by, name, maxValuesPerName, sampleSize } = options;
+  if (by !== undefined && (typeof by !== 'string' || by.length === 0)) {
+    throw new TypeError('Expected `by` to be a non-empty attribute key');
+  }
+  if (name !== undefined && (typeof name !== 'string' || name.length === 0)) {
+    throw new TypeError('Expected `name` to be a non-empty glob pattern');
+  }
+  const max = maxValuesPerName ?? DEFAULT_MAX_VALUES_PER_NAME;
+  if (!Number.isSafeInteger(max) || max < 1 || max > MAX_VALUES_PER_NAME) {
+    throw new RangeError(
+      `Expected \`maxValuesPerName\` to be a whole number from 1 to ${MAX_VALUES_PER_NAME}, got ${String(max)}`,
+    );
+  }
+  const size = sampleSize ?? 0;
+  if (!Number.isSafeInteger(size) || size < 0 || size > MAX_SAMPLE_SIZE) {
+    throw new RangeError(
+      `Expected \`sampleSize\` to be a whole number from 0 to ${MAX_SAMPLE_SIZE}, got ${String(size)}`,
+    );
+  }
+  return { by, name, maxValuesPerName: max, sampleSize: size };
+}
