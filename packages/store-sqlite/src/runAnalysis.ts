@@ -162,11 +162,16 @@ export function analyzeRun(
   const random = seededRandom(0x5eed);
   let storedRoots = 0;
   let truncatedChildren = 0;
+  /** Σ weight of the stored roots per name, of every name (the filter only hides rows). */
+  const rootWeights = new Map<string, number>();
   const walk = new SelfTimeWalk<SpanData>((span) => {
     span.data.row?.self.add(span.selfMs, false, 1, false);
   });
   streamRun(db, path, runKey, options.by, (row) => {
-    if (row.isRoot) storedRoots++;
+    if (row.isRoot) {
+      storedRoots++;
+      rootWeights.set(row.name, (rootWeights.get(row.name) ?? 0) + row.weight);
+    }
     truncatedChildren += row.truncatedChildren;
     const parent = walk.parentOf(row.traceId, row.parentSpanId);
     const rootName =
@@ -205,7 +210,7 @@ export function analyzeRun(
     run.recorded += totals.recorded;
     run.dropped += totals.dropped;
   }
-  const factors = rootFactors(all, counts);
+  const factors = rootFactors(rootWeights, counts);
   for (const row of all) applyFactors(row, factors, options.by !== undefined);
   const runLostNothing =
     counts.size > 0 && run.dropped === 0 && storedRoots === run.recorded && truncatedChildren === 0;
@@ -247,19 +252,13 @@ function countTotals(db: Database.Database, runKey: number): Map<string, CountTo
 }
 
 /**
- * Per root name, exact calls ÷ Σ weight of its stored roots (over all of the name's rows): the
- * correction for weights that lag a change of traffic (see `rootNameFactors`).
+ * Per root name, exact calls ÷ Σ weight of its stored roots: the correction for weights that lag
+ * a change of traffic (see `rootNameFactors`).
  */
 function rootFactors(
-  rows: readonly RowAccumulator[],
+  rootWeight: ReadonlyMap<string, number>,
   counts: ReadonlyMap<string, CountTotals>,
 ): Map<string, number> {
-  const rootWeight = new Map<string, number>();
-  for (const row of rows) {
-    if (row.base.rootWeight > 0) {
-      rootWeight.set(row.name, (rootWeight.get(row.name) ?? 0) + row.base.rootWeight);
-    }
-  }
   const factors = new Map<string, number>();
   for (const [name, weight] of rootWeight) {
     const calls = counts.get(name)?.calls;

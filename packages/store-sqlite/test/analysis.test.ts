@@ -194,6 +194,9 @@ describe('reader analysis queries', () => {
     expect(rows.map((row) => row.name)).toEqual(['GET /orders', 'GET /users']);
     expect(rows[0]!.selfTotalMs).toBeCloseTo(50, 6);
     expect(reader.analyze({ name: 'nothing*' }).rows).toEqual([]);
+    // Children of filtered-out roots are still scaled by their root name's factor.
+    const render = reader.analyze({ name: 'render' }).rows;
+    expect(render.map((row) => [row.name, row.calls])).toEqual([['render', 40]]);
   });
 
   it('analyze sampleSize: a bounded sample of recorded durations per row', () => {
