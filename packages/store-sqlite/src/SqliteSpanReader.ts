@@ -183,12 +183,12 @@ export class SqliteSpanReader implements SpanReader {
     );
   }
 
-  slowestTraces(options: { runId?: string; limit?: number } = {}): TraceTree[] {
-  resolveRunId(spec: string): string 
+  resolveRunId(spec: string): string {
     if (typeof spec !== 'string' || spec.length === 0) {
       throw new TypeError(`Expected \`spec\` to be a non-empty string, got ${describe(spec)}`);
     }
     return this.#guard(() => lookUpRunId(this.#db, this.path, spec));
+  }
 
   analyze(options: AnalyzeOptions = {}): RunAnalysis {
     assertQueryOptions(options);
