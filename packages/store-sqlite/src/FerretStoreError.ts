@@ -1,10 +1,16 @@
 /** What went wrong, as a stable code the CLI (or any caller) can switch on. */
 export type FerretStoreErrorCode =
   | 'NOT_FOUND'
+  | 'PERMISSION'
+  | 'READ_ONLY'
   | 'NOT_FERRET'
   | 'NEWER_SCHEMA'
   | 'EMPTY_FILE'
   | 'CORRUPT'
+  | 'DAMAGED'
+  | 'TOO_SLOW'
+  | 'IO_ERROR'
+  | 'FILE_REPLACED'
   | 'UNKNOWN_RUN'
   | 'NO_RUNS'
   | 'INVALID_ARGUMENT'
@@ -32,4 +38,10 @@ export class FerretStoreError extends Error {
   ) {
     super(message, options);
   }
+}
+
+/** The message of an unknown thrown value, on one line. */
+export function describeError(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.replace(/\s*\n\s*/g, ' ');
 }

@@ -1,12 +1,10 @@
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { CountRecord, SpanEventRecord } from '@ferret/profiler';
 import Database from 'better-sqlite3';
-import {
-  assertReadableVersion,
-  createDatabaseFile,
-  describeError,
-  inspectDatabaseFile,
-} from './databaseFile.js';
-import { FerretStoreError } from './FerretStoreError.js';
+import { assertReadableVersion, createDatabaseFile, inspectDatabaseFile } from './databaseFile.js';
+import { describeError, FerretStoreError } from './FerretStoreError.js';
+import { openFailure } from './openErrors.js';
 import { applicationIdOf, applyWriterPragmas, FERRET_APPLICATION_ID, migrate } from './schema.js';
 import { AttributeJsonBuilder, idsOf, NUMBER_FIELDS, type SpanBatch } from './spanBatch.js';
 import { eventsToJson, INSERT_SPAN_SQL } from './spanRow.js';
@@ -48,6 +46,9 @@ const BUSY_RETRIES = 5;
  */
 export class SpanWriter {
   readonly #db: Database.Database;
+  readonly #path: string;
+  /** The file's identity when it was opened; undefined for `':memory:'`. */
+  readonly #identity: { ino: number; dev: number } | undefined;
   readonly #insertSpan: Database.Statement;
   readonly #upsertRunForSpans: Database.Statement;
   readonly #upsertRunForCounts: Database.Statement;
@@ -64,6 +65,12 @@ export class SpanWriter {
    */
   constructor(path: string, { busyTimeoutMs = 10_000 }: { busyTimeoutMs?: number } = {}) {
     this.#db = SpanWriter.#open(path, busyTimeoutMs);
+    // Absolute, so a later process.chdir() does not change which file is checked.
+    this.#path = path === ':memory:' ? path : resolve(path);
+    if (path !== ':memory:') {
+      const { ino, dev } = statSync(path);
+      this.#identity = { ino, dev };
+    }
     const db = this.#db;
     this.#insertSpan = db.prepare(INSERT_SPAN_SQL);
     this.#upsertRunForSpans = db.prepare(`
@@ -104,6 +111,7 @@ export class SpanWriter {
    * records are skipped and counted; the rest of the batch is committed.
    */
   writeSpans(batch: SpanBatch): WriteOutcome {
+    this.#assertSameFile();
     const outcome: WriteOutcome = { written: 0, rejected: 0 };
     this.#retryBusy(() => {
       outcome.written = 0;
@@ -116,6 +124,7 @@ export class SpanWriter {
 
   /** Commits one batch of count records in one transaction. */
   writeCounts(counts: readonly CountRecord[]): WriteOutcome {
+    this.#assertSameFile();
     const outcome: WriteOutcome = { written: 0, rejected: 0 };
     this.#retryBusy(() => {
       outcome.written = 0;
@@ -129,6 +138,22 @@ export class SpanWriter {
     if (this.#db.open) this.#db.close();
   }
 
+  /**
+   * Throws `FILE_REPLACED` when `path` no longer names the file this connection writes (deleted,
+   * or replaced by another file): SQLite would go on committing into the unlinked inode, and
+   * every span would be lost while counted as written. One `stat` per batch.
+   */
+  #assertSameFile(): void {
+    const identity = this.#identity;
+    if (identity === undefined) return;
+    const now = statSync(this.#path, { throwIfNoEntry: false });
+    if (now !== undefined && now.ino === identity.ino && now.dev === identity.dev) return;
+    throw new FerretStoreError(
+      'FILE_REPLACED',
+      `${this.#path} was ${now === undefined ? 'deleted' : 'replaced by another file'} while the store was writing it; nothing more is stored (a new store writes a new file)`,
+    );
+  }
+
   static #open(path: string, busyTimeoutMs: number): Database.Database {
     if (path === ':memory:') {
       const db = new Database(':memory:');
@@ -139,17 +164,16 @@ export class SpanWriter {
       try {
         createDatabaseFile(path);
       } catch (error) {
-        throw new FerretStoreError(
-          'WRITE_FAILED',
-          `${path}: cannot create (${describeError(error)})`,
-          {
-            cause: error,
-          },
-        );
+        throw openFailure(path, error, 'create');
       }
     }
     inspectDatabaseFile(path, { mustExist: true });
-    const db = new Database(path, { fileMustExist: true });
+    let db: Database.Database;
+    try {
+      db = new Database(path, { fileMustExist: true });
+    } catch (error) {
+      throw openFailure(path, error, 'write to');
+    }
     try {
       db.pragma(`busy_timeout = ${busyTimeoutMs}`);
       if (applicationIdOf(db) !== FERRET_APPLICATION_ID) {
@@ -160,10 +184,7 @@ export class SpanWriter {
       return db;
     } catch (error) {
       db.close();
-      if (error instanceof FerretStoreError) throw error;
-      throw new FerretStoreError('CORRUPT', `${path}: cannot open (${describeError(error)})`, {
-        cause: error,
-      });
+      throw openFailure(path, error, 'write to');
     }
   }
 

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
-import { describeError } from './databaseFile.js';
-import { FerretStoreError } from './FerretStoreError.js';
+import { describeError, FerretStoreError } from './FerretStoreError.js';
 import { BrokenSpanError, otelSpanRecord } from './otelSpanRecord.js';
 import { SqliteSpanStore, type SqliteSpanStoreOptions } from './SqliteSpanStore.js';
 import type { StoredSpanRecord } from './spanRow.js';

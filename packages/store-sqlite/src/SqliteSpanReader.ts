@@ -3,13 +3,14 @@ import { assertIntegerAtLeast, describe } from '@ferret/ratelimit/options';
 import type Database from 'better-sqlite3';
 import type { AnalyzeOptions, RunAnalysis, StackTree, StackTreeOptions } from './analysisTypes.js';
 import { type CountTotals, rootNameFactors, scaleByRootName, toSummary } from './callEstimates.js';
-import { describeError } from './databaseFile.js';
 import { FerretStoreError } from './FerretStoreError.js';
 import { NameAccumulator, UNPACKED_NAMES } from './NameAccumulator.js';
+import { openFailure } from './openErrors.js';
 import type { ChildWeightsByRoot } from './RunProfileBuilder.js';
 import type { NameSummary, RunInfo, SpanReader, TraceTree } from './readerTypes.js';
 import { profileFromPass, profileLimits, readRunPass } from './readRunProfile.js';
 import { assertRecentOptions, readRecentActivity } from './recentActivity.js';
+import { RowChecker } from './rowChecks.js';
 import { analyzeRun, resolveAnalyzeOptions } from './runAnalysis.js';
 import { lookUpRunId } from './runLookup.js';
 import { type RunMetadata, readRunMetadata } from './runMetadata.js';
@@ -29,32 +30,46 @@ interface RunRow {
   span_count: number;
 }
 
+const RUN_COLUMNS = 'run_key, run_id, service_name, first_start, last_end, span_count';
+
 /** What `summary()` reads of each span: name, duration, status, weight, is_root, truncated_children. */
-type SummaryRow = [string, number, number, number, number, number | null];
+type SummaryRow = [unknown, unknown, unknown, unknown, unknown, unknown];
 
 /** The {@link SpanReader} over one better-sqlite3 read-only connection. */
 export class SqliteSpanReader implements SpanReader {
   readonly path: string;
   readonly #db: Database.Database;
   readonly #runIds = new Map<number, string>();
+  readonly #check: RowChecker;
+  readonly #onClose: (() => void) | undefined;
 
-  constructor(path: string, db: Database.Database) {
+  /** @param onClose - Runs once after the connection closed (removes a private copy). */
+  constructor(path: string, db: Database.Database, onClose?: () => void) {
     this.path = path;
     this.#db = db;
+    this.#check = new RowChecker(path);
+    this.#onClose = onClose;
   }
 
   runs(): RunInfo[] {
     return this.#guard(() => {
-      const rows = this.#db
-        .prepare('SELECT * FROM runs ORDER BY first_start ASC, run_key ASC')
-        .all() as RunRow[];
+      const rows = (
+        this.#db
+          .prepare(`SELECT ${RUN_COLUMNS} FROM runs ORDER BY first_start ASC, run_key ASC`)
+          .all() as Record<keyof RunRow, unknown>[]
+      ).map((row) => this.#runRow(row));
       // Count records are few (names × flush intervals), so one grouped pass over them is cheap.
       const countsByRun = new Map<number, number>();
       const counted = this.#db
         .prepare('SELECT run_key, sum(calls) AS calls FROM counts GROUP BY run_key')
         .raw()
-        .all() as [number, number][];
-      for (const [runKey, calls] of counted) countsByRun.set(runKey, calls);
+        .all() as [unknown, unknown][];
+      for (const [runKey, calls] of counted) {
+        countsByRun.set(
+          this.#check.integer(runKey, 'counts.run_key'),
+          this.#check.number(calls, 'counts.calls'),
+        );
+      }
       const metadata = readRunMetadata(this.#db);
       return rows.map((row) => {
         const calls = countsByRun.get(row.run_key);
@@ -66,8 +81,13 @@ export class SqliteSpanReader implements SpanReader {
              WHERE run_key = ? AND is_root = 1`,
           )
           .pluck()
-          .get(row.run_key) as number;
-        return toRunInfo(row, Math.round(weight), false, metadata.get(row.run_key));
+          .get(row.run_key);
+        return toRunInfo(
+          row,
+          Math.round(this.#check.number(weight, 'spans.weight')),
+          false,
+          metadata.get(row.run_key),
+        );
       });
     });
   }
@@ -89,14 +109,22 @@ export class SqliteSpanReader implements SpanReader {
         )
         .raw()
         .iterate(runKey) as IterableIterator<SummaryRow>;
+      const check = this.#check;
       for (const [name, duration, status, weight, isRoot, truncated] of rows) {
+        if (typeof name !== 'string') throw check.damaged('spans.name', name, 'text');
         let accumulator = byName.get(name);
         if (accumulator === undefined) {
           accumulator = new NameAccumulator(byName.size >= UNPACKED_NAMES);
           byName.set(name, accumulator);
         }
-        accumulator.add(duration, status === 1, weight, isRoot === 1);
-        if (truncated !== null) truncatedChildren += truncated;
+        accumulator.add(
+          check.number(duration, 'spans.duration'),
+          check.integer(status, 'spans.status') === 1,
+          check.number(weight, 'spans.weight'),
+          check.integer(isRoot, 'spans.is_root') === 1,
+        );
+        if (truncated !== null)
+          truncatedChildren += check.integer(truncated, 'spans.truncated_children');
       }
       return this.#finishSummary(runKey, byName, truncatedChildren, undefined);
     });
@@ -236,9 +264,13 @@ export class SqliteSpanReader implements SpanReader {
            AND (? IS NULL OR name GLOB ?) ORDER BY duration DESC, start_time ASC LIMIT ?`,
         )
         .raw()
-        .all(runKey, name ?? null, name ?? null, limit) as [string, string][];
+        .all(runKey, name ?? null, name ?? null, limit) as [unknown, unknown][];
       if (roots.length === 0) return [];
-      const traceIds = [...new Set(roots.map((r) => r[1]))];
+      for (const [spanId, traceId] of roots) {
+        this.#check.text(spanId, 'spans.span_id');
+        this.#check.text(traceId, 'spans.trace_id');
+      }
+      const traceIds = [...new Set(roots.map((r) => r[1] as string))];
       // Second pass over the run: only spans of the chosen traces are kept.
       const byTrace = new Map<string, SpanRecord[]>(traceIds.map((id) => [id, []]));
       const rows = this.#db
@@ -248,8 +280,12 @@ export class SqliteSpanReader implements SpanReader {
         )
         .raw()
         .iterate(runKey, JSON.stringify(traceIds)) as IterableIterator<SpanRow>;
-      for (const row of rows) byTrace.get(row[1])?.push(rowToSpan(row, this.#runIdOf));
-      return roots.map(([spanId, traceId]) => buildTree(traceId, spanId, byTrace.get(traceId)!));
+      for (const row of rows) {
+        byTrace.get(row[1] as string)?.push(rowToSpan(row, this.#runIdOf, this.#check));
+      }
+      return roots.map(([spanId, traceId]) =>
+        buildTree(traceId as string, spanId as string, byTrace.get(traceId as string)!),
+      );
     });
   }
 
@@ -288,7 +324,9 @@ export class SqliteSpanReader implements SpanReader {
   }
 
   close(): void {
-    if (this.#db.open) this.#db.close();
+    if (!this.#db.open) return;
+    this.#db.close();
+    this.#onClose?.();
   }
 
   toString(): string {
@@ -300,7 +338,7 @@ export class SqliteSpanReader implements SpanReader {
       for (;;) {
         const next = this.#guard(() => rows.next());
         if (next.done) return;
-        yield rowToSpan(next.value, this.#runIdOf);
+        yield rowToSpan(next.value, this.#runIdOf, this.#check);
       }
     } finally {
       rows.return?.();
@@ -310,8 +348,12 @@ export class SqliteSpanReader implements SpanReader {
   readonly #runIdOf = (runKey: number): string => {
     let runId = this.#runIds.get(runKey);
     if (runId === undefined) {
-      for (const row of this.#db.prepare('SELECT run_key, run_id FROM runs').all() as RunRow[]) {
-        this.#runIds.set(row.run_key, row.run_id);
+      const rows = this.#db.prepare('SELECT run_key, run_id FROM runs').raw().all() as unknown[][];
+      for (const [key, id] of rows) {
+        this.#runIds.set(
+          this.#check.integer(key, 'runs.run_key'),
+          this.#check.text(id, 'runs.run_id'),
+        );
       }
       runId = this.#runIds.get(runKey) ?? '';
     }
@@ -327,8 +369,8 @@ export class SqliteSpanReader implements SpanReader {
       .prepare(
         'SELECT coalesce((SELECT span_count FROM runs WHERE run_key = ?) * 1.0 / nullif(sum(span_count), 0), 0) AS share FROM runs',
       )
-      .get(runKey) as { share: number };
-    return share >= 0.25 ? 'spans NOT INDEXED' : 'spans';
+      .get(runKey) as { share: unknown };
+    return this.#check.number(share, 'runs.span_count') >= 0.25 ? 'spans NOT INDEXED' : 'spans';
   }
 
   /**
@@ -358,7 +400,7 @@ export class SqliteSpanReader implements SpanReader {
          WHERE run_key = ? AND is_root = 1 AND name IN (SELECT value FROM json_each(?))`,
       )
       .run(runKey, JSON.stringify([...factors.keys()]));
-    let rows: [string, string, number, number][];
+    let rows: [unknown, unknown, unknown, unknown][];
     try {
       this.#db.exec('CREATE INDEX temp.ferret_roots_by_trace ON ferret_roots (trace_id)');
       rows = this.#db
@@ -368,17 +410,41 @@ export class SqliteSpanReader implements SpanReader {
            WHERE c.run_key = ? AND c.is_root = 0 GROUP BY c.name, r.name`,
         )
         .raw()
-        .all(runKey) as [string, string, number, number][];
+        .all(runKey) as [unknown, unknown, unknown, unknown][];
     } finally {
       this.#db.exec('DROP TABLE IF EXISTS temp.ferret_roots');
     }
-    scaleByRootName(rows, factors, byName);
+    const check = this.#check;
+    scaleByRootName(
+      rows.map(([child, root, weight, weightedMs]) => [
+        check.text(child, 'spans.name'),
+        check.text(root, 'spans.name'),
+        check.number(weight, 'spans.weight'),
+        check.number(weightedMs, 'spans.duration'),
+      ]),
+      factors,
+      byName,
+    );
   }
 
   #latestRun(): RunRow | undefined {
-    return this.#db
-      .prepare('SELECT * FROM runs ORDER BY first_start DESC, run_key DESC LIMIT 1')
-      .get() as RunRow | undefined;
+    const row = this.#db
+      .prepare(`SELECT ${RUN_COLUMNS} FROM runs ORDER BY first_start DESC, run_key DESC LIMIT 1`)
+      .get() as Record<keyof RunRow, unknown> | undefined;
+    return row === undefined ? undefined : this.#runRow(row);
+  }
+
+  /** A row of `runs`, its types checked. */
+  #runRow(row: Record<keyof RunRow, unknown>): RunRow {
+    const check = this.#check;
+    return {
+      run_key: check.integer(row.run_key, 'runs.run_key'),
+      run_id: check.text(row.run_id, 'runs.run_id'),
+      service_name: check.textOrNull(row.service_name, 'runs.service_name'),
+      first_start: check.numberOrNull(row.first_start, 'runs.first_start'),
+      last_end: check.numberOrNull(row.last_end, 'runs.last_end'),
+      span_count: check.integer(row.span_count, 'runs.span_count'),
+    };
   }
 
   #resolveRun(runId: string | undefined): number {
@@ -390,23 +456,28 @@ export class SqliteSpanReader implements SpanReader {
       return latest.run_key;
     }
     const row = this.#db.prepare('SELECT run_key FROM runs WHERE run_id = ?').get(runId) as
-      | { run_key: number }
+      | { run_key: unknown }
       | undefined;
     if (row === undefined) {
-      const known = this.#db
-        .prepare('SELECT run_id FROM runs ORDER BY first_start DESC LIMIT 6')
-        .pluck()
-        .all() as string[];
+      const known = (
+        this.#db
+          .prepare('SELECT run_id FROM runs ORDER BY first_start DESC LIMIT 6')
+          .pluck()
+          .all() as unknown[]
+      ).map((id) => this.#check.text(id, 'runs.run_id'));
       const list =
         known.length === 0
           ? 'it holds no runs'
           : `latest runs: ${known.slice(0, 5).join(', ')}${known.length > 5 ? ', …' : ''}`;
       throw new FerretStoreError('UNKNOWN_RUN', `${this.path} has no run "${runId}" (${list})`);
     }
-    return row.run_key;
+    return this.#check.integer(row.run_key, 'runs.run_key');
   }
 
-  /** Turns SQLite failures into one-line FerretStoreErrors; a closed or busy reader is a TypeError. */
+  /**
+   * Turns SQLite failures into one-line FerretStoreErrors (`CORRUPT` only when SQLite reports the
+   * file malformed); a closed or busy reader is a TypeError.
+   */
   #guard<T>(work: () => T): T {
     if (!this.#db.open) {
       throw new TypeError(`${this.path}: the reader is closed`);
@@ -421,9 +492,7 @@ export class SqliteSpanReader implements SpanReader {
           { cause: error },
         );
       }
-      throw new FerretStoreError('CORRUPT', `${this.path}: cannot read (${describeError(error)})`, {
-        cause: error,
-      });
+      throw openFailure(this.path, error, 'read');
     }
   }
 }

@@ -12,9 +12,9 @@ import {
   assertOptionsObject,
   assertPositiveInteger,
 } from '@ferret/ratelimit/options';
-import { describeError, inspectDatabaseFile } from './databaseFile.js';
+import { inspectDatabaseFile } from './databaseFile.js';
 import { registerExitFlush, unregisterExitFlush } from './exitFlush.js';
-import { FerretStoreError } from './FerretStoreError.js';
+import { describeError, FerretStoreError } from './FerretStoreError.js';
 import { SpanWriter, type WriteOutcome } from './SpanWriter.js';
 import { encodeSpanBatch, type SpanBatch } from './spanBatch.js';
 import {
@@ -107,6 +107,7 @@ export class SqliteSpanStore implements SpanSink {
   #handledSeq = 0;
   #pendingSpans = 0;
   #workerGone = false;
+  #fileReplacedReported = false;
   #closed = false;
   #closing: Promise<void> | undefined;
   #resolveClosed: (() => void) | undefined;
@@ -163,7 +164,13 @@ export class SqliteSpanStore implements SpanSink {
     this.#progress = new Int32Array(progress);
     const channel = new MessageChannel();
     const workerData: WriterWorkerData = { path, busyTimeoutMs, progress, replies: channel.port2 };
-    this.#worker = new Worker(writerEntry(), { workerData, transferList: [channel.port2] });
+    this.#worker = new Worker(writerEntry(), {
+      workerData,
+      transferList: [channel.port2],
+      // The writer is a self-contained module that needs none of the host's Node flags, and
+      // inheriting them fails for flags a worker refuses (`--input-type` with `-e`, for one).
+      execArgv: [],
+    });
     // The worker must not keep the host alive; it is ref'd only while someone awaits it.
     this.#worker.unref();
     this.#replies = channel.port1;
@@ -312,11 +319,11 @@ export class SqliteSpanStore implements SpanSink {
             : this.#inThread.writeCounts(records as readonly CountRecord[]);
         this.#account(kind, records.length, outcome);
       } catch (error) {
-        this.#stats.dropped += records.length;
-        this.#report(
-          'WRITE_FAILED',
-          `${this.path}: lost ${records.length} ${kind} (${describeError(error)})`,
-          error,
+        this.#lost(
+          kind,
+          records.length,
+          describeError(error),
+          error instanceof FerretStoreError ? error.code : undefined,
         );
       }
       return;
@@ -383,11 +390,7 @@ export class SqliteSpanStore implements SpanSink {
         }
         const kind = spans !== undefined ? 'spans' : 'counts';
         if (message.failure !== undefined) {
-          this.#stats.dropped += message.records;
-          this.#report(
-            'WRITE_FAILED',
-            `${this.path}: lost ${message.records} ${kind} (${message.failure})`,
-          );
+          this.#lost(kind, message.records, message.failure, message.failureCode);
         } else {
           this.#account(kind, message.records, message);
         }
@@ -396,6 +399,21 @@ export class SqliteSpanStore implements SpanSink {
         return;
       }
     }
+  }
+
+  /**
+   * Counts a batch the writer could not commit and reports it; a file deleted or replaced under
+   * the store (`FILE_REPLACED`) fails every later batch too, and is reported once.
+   */
+  #lost(kind: 'spans' | 'counts', records: number, failure: string, code?: string): void {
+    this.#stats.dropped += records;
+    if (code === 'FILE_REPLACED') {
+      if (this.#fileReplacedReported) return;
+      this.#fileReplacedReported = true;
+      this.#report('FILE_REPLACED', `${failure}; lost ${records} ${kind}, and every later batch`);
+      return;
+    }
+    this.#report('WRITE_FAILED', `${this.path}: lost ${records} ${kind} (${failure})`);
   }
 
   #account(kind: 'spans' | 'counts', records: number, outcome: WriteOutcome): void {

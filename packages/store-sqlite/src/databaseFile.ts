@@ -15,6 +15,7 @@ import {
 } from 'node:fs';
 import Database from 'better-sqlite3';
 import { FerretStoreError } from './FerretStoreError.js';
+import { openFailure } from './openErrors.js';
 import { FERRET_APPLICATION_ID, migrate, SCHEMA_VERSION } from './schema.js';
 
 const SQLITE_MAGIC = 'SQLite format 3\0';
@@ -26,7 +27,7 @@ export type DatabaseFileState = { kind: 'missing' } | { kind: 'ferret'; schemaVe
 /**
  * Classifies the file at `path` from its header without opening it with SQLite.
  * @throws FerretStoreError `EMPTY_FILE`, `NOT_FERRET` (not SQLite, or SQLite of another
- *   application), `NEWER_SCHEMA`, or `NOT_FOUND` when `mustExist`.
+ *   application), `NEWER_SCHEMA`, `PERMISSION` (not readable), or `NOT_FOUND` when `mustExist`.
  */
 export function inspectDatabaseFile(path: string, { mustExist = false } = {}): DatabaseFileState {
   let size: number;
@@ -42,14 +43,17 @@ export function inspectDatabaseFile(path: string, { mustExist = false } = {}): D
       if (mustExist) throw new FerretStoreError('NOT_FOUND', `${path}: no such file`);
       return { kind: 'missing' };
     }
-    throw new FerretStoreError('NOT_FOUND', `${path}: cannot read (${describeError(error)})`, {
-      cause: error,
-    });
+    throw openFailure(path, error, 'read');
   }
   if (size === 0) {
     throw new FerretStoreError('EMPTY_FILE', `${path} is an empty file, not a Ferret database`);
   }
-  const header = readHeader(path);
+  let header: Buffer;
+  try {
+    header = readHeader(path);
+  } catch (error) {
+    throw openFailure(path, error, 'read');
+  }
   if (header.length < HEADER_BYTES || header.toString('latin1', 0, 16) !== SQLITE_MAGIC) {
     throw new FerretStoreError(
       'NOT_FERRET',
@@ -117,12 +121,6 @@ export function createDatabaseFile(path: string): boolean {
     for (const suffix of ['', '-wal', '-shm', '-journal'])
       rmSync(temporary + suffix, { force: true });
   }
-}
-
-/** The message of an unknown thrown value, on one line. */
-export function describeError(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
-  return text.replace(/\s*\n\s*/g, ' ');
 }
 
 function readHeader(path: string): Buffer {

@@ -9,7 +9,7 @@ export type {
 } from './analysisTypes.js';
 export { FerretStoreError, type FerretStoreErrorCode } from './FerretStoreError.js';
 export { PERCENTILE_SIGNIFICANT_DIGITS } from './NameAccumulator.js';
-export { openSpanReader } from './openSpanReader.js';
+export { type OpenSpanReaderOptions, openSpanReader } from './openSpanReader.js';
 export {
   type ProcessEndRecord,
   type ProcessStartRecord,

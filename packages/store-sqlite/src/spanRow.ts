@@ -1,6 +1,7 @@
 // The mapping between a SpanRecord and a row of the `spans` table, kept in one place so the
 // writer and the reader cannot drift apart.
 import type { Attributes, SpanEventRecord, SpanRecord } from '@ferret/profiler';
+import type { RowChecker } from './rowChecks.js';
 
 /** Columns the reader selects to rebuild a {@link SpanRecord}, in this order. */
 export const SPAN_SELECT_COLUMNS =
@@ -42,25 +43,73 @@ export function eventsToJson(events: readonly SpanEventRecord[] | undefined): st
   return events && events.length > 0 ? JSON.stringify(events) : null;
 }
 
-/** Rebuilds a SpanRecord from a raw row; optional fields are absent when the column is NULL. */
-export function rowToSpan(row: SpanRow, runIdOf: (runKey: number) => string): SpanRecord {
+/**
+ * Rebuilds a SpanRecord from a raw row; optional fields are absent when the column is NULL.
+ * @throws FerretStoreError `DAMAGED` when a column holds a value of a type Ferret never writes
+ *   there (the row is untrusted: SQLite stores any type in any column).
+ */
+export function rowToSpan(
+  row: SpanRow,
+  runIdOf: (runKey: number) => string,
+  check: RowChecker,
+): SpanRecord {
   const span: SpanRecord = {
-    traceId: row[1],
-    spanId: row[2],
-    name: row[4],
-    startTime: row[5],
-    duration: row[6],
-    status: row[7] === 1 ? 'error' : 'ok',
-    attributes: row[8] === null ? {} : (JSON.parse(row[8]) as Attributes),
-    runId: runIdOf(row[0]),
-    pid: row[14],
-    threadId: row[15],
-    weight: row[12],
+    traceId: check.text(row[1], 'spans.trace_id'),
+    spanId: check.text(row[2], 'spans.span_id'),
+    name: check.text(row[4], 'spans.name'),
+    startTime: check.number(row[5], 'spans.start_time'),
+    duration: check.number(row[6], 'spans.duration'),
+    status: check.integer(row[7], 'spans.status') === 1 ? 'error' : 'ok',
+    attributes: {},
+    runId: runIdOf(check.integer(row[0], 'spans.run_key')),
+    pid: check.integer(row[14], 'spans.pid'),
+    threadId: check.integer(row[15], 'spans.thread_id'),
+    weight: check.number(row[12], 'spans.weight'),
   };
-  if (row[3] !== null) span.parentSpanId = row[3];
-  if (row[13] !== null) span.truncatedChildren = row[13];
-  if (row[10] !== null) span.kind = row[10];
-  if (row[9] !== null) span.events = JSON.parse(row[9]) as SpanEventRecord[];
-  if (row[11] !== null) span.serviceName = row[11];
+  const attributes = check.textOrNull(row[8], 'spans.attributes');
+  if (attributes !== null) {
+    const parsed = parseJson(attributes);
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      throw check.badJson('spans.attributes', 'a JSON object');
+    }
+    span.attributes = parsed as Attributes;
+  }
+  const parentSpanId = check.textOrNull(row[3], 'spans.parent_span_id');
+  if (parentSpanId !== null) span.parentSpanId = parentSpanId;
+  const truncated = check.integerOrNull(row[13], 'spans.truncated_children');
+  if (truncated !== null) span.truncatedChildren = truncated;
+  const kind = check.textOrNull(row[10], 'spans.kind');
+  if (kind !== null) span.kind = kind;
+  const events = check.textOrNull(row[9], 'spans.events');
+  if (events !== null) {
+    const parsed = parseJson(events);
+    if (!Array.isArray(parsed) || !parsed.every(isEvent)) {
+      throw check.badJson('spans.events', 'a JSON array of events');
+    }
+    span.events = parsed as SpanEventRecord[];
+  }
+  const serviceName = check.textOrNull(row[11], 'spans.service_name');
+  if (serviceName !== null) span.serviceName = serviceName;
   return span;
+}
+
+const NOT_JSON = Symbol('not JSON');
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return NOT_JSON;
+  }
+}
+
+function isEvent(value: unknown): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  const { name, time, attributes } = value as Record<string, unknown>;
+  return (
+    typeof name === 'string' &&
+    typeof time === 'number' &&
+    (attributes === undefined ||
+      (attributes !== null && typeof attributes === 'object' && !Array.isArray(attributes)))
+  );
 }

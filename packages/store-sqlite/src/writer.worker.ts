@@ -2,8 +2,7 @@
 // read-write connection of its SqliteSpanStore, so SQLite's disk work never runs on the host's
 // event loop: the model is pino's transports.
 import { parentPort, workerData } from 'node:worker_threads';
-import { describeError } from './databaseFile.js';
-import { FerretStoreError } from './FerretStoreError.js';
+import { describeError, FerretStoreError } from './FerretStoreError.js';
 import { SpanWriter } from './SpanWriter.js';
 import {
   type FromWriter,
@@ -67,6 +66,7 @@ port.on('message', (message: ToWriter) => {
         written: 0,
         rejected: 0,
         failure: describeError(error),
+        failureCode: error instanceof FerretStoreError ? error.code : undefined,
       };
     }
   }

@@ -37,5 +37,7 @@ export type FromWriter =
       problem?: string | undefined;
       /** Set when the whole batch was lost (the transaction failed). */
       failure?: string | undefined;
+      /** The FerretStoreError code of `failure`, when the writer threw one. */
+      failureCode?: string | undefined;
     }
   | { kind: 'closed' };

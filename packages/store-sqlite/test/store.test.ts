@@ -1,4 +1,7 @@
+import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { SpanRecord } from '@ferret/profiler';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -186,7 +189,7 @@ describe('SqliteSpanStore hand-over queue', () => {
 });
 
 describe('SqliteSpanStore file handling', () => {
-  it('reports a file it cannot create through onError (worker) or a FerretStoreError (in-thread)', async () => {
+  it('reports a file it cannot create (NOT_FOUND: no such directory) through onError (worker) or a FerretStoreError (in-thread)', async () => {
     const path = join(tmp.dir, 'no-such-dir', 'x.db');
     const errors: FerretStoreError[] = [];
     const store = new SqliteSpanStore({ path, onError: (e) => errors.push(e) });
@@ -194,10 +197,10 @@ describe('SqliteSpanStore file handling', () => {
     await store.flush();
     await store.close();
     expect(store.stats()).toMatchObject({ spansWritten: 0, dropped: 1 });
-    expect(errors.map((e) => e.code)).toEqual(['WRITE_FAILED', 'WRITE_FAILED']);
+    expect(errors.map((e) => e.code)).toEqual(['NOT_FOUND', 'WRITE_FAILED']);
     expect(errors[0]!.message).toMatch(/no-such-dir\/x\.db: cannot create/);
     expect(() => new SqliteSpanStore({ path, worker: false })).toThrow(
-      expect.objectContaining({ code: 'WRITE_FAILED' }),
+      expect.objectContaining({ code: 'NOT_FOUND' }),
     );
   });
 
@@ -229,5 +232,58 @@ describe('SqliteSpanStore file handling', () => {
     expect(reader.runs()[0]!.spanCount).toBe(3);
     reader.close();
     await store.close();
+  });
+});
+
+describe('SqliteSpanStore under a changing host', () => {
+  it.each([
+    ['worker', true],
+    ['in-thread', false],
+  ])(
+    '%s: a file deleted while the store writes is reported once, later spans counted as lost (were counted as written)',
+    async (_label, worker) => {
+      const path = join(tmp.dir, 'deleted.db');
+      const errors: FerretStoreError[] = [];
+      const store = new SqliteSpanStore({ path, worker, onError: (e) => errors.push(e) });
+      store.write([span()]);
+      await store.flush();
+      rmSync(path);
+      for (const suffix of ['-wal', '-shm']) rmSync(path + suffix, { force: true });
+      store.write([span(), span()]);
+      store.writeCounts([
+        {
+          name: 'work',
+          runId: 'run-1',
+          calls: 1,
+          recorded: 1,
+          dropped: 0,
+          intervalStart: 1,
+          intervalEnd: 2,
+        },
+      ]);
+      store.write([span()]);
+      await store.close();
+      expect(store.stats()).toMatchObject({ spansWritten: 1, countsWritten: 0, dropped: 4 });
+      expect(errors.map((e) => e.code)).toEqual(['FILE_REPLACED']);
+      expect(errors[0]!.message).toMatch(/deleted\.db was deleted while the store was writing it/);
+    },
+  );
+
+  it('starts in a process launched with `node --input-type=module -e` (was "writer thread failed")', () => {
+    const script = `
+      import { SqliteSpanStore } from '@ferret/store-sqlite';
+      import { makeSpan } from ${JSON.stringify(new URL('./fixtures/spans.mjs', import.meta.url).href)};
+      const errors = [];
+      const store = new SqliteSpanStore({ path: process.argv[1], onError: (e) => errors.push(e.message) });
+      store.write([makeSpan('eval', 0), makeSpan('eval', 1)]);
+      await store.close();
+      process.stdout.write(JSON.stringify({ written: store.stats().spansWritten, errors }));`;
+    const child = spawnSync(
+      process.execPath,
+      ['--input-type=module', '-e', script, join(tmp.dir, 'eval.db')],
+      { cwd: fileURLToPath(new URL('..', import.meta.url)), encoding: 'utf8', timeout: 60_000 },
+    );
+    expect(child.stderr).toBe('');
+    expect(JSON.parse(child.stdout)).toEqual({ written: 2, errors: [] });
   });
 });

@@ -1,0 +1,150 @@
+// Files with a valid Ferret header whose tables or values are not what Ferret writes: crafted
+// (a view where a table belongs) or damaged (text in a REAL column, NULL where Ferret never
+// writes one). Each must fail with one line (`DAMAGED`), quickly, never hang or crash.
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openSpanReader, SqliteSpanStore } from '../src/index.js';
+import { span, temporaryDirectory } from './helpers.js';
+
+let tmp: ReturnType<typeof temporaryDirectory>;
+beforeEach(() => {
+  tmp = temporaryDirectory();
+});
+afterEach(() => tmp.cleanup());
+
+/** A healthy Ferret database, then `damage` applied through a read-write connection. */
+let files = 0;
+async function damagedFile(damage: (db: Database.Database, path: string) => void): Promise<string> {
+  const path = join(tmp.dir, `damaged-${++files}.db`);
+  const store = new SqliteSpanStore({ path, worker: false });
+  const root = span({ name: 'GET /', runId: 'r1' });
+  store.write([
+    root,
+    span({ name: 'db.query', traceId: root.traceId, parentSpanId: root.spanId, runId: 'r1' }),
+  ]);
+  store.writeCounts([
+    {
+      name: 'GET /',
+      runId: 'r1',
+      calls: 3,
+      recorded: 1,
+      dropped: 2,
+      intervalStart: 1,
+      intervalEnd: 2,
+    },
+  ]);
+  await store.close();
+  const db = new Database(path);
+  try {
+    damage(db, path);
+  } finally {
+    db.close();
+  }
+  return path;
+}
+
+/** Rewrites a table's declared schema without touching its rows (how a NOT NULL gets lost). */
+function redeclare(db: Database.Database, table: string, from: string, to: string): void {
+  db.unsafeMode(true);
+  db.pragma('writable_schema = ON');
+  db.prepare('UPDATE sqlite_schema SET sql = replace(sql, ?, ?) WHERE name = ?').run(
+    from,
+    to,
+    table,
+  );
+  db.pragma('writable_schema = OFF');
+  db.unsafeMode(false);
+}
+
+const damaged = (detail: RegExp) =>
+  expect.objectContaining({ code: 'DAMAGED', message: expect.stringMatching(detail) });
+
+describe('a crafted schema is refused before any query runs', () => {
+  it('`runs` as a recursive view: DAMAGED at open, at once (was a hang in every command)', async () => {
+    const path = await damagedFile((db) => {
+      db.exec(`DROP TABLE runs;
+        CREATE VIEW runs AS WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n)
+        SELECT x AS run_key, 'r' || x AS run_id, NULL AS service_name, x AS first_start,
+               x AS last_end, 0 AS span_count, 0 AS dropped FROM n;`);
+    });
+    expect(() => openSpanReader(path)).toThrow(damaged(/`runs` is a view, not a table$/));
+  });
+
+  it('a missing table or column: DAMAGED naming it', async () => {
+    const noCounts = await damagedFile((db) => db.exec('DROP TABLE counts'));
+    expect(() => openSpanReader(noCounts)).toThrow(damaged(/has no `counts` table$/));
+    const noWeight = await damagedFile((db) => db.exec('ALTER TABLE spans DROP COLUMN weight'));
+    expect(() => openSpanReader(noWeight)).toThrow(damaged(/`spans\.weight` is missing$/));
+  });
+
+  it('a NOT NULL dropped from the declaration: DAMAGED', async () => {
+    const path = await damagedFile((db) =>
+      redeclare(db, 'runs', 'run_id      TEXT    NOT NULL UNIQUE', 'run_id      TEXT    UNIQUE'),
+    );
+    expect(() => openSpanReader(path)).toThrow(
+      damaged(/`runs\.run_id` is not declared as Ferret writes it/),
+    );
+  });
+});
+
+describe('values of the wrong type are a damaged file', () => {
+  it('text in a REAL column: DAMAGED from every query that reads it (was "object null is not iterable")', async () => {
+    const path = await damagedFile((db) =>
+      db.exec(`UPDATE spans SET duration = 'slow' WHERE name = 'db.query'`),
+    );
+    const reader = openSpanReader(path);
+    const detail =
+      /damaged-\d+\.db is damaged: spans\.duration holds text where Ferret writes a number$/;
+    expect(() => reader.summary()).toThrow(damaged(detail));
+    expect(() => [...reader.spans()]).toThrow(damaged(detail));
+    expect(() => reader.slowestTraces()).toThrow(damaged(detail));
+    // The reader stays usable for what is intact.
+    expect(reader.runs().map((r) => r.runId)).toEqual(['r1']);
+    reader.close();
+  });
+
+  it('NULL where Ferret never writes one: DAMAGED (was "Cannot read properties of null")', async () => {
+    const path = await damagedFile((db) => {
+      db.exec(`UPDATE runs SET first_start = 'yesterday'`);
+    });
+    const reader = openSpanReader(path);
+    expect(() => reader.runs()).toThrow(
+      damaged(/runs\.first_start holds text where Ferret writes a number/),
+    );
+    expect(() => reader.latestRunId()).toThrow(damaged(/runs\.first_start/));
+    reader.close();
+
+    // NOT NULL binds writers only: a file can hold a NULL under a NOT NULL declaration.
+    const declared = 'run_id      TEXT    NOT NULL UNIQUE';
+    const nullRun = await damagedFile((db, file) => {
+      redeclare(db, 'runs', declared, 'run_id      TEXT    UNIQUE');
+      // A schema change is seen by the next connection.
+      const again = new Database(file);
+      again.exec('UPDATE runs SET run_id = NULL');
+      redeclare(again, 'runs', 'run_id      TEXT    UNIQUE', declared);
+      again.close();
+    });
+    const second = openSpanReader(nullRun);
+    expect(() => second.runs()).toThrow(
+      damaged(/runs\.run_id holds NULL where Ferret writes text$/),
+    );
+    expect(() => second.summary()).toThrow(damaged(/runs\.run_id holds NULL/));
+    second.close();
+  });
+
+  it('attributes or events that are not the JSON Ferret writes: DAMAGED', async () => {
+    const path = await damagedFile((db) =>
+      db.exec(`UPDATE spans SET attributes = '[1, 2' WHERE name = 'GET /'`),
+    );
+    const reader = openSpanReader(path);
+    expect(() => [...reader.spans()]).toThrow(
+      damaged(/spans\.attributes holds text that is not a JSON object$/),
+    );
+    reader.close();
+    const events = await damagedFile((db) => db.exec(`UPDATE spans SET events = '{"name":1}'`));
+    const second = openSpanReader(events);
+    expect(() => [...second.spans()]).toThrow(damaged(/spans\.events/));
+    second.close();
+  });
+});
