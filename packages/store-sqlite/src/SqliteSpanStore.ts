@@ -58,6 +58,17 @@ export interface SpanStoreStats {
   dropped: number;
   /** Spans handed to the worker and not yet committed. */
   pendingSpans: number;
+  /**
+   * Spans committed (the profiler's `SinkStats.storedSpans`): the same figure as `spansWritten`,
+   * under the name every sink reports it by.
+   */
+  storedSpans: number;
+  /**
+   * Spans accepted by `write()` and lost afterwards: dropped (queue full, store closed, failed
+   * transaction, file deleted) or refused as malformed. Count records are not included (see
+   * `dropped`). With `storedSpans` and `pendingSpans`, every span handed over is accounted for.
+   */
+  lostSpans: number;
 }
 
 interface Waiter {
@@ -111,7 +122,14 @@ export class SqliteSpanStore implements SpanSink {
   #closed = false;
   #closing: Promise<void> | undefined;
   #resolveClosed: (() => void) | undefined;
-  #stats = { spansWritten: 0, countsWritten: 0, rejected: 0, dropped: 0 };
+  #stats = {
+    spansWritten: 0,
+    countsWritten: 0,
+    rejected: 0,
+    dropped: 0,
+    storedSpans: 0,
+    lostSpans: 0,
+  };
 
   /**
    * @throws TypeError/RangeError for invalid options.
@@ -293,7 +311,7 @@ export class SqliteSpanStore implements SpanSink {
     }
     if (records.length === 0) return;
     if (this.#closed || this.#workerGone) {
-      this.#stats.dropped += records.length;
+      this.#drop(kind, records.length);
       this.#report('DROPPED', `${this.path}: store is closed; dropped ${records.length} ${kind}`);
       return;
     }
@@ -302,7 +320,7 @@ export class SqliteSpanStore implements SpanSink {
       try {
         batch = encodeSpanBatch(records as readonly SpanRecord[]);
       } catch (error) {
-        this.#stats.dropped += records.length;
+        this.#drop(kind, records.length);
         this.#report(
           'DROPPED',
           `${this.path}: cannot read a batch of spans (${describeError(error)})`,
@@ -330,7 +348,7 @@ export class SqliteSpanStore implements SpanSink {
     }
     const spanCount = kind === 'spans' ? records.length : 0;
     if (this.#pendingSpans + spanCount > this.#maxPendingSpans) {
-      this.#stats.dropped += records.length;
+      this.#drop(kind, records.length);
       this.#report(
         'DROPPED',
         `${this.path}: ${this.#pendingSpans} spans await the writer (maxPendingSpans ${this.#maxPendingSpans}); dropped ${records.length} ${kind}`,
@@ -345,7 +363,7 @@ export class SqliteSpanStore implements SpanSink {
     if (
       !this.#post(message, batch === undefined ? undefined : [batch.numbers.buffer as ArrayBuffer])
     ) {
-      this.#stats.dropped += records.length;
+      this.#drop(kind, records.length);
       return;
     }
     this.#seq = seq;
@@ -406,7 +424,7 @@ export class SqliteSpanStore implements SpanSink {
    * the store (`FILE_REPLACED`) fails every later batch too, and is reported once.
    */
   #lost(kind: 'spans' | 'counts', records: number, failure: string, code?: string): void {
-    this.#stats.dropped += records;
+    this.#drop(kind, records);
     if (code === 'FILE_REPLACED') {
       if (this.#fileReplacedReported) return;
       this.#fileReplacedReported = true;
@@ -416,11 +434,21 @@ export class SqliteSpanStore implements SpanSink {
     this.#report('WRITE_FAILED', `${this.path}: lost ${records} ${kind} (${failure})`);
   }
 
+  /** Counts records lost after `write()`/`writeCounts()` accepted them. */
+  #drop(kind: 'spans' | 'counts', records: number): void {
+    this.#stats.dropped += records;
+    if (kind === 'spans') this.#stats.lostSpans += records;
+  }
+
   #account(kind: 'spans' | 'counts', records: number, outcome: WriteOutcome): void {
-    if (kind === 'spans') this.#stats.spansWritten += outcome.written;
+    if (kind === 'spans') {
+      this.#stats.spansWritten += outcome.written;
+      this.#stats.storedSpans += outcome.written;
+    }
     else this.#stats.countsWritten += outcome.written;
     if (outcome.rejected > 0) {
       this.#stats.rejected += outcome.rejected;
+      if (kind === 'spans') this.#stats.lostSpans += outcome.rejected;
       this.#report(
         'INVALID_ARGUMENT',
         `${this.path}: refused ${outcome.rejected} of ${records} ${kind}: ${outcome.problem ?? 'malformed record'}`,
@@ -445,7 +473,7 @@ export class SqliteSpanStore implements SpanSink {
     unregisterExitFlush(this.#exitFlush);
     this.#replies?.close();
     if (this.#pendingSpans > 0) {
-      this.#stats.dropped += this.#pendingSpans;
+      this.#drop('spans', this.#pendingSpans);
       this.#report(
         'WRITE_FAILED',
         `${this.path}: writer thread stopped with ${this.#pendingSpans} spans uncommitted`,
