@@ -1,7 +1,6 @@
 import { assertPositiveInteger } from '@ferret/ratelimit/options';
 import type Database from 'better-sqlite3';
-import { describeError } from './databaseFile.js';
-import { FerretStoreError } from './FerretStoreError.js';
+import { describeError, FerretStoreError } from './FerretStoreError.js';
 import { SpanWriter } from './SpanWriter.js';
 
 /** The start of a run, as the process that owns it (`ferret run`, or the first preloaded process) saw it. */

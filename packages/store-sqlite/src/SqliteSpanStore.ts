@@ -444,8 +444,7 @@ export class SqliteSpanStore implements SpanSink {
     if (kind === 'spans') {
       this.#stats.spansWritten += outcome.written;
       this.#stats.storedSpans += outcome.written;
-    }
-    else this.#stats.countsWritten += outcome.written;
+    } else this.#stats.countsWritten += outcome.written;
     if (outcome.rejected > 0) {
       this.#stats.rejected += outcome.rejected;
       if (kind === 'spans') this.#stats.lostSpans += outcome.rejected;

@@ -264,6 +264,8 @@ describe('SqliteSpanStore under a changing host', () => {
       store.write([span()]);
       await store.close();
       expect(store.stats()).toMatchObject({ spansWritten: 1, countsWritten: 0, dropped: 4 });
+      // The sink-confirms-storage figures: spans only (the lost count record is not a span).
+      expect(store.stats()).toMatchObject({ storedSpans: 1, lostSpans: 3, pendingSpans: 0 });
       expect(errors.map((e) => e.code)).toEqual(['FILE_REPLACED']);
       expect(errors[0]!.message).toMatch(/deleted\.db was deleted while the store was writing it/);
     },
