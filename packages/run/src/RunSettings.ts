@@ -16,8 +16,6 @@ export const ENV = {
   runId: 'FERRET_RUN_ID',
   /** `none`, or a comma-separated list of {@link KNOWN_LIBRARIES}. Default: all of them. */
   libs: 'FERRET_LIBS',
-  /** Stall threshold in ms (0 or unset: no watchdog). */
-  stallMs: 'FERRET_STALL_MS',
   /** Pid of the process that records the run's start and end (set by the first one, or `ferret run`). */
   ownerPid: 'FERRET_RUN_OWNER_PID',
 } as const;
@@ -34,8 +32,6 @@ export interface RunSettings {
   runId: string;
   /** Libraries to instrument (empty: none). */
   libs: LibraryName[];
-  /** Stall threshold in ms; 0 turns the watchdog off. */
-  stallMs: number;
   /** True when this process records the run's start and end (no launcher and no parent did). */
   ownsRun: boolean;
 }
@@ -104,13 +100,6 @@ export function readRunSettings(env: NodeJS.ProcessEnv = process.env): RunSettin
     }
     libs = parsed.libs;
   }
-  let stallMs = 0;
-  const stallText = env[ENV.stallMs]?.trim();
-  if (stallText !== undefined && stallText !== '') {
-    const value = Number(stallText);
-    if (/^\d+$/.test(stallText) && Number.isSafeInteger(value)) stallMs = value;
-    else warnEnv(ENV.stallMs, stallText, 'a whole number of milliseconds', 'no watchdog');
-  }
   let runId = env[ENV.runId]?.trim() ?? '';
   if (runId === '') {
     runId = randomUUID();
@@ -122,5 +111,5 @@ export function readRunSettings(env: NodeJS.ProcessEnv = process.env): RunSettin
     env[ENV.ownerPid] = String(process.pid);
     ownsRun = true;
   } else ownsRun = owner === String(process.pid);
-  return { db, budget, runId, libs, stallMs, ownsRun };
+  return { db, budget, runId, libs, ownsRun };
 }

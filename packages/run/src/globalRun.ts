@@ -19,7 +19,7 @@ function holder(): Holder {
 
 /**
  * Starts Ferret for this process from the environment (`FERRET_DB`, `FERRET_MAX_SPANS_PER_SECOND`,
- * `FERRET_RUN_ID`, `FERRET_LIBS`, `FERRET_STALL_MS`), once: later calls return the same run.
+ * `FERRET_RUN_ID`, `FERRET_LIBS`), once: later calls return the same run.
  * `@ferret/run/register` calls it. Never throws.
  */
 export function startRun(): FerretRun {

@@ -3,7 +3,8 @@
  * intervals (Wright 1986, as OpenTelemetry Java's consistent rate-limiting sampler does): it keeps
  * a decayed count of arrivals and a decayed sum of the gaps between them, so `count ÷ time` is
  * the recent rate, with older arrivals weighing `exp(-age / adaptationTimeMs)`. Constant memory,
- * one `Math.exp` per arrival. It starts as if events had been arriving at `initialPerMs`.
+ * one `Math.exp` per arrival. It starts as if events had been arriving at `initialPerMs`, one
+ * arrival short: the first arrival reads `initialPerMs` whenever it comes.
  */
 export class ArrivalRateEstimator {
   readonly #adaptationTimeMs: number;
@@ -14,7 +15,9 @@ export class ArrivalRateEstimator {
   constructor(adaptationTimeMs: number, initialPerMs: number, now: number) {
     this.#adaptationTimeMs = adaptationTimeMs;
     this.#time = adaptationTimeMs;
-    this.#count = initialPerMs * adaptationTimeMs;
+    // One arrival short of the initial rate, so that the first arrival reads exactly that rate
+    // (a fresh sampler targeting it samples its first root) however soon it comes.
+    this.#count = Math.max(0, initialPerMs * adaptationTimeMs - 1);
     this.#last = now;
   }
 

@@ -23,7 +23,6 @@ interface RunOptions {
   budget?: number;
   runId?: string;
   libs: string | boolean;
-  stall?: number;
   quiet?: boolean;
 }
 
@@ -31,14 +30,6 @@ function parseBudget(value: string): number {
   const number = Number(value);
   if (!/^\d+(\.\d+)?$/.test(value.trim()) || !Number.isFinite(number)) {
     throw new InvalidArgumentError(`Expected a number of spans per second >= 0, got '${value}'.`);
-  }
-  return number;
-}
-
-function parseMilliseconds(value: string): number {
-  const number = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(number) || number < 1) {
-    throw new InvalidArgumentError(`Expected a whole number of milliseconds >= 1, got '${value}'.`);
   }
   return number;
 }
@@ -96,11 +87,6 @@ export function registerRunCommand(program: Command, context: CliContext): void 
       parseLibs,
     )
     .option('--no-libs', 'instrument no library: only measure() blocks are recorded')
-    .option(
-      '--stall <ms>',
-      'record a ferret.stall span when the event loop is blocked longer than this',
-      parseMilliseconds,
-    )
     .option('--quiet', 'do not print the summary after the command ends')
     .action(async (command: string[], options: RunOptions) => {
       const env = { ...context.env };
@@ -128,7 +114,6 @@ export function registerRunCommand(program: Command, context: CliContext): void 
         if (options.budget !== undefined) env.FERRET_MAX_SPANS_PER_SECOND = String(options.budget);
         if (options.libs === false) env.FERRET_LIBS = 'none';
         else if (typeof options.libs === 'string') env.FERRET_LIBS = options.libs;
-        if (options.stall !== undefined) env.FERRET_STALL_MS = String(options.stall);
       }
       const outcome = await runChild(command, env);
       if (outcome.kind === 'not-started') {
