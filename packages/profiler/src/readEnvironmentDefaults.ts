@@ -1,3 +1,4 @@
+import { quoted } from '@ferret/ratelimit/options';
 /** Defaults read from the environment. */
 export interface EnvironmentDefaultValues {
   /** From `FERRET_MAX_SPANS_PER_SECOND`, when set and well-formed. */
@@ -28,7 +29,7 @@ export function readEnvironmentDefaults(
     if (parsed === undefined) {
       warnOnce(
         'FERRET_MAX_SPANS_PER_SECOND',
-        `Ignoring FERRET_MAX_SPANS_PER_SECOND=${JSON.stringify(rate)}: expected a number >= 0 or "Infinity"; using the default`,
+        `Ignoring FERRET_MAX_SPANS_PER_SECOND=${quoted(rate)}: expected a number >= 0 or "Infinity"; using the default`,
       );
     } else {
       values.maxSpansPerSecond = parsed;
@@ -42,7 +43,7 @@ export function readEnvironmentDefaults(
     else {
       warnOnce(
         'FERRET_ENABLED',
-        `Ignoring FERRET_ENABLED=${JSON.stringify(enabled)}: expected true/false/1/0/yes/no/on/off; using the default`,
+        `Ignoring FERRET_ENABLED=${quoted(enabled)}: expected true/false/1/0/yes/no/on/off; using the default`,
       );
     }
   }

@@ -23,4 +23,5 @@ export {
   assertPositiveNumber,
   checkRateAndCapacity,
   describe,
+  quoted,
 } from './validate.js';

@@ -1,3 +1,5 @@
+import { quoted } from './validate.js';
+
 /** Settings read by {@link rateLimitConfigFromEnv}; fits `KeyedRateLimiter` options as is. */
 export interface RateLimitEnvConfig {
   /** `RATE_LIMIT_ENABLED`, default `true`. */
@@ -80,7 +82,7 @@ function read<T>(
   if (!warned.has(name)) {
     warned.add(name);
     process.emitWarning(
-      `Ignoring ${name}=${JSON.stringify(raw)}: expected ${expected}; using the default ${fallback}`,
+      `Ignoring ${name}=${quoted(raw)}: expected ${expected}; using the default ${fallback}`,
       {
         code: 'FERRET_RATE_LIMIT_ENV',
       },

@@ -66,6 +66,20 @@ export function assertBoolean(option: string, value: unknown): asserts value is 
   }
 }
 
+/** Longest part of a refused string that a message quotes. */
+const QUOTED_CHARS = 64;
+
+/**
+ * A string from outside (an option, an environment variable) as messages quote it: JSON-quoted,
+ * so control characters are escaped, and cut to 64 characters with `…` after, so a huge value
+ * cannot flood a log.
+ */
+export function quoted(value: string): string {
+  return value.length > QUOTED_CHARS
+    ? `${JSON.stringify(value.slice(0, QUOTED_CHARS))}…`
+    : JSON.stringify(value);
+}
+
 /**
  * A refused value as the error messages show it: `null`, `array`, `string "10"`, else its
  * `typeof`. Never the value itself for objects, which may be large or hold secrets.
@@ -73,7 +87,7 @@ export function assertBoolean(option: string, value: unknown): asserts value is 
 export function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'array';
-  if (typeof value === 'string') return `string ${JSON.stringify(value)}`;
+  if (typeof value === 'string') return `string ${quoted(value)}`;
   return typeof value;
 }
 

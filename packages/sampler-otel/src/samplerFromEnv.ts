@@ -1,3 +1,4 @@
+import { quoted } from '@ferret/ratelimit/options';
 import type { ParentBasedSampler } from '@opentelemetry/sdk-trace-base';
 import { createRateLimitedSampler } from './createRateLimitedSampler.js';
 import {
@@ -53,7 +54,7 @@ function readRate(env: Record<string, string | undefined>, name: string): number
   if (!warned.has(name)) {
     warned.add(name);
     process.emitWarning(
-      `Ignoring ${name}=${JSON.stringify(raw)}: expected a number of traces per second > 0; using ${DEFAULT_MAX_TRACES_PER_SECOND} unless another setting applies`,
+      `Ignoring ${name}=${quoted(raw)}: expected a number of traces per second > 0; using ${DEFAULT_MAX_TRACES_PER_SECOND} unless another setting applies`,
       { type: 'FerretWarning', code: 'FERRET_INVALID_ENV' },
     );
   }

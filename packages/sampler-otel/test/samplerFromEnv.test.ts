@@ -129,3 +129,22 @@ describe('samplerFromEnv', () => {
     }
   });
 });
+
+describe('samplerFromEnv warnings quote untrusted values safely', () => {
+  it('escapes control characters and cuts a huge value to 64 characters', async () => {
+    const fresh = await freshSamplerFromEnv();
+    const warnings: string[] = [];
+    const spy = vi.spyOn(process, 'emitWarning').mockImplementation(((message: string) => {
+      warnings.push(message);
+    }) as typeof process.emitWarning);
+    try {
+      fresh({ FERRET_SAMPLER_MAX_TRACES_PER_SECOND: `x\u001b[2J\r\n${'y'.repeat(1_000_000)}` });
+    } finally {
+      spy.mockRestore();
+    }
+    expect(warnings).toHaveLength(1);
+    expect([...warnings[0]!].some((char) => char.charCodeAt(0) < 0x20)).toBe(false);
+    expect(warnings[0]).toContain('\\u001b[2J\\r\\n');
+    expect(warnings[0]!.length).toBeLessThan(400);
+  });
+});
