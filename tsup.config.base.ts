@@ -3,8 +3,10 @@ import type { Options } from 'tsup';
 /**
  * The build every Ferret package shares: ESM + CommonJS + declarations for both, for Node 20.
  * `shims: true` gives the CommonJS output `import.meta.url`, which worker entries (such as
- * store-sqlite's `writer.worker`) need to find their file next to the module at run time. Each
- * package passes only its entries; its package.json exports map names the files they produce.
+ * store-sqlite's `writer.worker`) need to find their file next to the module at run time.
+ * `@ferret/internal` (private, never published) is bundled into every entry, so a published
+ * package never depends on it. Each package passes only its entries; its package.json exports
+ * map names the files they produce.
  */
 export function packageBuild(entry: string[]): Options {
   return {
@@ -15,5 +17,6 @@ export function packageBuild(entry: string[]): Options {
     clean: true,
     target: 'node20',
     shims: true,
+    noExternal: ['@ferret/internal'],
   };
 }

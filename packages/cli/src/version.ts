@@ -1,7 +1,4 @@
-import { createRequire } from 'node:module';
-
-// `../package.json` resolves to the package root from both src/ (tests) and dist/ (installed).
-const manifest = createRequire(import.meta.url)('../package.json') as { version: string };
+import { packageVersion } from '@ferret/internal';
 
 /** The CLI's version, printed by `ferret --version` and written into exported files. */
-export const CLI_VERSION: string = manifest.version;
+export const CLI_VERSION: string = packageVersion(import.meta.url);

@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { reportError, WarnOnce } from '@ferret/internal';
 import sonicBoom, { type SonicBoom as SonicBoomStream } from 'sonic-boom';
 import type { CountRecord, SpanRecord } from './SpanRecord.js';
 import type { SinkStats, SpanSink } from './SpanSink.js';
@@ -56,7 +57,7 @@ export class JsonLinesSink implements SpanSink {
   readonly #destination: string | number;
   #buffered = 0;
   #failed: Error | undefined;
-  #warned = false;
+  readonly #warnings = new WarnOnce();
   #closed = false;
   /** Batches appended but not yet taken by the file system, oldest first. */
   #pending: PendingWrite[] = [];
@@ -241,19 +242,14 @@ export class JsonLinesSink implements SpanSink {
     }
     this.#pending = [];
     this.#writtenBytes = this.#appendedBytes;
-    if (this.#onError !== undefined) {
-      try {
-        this.#onError(error);
-      } catch {
-        // never into the application
-      }
-      return;
-    }
-    if (this.#warned) return;
-    this.#warned = true;
-    process.emitWarning(`JsonLinesSink: ${error.message}; later records are dropped`, {
-      code: 'FERRET_JSONL_SINK',
-    });
+    reportError(
+      error,
+      this.#onError,
+      this.#warnings,
+      'failed',
+      'FERRET_JSONL_SINK',
+      `JsonLinesSink: ${error.message}; later records are dropped`,
+    );
   }
 }
 

@@ -4,6 +4,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { performance } from 'node:perf_hooks';
 import { isPromise } from 'node:util/types';
 import { threadId } from 'node:worker_threads';
+import { ProcessExitRegistry, reportError, WarnOnce } from '@ferret/internal';
 import type { Clock } from '@ferret/ratelimit';
 import { BatchFlusher } from './BatchFlusher.js';
 import type { ExternalContext, ExternalSpanContext } from './ExternalContext.js';
@@ -12,7 +13,6 @@ import { measuredDecorator, type SpanNameSource, wrapMeasured } from './instrume
 import type { NameEntry } from './NameEntry.js';
 import { NameTable } from './NameTable.js';
 import { NOOP_SPAN, NoOpSpan } from './NoOpSpan.js';
-import { processExitHooks } from './ProcessExitHooks.js';
 import type { ProfilerError } from './ProfilerError.js';
 import {
   checkBudget,
@@ -29,6 +29,9 @@ import { SpanRecordBuilder } from './SpanRecordBuilder.js';
 
 // The intrinsic, so that a promise subclass overriding `then` is not asked to do anything more.
 const promiseThen = Promise.prototype.then;
+
+/** One `beforeExit` and one `exit` listener for every profiler of the process. */
+const exitRegistry = new ProcessExitRegistry();
 
 /**
  * The Ferret profiler: `measure()` and `start()` record spans while a spans-per-second budget
@@ -65,7 +68,7 @@ export class Profiler {
   readonly #epochOffset: number;
   #intervalStart: number;
   #closing: Promise<void> | undefined;
-  readonly #warnedCodes = new Set<string>();
+  readonly #warnings = new WarnOnce();
   /** The last root name decided and its entry: skips the map lookup for repeated names. */
   #lastName: string | undefined;
   #lastEntry: NameEntry | undefined;
@@ -127,7 +130,7 @@ export class Profiler {
       report: (error) => this.#report(error),
     });
     if (!o.enabled) this.#flusher.stopTimers();
-    if (o.enabled && o.flushOnExit) processExitHooks.register(this);
+    if (o.enabled && o.flushOnExit) exitRegistry.register(this);
   }
 
   /** False when built with `enabled: false` (or `FERRET_ENABLED=false`) or after `close()`. */
@@ -305,7 +308,7 @@ export class Profiler {
     // must still hand the queue to the sink synchronously at `exit`.
     this.#closing = this.#flusher.close().finally(() => {
       this.#closeFinished = true;
-      processExitHooks.unregister(this);
+      exitRegistry.unregister(this);
     });
     return this.#closing;
   }
@@ -518,17 +521,6 @@ export class Profiler {
 
   #report(error: ProfilerError): void {
     this.#internalErrors++;
-    const onError = this.#options.onError;
-    if (onError !== undefined) {
-      try {
-        onError(error);
-      } catch {
-        // The error hook failing must not reach the application either.
-      }
-      return;
-    }
-    if (this.#warnedCodes.has(error.code)) return;
-    this.#warnedCodes.add(error.code);
-    process.emitWarning(error.message, { code: `FERRET_${error.code}` });
+    reportError(error, this.#options.onError, this.#warnings, error.code, `FERRET_${error.code}`);
   }
 }

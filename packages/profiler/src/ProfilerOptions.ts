@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { Clock, RateBucket } from '@ferret/ratelimit';
 import {
   assertBoolean,
   assertFunction,
@@ -9,7 +8,8 @@ import {
   assertPositiveNumber,
   checkRateAndCapacity,
   describe,
-} from '@ferret/ratelimit/options';
+} from '@ferret/internal';
+import type { Clock, RateBucket } from '@ferret/ratelimit';
 import type { ExternalContext } from './ExternalContext.js';
 import type { ProfilerError } from './ProfilerError.js';
 import { readEnvironmentDefaults } from './readEnvironmentDefaults.js';

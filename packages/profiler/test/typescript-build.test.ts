@@ -1,14 +1,15 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import type { SpanRecord } from '../src/SpanRecord.js';
 
 // `using` and TC39 decorators are not run natively by Node 20, so the fixture is compiled with
 // esbuild, the compiler tsup runs for `pnpm build`, with the repo's target (node20), rather than
 // by vitest's own transform. The bundle goes under node_modules/.cache so that its bare imports
-// (`@ferret/ratelimit`, `sonic-boom`) resolve from this package.
+// (`@ferret/ratelimit`, `sonic-boom`) resolve from this package. `@ferret/internal` is bundled,
+// as tsup bundles it into the published package.
 const here = dirname(fileURLToPath(import.meta.url));
 const fixture = join(here, 'fixtures', 'modern-syntax.fixture.ts');
 const outfile = join(
@@ -28,6 +29,15 @@ interface FixtureResult {
   spans: SpanRecord[];
 }
 
+const externalPackagesButInternal: Plugin = {
+  name: 'external-packages-but-internal',
+  setup(build) {
+    build.onResolve({ filter: /^[^./]/ }, (args) =>
+      args.path.startsWith('@ferret/internal') ? undefined : { path: args.path, external: true },
+    );
+  },
+};
+
 describe('TypeScript sources compiled by the repo build (esbuild, target node20)', () => {
   it('`using` ends spans at scope exit; @profiler.measured() measures methods', async () => {
     mkdirSync(dirname(outfile), { recursive: true });
@@ -35,7 +45,7 @@ describe('TypeScript sources compiled by the repo build (esbuild, target node20)
       entryPoints: [fixture],
       outfile,
       bundle: true,
-      packages: 'external',
+      plugins: [externalPackagesButInternal],
       platform: 'node',
       format: 'esm',
       target: 'node20',

@@ -1,5 +1,5 @@
 import { type RateBucket, TokenBucket } from '@ferret/ratelimit';
-import { assertPositiveInteger } from '@ferret/ratelimit/options';
+import { assertPositiveInteger } from '@ferret/internal';
 import { checkRateAndBurst } from './bucketOptions.js';
 import { DemandMeter } from './DemandMeter.js';
 import {

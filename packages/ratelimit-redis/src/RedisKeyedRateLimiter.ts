@@ -12,7 +12,7 @@ import {
   assertNumberAtLeast,
   assertPositiveInteger,
   describe,
-} from '@ferret/ratelimit/options';
+} from '@ferret/internal';
 import { checkKey, checkRateAndBurst, checkRedis } from './bucketOptions.js';
 import { OutageReporter } from './OutageReporter.js';
 import { type BucketReply, type RedisScriptClient, runBucketScript } from './runBucketScript.js';

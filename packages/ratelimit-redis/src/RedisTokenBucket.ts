@@ -1,4 +1,4 @@
-import { assertPositiveInteger, assertPositiveNumber } from '@ferret/ratelimit/options';
+import { assertPositiveInteger, assertPositiveNumber } from '@ferret/internal';
 import { checkBucketOptions, checkRateAndBurst, type RedisBucketOptions } from './bucketOptions.js';
 import { type BucketReply, type RedisScriptClient, runBucketScript } from './runBucketScript.js';
 

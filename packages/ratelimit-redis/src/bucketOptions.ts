@@ -1,4 +1,4 @@
-import { assertNumberAtLeast, assertPositiveNumber, describe } from '@ferret/ratelimit/options';
+import { assertNumberAtLeast, assertPositiveNumber, describe } from '@ferret/internal';
 import type { RedisScriptClient } from './runBucketScript.js';
 
 /** Options every Redis-backed bucket takes. */

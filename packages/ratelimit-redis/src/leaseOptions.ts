@@ -3,7 +3,7 @@ import {
   assertIntegerAtLeast,
   assertNumberAtLeast,
   assertPositiveNumber,
-} from '@ferret/ratelimit/options';
+} from '@ferret/internal';
 import { checkBucketOptions, type RedisBucketOptions } from './bucketOptions.js';
 import type { RedisScriptClient } from './runBucketScript.js';
 

@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { packageVersion } from '@ferret/internal';
 
 /**
  * Something that holds per-key counters: every limiter with `metrics` enabled. The counters are
@@ -41,7 +42,7 @@ interface Binding {
 }
 
 const SCOPE_NAME = '@ferret/ratelimit';
-const SCOPE_VERSION = '0.1.0';
+const SCOPE_VERSION = packageVersion(import.meta.url);
 
 /**
  * Reports the counters of every live limiter as `ferret.ratelimit.requests` and

@@ -59,7 +59,7 @@ describe('rateLimitConfigFromEnv', () => {
     expect(warnings[2]).toMatch(/RATE_LIMIT_REFILL_RATE="ten".*default 10/);
   });
 
-  it.each(['NaN', 'Infinity', '1e3', '0x10', '0.5', '12abc', ''])(
+  it.each(['NaN', 'Infinity', '0x10', '0.5', '12abc', ''])(
     'rejects capacity %j (or treats empty as unset)',
     async (value) => {
       const fromEnv = await load();
@@ -67,6 +67,36 @@ describe('rateLimitConfigFromEnv', () => {
       expect(warnings).toHaveLength(value === '' ? 0 : 1);
     },
   );
+
+  it('reads the FERRET_ names first, the ad-server names as aliases', async () => {
+    const fromEnv = await load();
+    expect(
+      fromEnv({
+        FERRET_RATE_LIMIT_ENABLED: 'false',
+        FERRET_RATE_LIMIT_BURST: '1e3',
+        FERRET_RATE_LIMIT_PER_SECOND: '2.5',
+        RATE_LIMIT_ENABLED: 'true',
+        RATE_LIMIT_CAPACITY: '7',
+        RATE_LIMIT_REFILL_RATE: '3',
+      }),
+    ).toEqual({ enabled: false, capacity: 1000, ratePerSecond: 2.5 });
+    expect(fromEnv({ FERRET_RATE_LIMIT_BURST: ' ', RATE_LIMIT_CAPACITY: '7' }).capacity).toBe(7);
+    expect(warnings).toEqual([]);
+  });
+
+  it('names the variable that was read in the warning, with code FERRET_ENV', async () => {
+    const fromEnv = await load();
+    const codes: unknown[] = [];
+    vi.spyOn(process, 'emitWarning').mockImplementation((warning, options) => {
+      warnings.push(String(warning));
+      codes.push((options as { code?: string }).code);
+    });
+    expect(fromEnv({ FERRET_RATE_LIMIT_BURST: '0', RATE_LIMIT_CAPACITY: '7' }).capacity).toBe(100);
+    expect(warnings).toEqual([
+      'Ignoring FERRET_RATE_LIMIT_BURST="0": expected a number >= 1; using the default 100',
+    ]);
+    expect(codes).toEqual(['FERRET_ENV']);
+  });
 
   it('reads process.env by default', async () => {
     const fromEnv = await load();

@@ -1,5 +1,5 @@
 import { type Clock, monotonicClock } from '@ferret/ratelimit';
-import { assertFunction } from '@ferret/ratelimit/options';
+import { assertFunction } from '@ferret/internal';
 import {
   type Attributes,
   type Context,

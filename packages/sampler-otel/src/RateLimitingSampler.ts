@@ -1,5 +1,11 @@
+import {
+  assertFunction,
+  assertOptionsObject,
+  assertPositiveNumber,
+  checkRateAndCapacity,
+  describe,
+} from '@ferret/internal';
 import { type Clock, monotonicClock, type RateBucket, TokenBucket } from '@ferret/ratelimit';
-import { assertFunction, checkRateAndCapacity, describe } from '@ferret/ratelimit/options';
 import {
   type Attributes,
   type Context,
@@ -10,7 +16,6 @@ import {
 } from '@opentelemetry/api';
 import { type Sampler, SamplingDecision, type SamplingResult } from '@opentelemetry/sdk-trace-base';
 import { DecisionCounter } from './DecisionCounter.js';
-import { assertOptionalObject, assertPositiveFiniteNumber } from './optionChecks.js';
 import { SamplingWindow } from './SamplingWindow.js';
 import {
   ATTR_FERRET_SAMPLING_PROBABILITY,
@@ -108,7 +113,7 @@ export class RateLimitingSampler implements Sampler {
   };
 
   constructor(options: RateLimitingSamplerOptions = {}) {
-    assertOptionalObject('options', options);
+    assertOptionsObject('options', options);
     const { bucket, clock = monotonicClock, meterProvider } = options;
     assertFunction('clock', clock);
     if (
@@ -138,7 +143,7 @@ export class RateLimitingSampler implements Sampler {
         options.maxTracesPerSecond === undefined
           ? DEFAULT_MAX_TRACES_PER_SECOND
           : options.maxTracesPerSecond;
-      assertPositiveFiniteNumber('maxTracesPerSecond', maxTracesPerSecond);
+      assertPositiveNumber('maxTracesPerSecond', maxTracesPerSecond);
       const { capacity: burst } = checkRateAndCapacity(
         maxTracesPerSecond,
         options.burst,

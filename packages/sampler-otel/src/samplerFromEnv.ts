@@ -1,4 +1,4 @@
-import { quoted } from '@ferret/ratelimit/options';
+import { readEnvNumber } from '@ferret/internal';
 import type { ParentBasedSampler } from '@opentelemetry/sdk-trace-base';
 import { createRateLimitedSampler } from './createRateLimitedSampler.js';
 import {
@@ -16,12 +16,6 @@ export const ENV_MAX_TRACES_PER_SECOND = 'FERRET_SAMPLER_MAX_TRACES_PER_SECOND';
  */
 export const OTEL_TRACES_SAMPLER_FERRET = 'ferret_ratelimited';
 
-// A decimal number: no hex, no trailing junk, no "Infinity".
-const DECIMAL = /^(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
-
-// Variables already warned about in this process: only two names are ever added.
-const warned = new Set<string>();
-
 /**
  * Builds {@link createRateLimitedSampler} from the environment:
  *
@@ -30,11 +24,11 @@ const warned = new Set<string>();
  * 3. the default, 100 traces per second.
  *
  * A malformed value (not a finite decimal number > 0) never throws: it is reported once per
- * variable with `process.emitWarning` (code `FERRET_INVALID_ENV`) naming the variable, and
- * ignored. Empty values count as unset. `options` supplies the rest (clock, meterProvider, burst).
+ * variable with `process.emitWarning` (code `FERRET_ENV`) naming the variable, and ignored.
+ * Empty values count as unset. `options` supplies the rest (clock, meterProvider, burst).
  */
 export function samplerFromEnv(
-  env: Record<string, string | undefined> = process.env,
+  env: Readonly<Record<string, string | undefined>> = process.env,
   options: Omit<RateLimitingSamplerOptions, 'maxTracesPerSecond' | 'bucket'> = {},
 ): ParentBasedSampler {
   const maxTracesPerSecond =
@@ -46,17 +40,14 @@ export function samplerFromEnv(
   return createRateLimitedSampler({ ...options, maxTracesPerSecond });
 }
 
-function readRate(env: Record<string, string | undefined>, name: string): number | undefined {
-  const raw = env[name]?.trim();
-  if (raw === undefined || raw === '') return undefined;
-  const value = DECIMAL.test(raw) ? Number(raw) : Number.NaN;
-  if (Number.isFinite(value) && value > 0) return value;
-  if (!warned.has(name)) {
-    warned.add(name);
-    process.emitWarning(
-      `Ignoring ${name}=${quoted(raw)}: expected a number of traces per second > 0; using ${DEFAULT_MAX_TRACES_PER_SECOND} unless another setting applies`,
-      { type: 'FerretWarning', code: 'FERRET_INVALID_ENV' },
-    );
-  }
-  return undefined;
+function readRate(
+  env: Readonly<Record<string, string | undefined>>,
+  name: string,
+): number | undefined {
+  return readEnvNumber(
+    env,
+    name,
+    { min: 0, excludeMin: true },
+    `${DEFAULT_MAX_TRACES_PER_SECOND} unless another setting applies`,
+  );
 }

@@ -1,2 +1,4 @@
-// Reported as the instrumentation scope version of the decisions meter.
-export const VERSION = '0.1.0';
+import { packageVersion } from '@ferret/internal';
+
+/** This package's version: the instrumentation scope version of the decisions meter. */
+export const VERSION: string = packageVersion(import.meta.url);

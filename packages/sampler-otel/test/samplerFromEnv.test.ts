@@ -89,7 +89,7 @@ describe('samplerFromEnv', () => {
       const [message, options] = warn.mock.calls[0]!;
       expect(String(message)).toContain('FERRET_SAMPLER_MAX_TRACES_PER_SECOND');
       expect(String(message)).toContain(JSON.stringify(value));
-      expect(options).toMatchObject({ code: 'FERRET_INVALID_ENV' });
+      expect(options).toMatchObject({ code: 'FERRET_ENV' });
       // the sampler built from a bad value still works
       const result = sampler.shouldSample(ROOT_CONTEXT, TRACE_ID, 'x', SpanKind.SERVER, {}, []);
       expect(result.decision).toBe(SamplingDecision.RECORD_AND_SAMPLED);

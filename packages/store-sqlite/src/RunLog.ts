@@ -1,4 +1,4 @@
-import { assertPositiveInteger } from '@ferret/ratelimit/options';
+import { assertPositiveInteger } from '@ferret/internal';
 import type Database from 'better-sqlite3';
 import { describeError, FerretStoreError } from './FerretStoreError.js';
 import { SpanWriter } from './SpanWriter.js';

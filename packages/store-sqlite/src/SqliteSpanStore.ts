@@ -5,15 +5,17 @@ import {
   receiveMessageOnPort,
   Worker,
 } from 'node:worker_threads';
-import type { CountRecord, SpanRecord, SpanSink } from '@ferret/profiler';
 import {
   assertBoolean,
   assertFunction,
   assertOptionsObject,
   assertPositiveInteger,
-} from '@ferret/ratelimit/options';
+  ProcessExitRegistry,
+  reportError,
+  WarnOnce,
+} from '@ferret/internal';
+import type { CountRecord, SpanRecord, SpanSink } from '@ferret/profiler';
 import { inspectDatabaseFile } from './databaseFile.js';
-import { registerExitFlush, unregisterExitFlush } from './exitFlush.js';
 import { describeError, FerretStoreError } from './FerretStoreError.js';
 import { SpanWriter, type WriteOutcome } from './SpanWriter.js';
 import { encodeSpanBatch, type SpanBatch } from './spanBatch.js';
@@ -95,7 +97,7 @@ interface Waiter {
 export class SqliteSpanStore implements SpanSink {
   /** The database path this store writes. */
   readonly path: string;
-  readonly #onError: (error: FerretStoreError) => void;
+  readonly #onError: ((error: FerretStoreError) => void) | undefined;
   readonly #maxPendingSpans: number;
   readonly #exitFlushTimeoutMs: number;
   /** The worker's progress when a `flushSync()` wait last ran out; undefined once it moves. */
@@ -108,9 +110,10 @@ export class SqliteSpanStore implements SpanSink {
   readonly #replies: MessagePort | undefined;
   readonly #pendingByBatch = new Map<number, number>();
   readonly #waiters: Waiter[] = [];
+  /** What the exit registry holds (weakly): alive exactly as long as this store. */
   readonly #exitFlush = {
     flushBeforeExit: () => this.#flushBeforeExit(),
-    flushSync: () => this.flushSync(),
+    flushAtExit: () => this.flushSync(),
   };
   #beforeExitWaiter: Waiter | undefined;
   #beforeExitGaveUp = false;
@@ -148,12 +151,12 @@ export class SqliteSpanStore implements SpanSink {
       );
     }
     const {
-      onError = defaultOnError,
+      onError,
       busyTimeoutMs = 10_000,
       maxPendingSpans = 200_000,
       exitFlushTimeoutMs = 5_000,
     } = options;
-    assertFunction('onError', onError);
+    if (onError !== undefined) assertFunction('onError', onError);
     assertPositiveInteger('busyTimeoutMs', busyTimeoutMs, { allowZero: true });
     assertPositiveInteger('maxPendingSpans', maxPendingSpans);
     assertPositiveInteger('exitFlushTimeoutMs', exitFlushTimeoutMs, { allowZero: true });
@@ -202,7 +205,7 @@ export class SqliteSpanStore implements SpanSink {
       );
     });
     this.#worker.on('exit', () => this.#onWorkerExit());
-    registerExitFlush(this.#exitFlush);
+    exitRegistry.register(this.#exitFlush);
   }
 
   /** A snapshot of the counters since construction. */
@@ -469,7 +472,7 @@ export class SqliteSpanStore implements SpanSink {
     // Replies posted just before the worker ended may not have been delivered yet.
     this.#readReplies();
     this.#workerGone = true;
-    unregisterExitFlush(this.#exitFlush);
+    exitRegistry.unregister(this.#exitFlush);
     this.#replies?.close();
     if (this.#pendingSpans > 0) {
       this.#drop('spans', this.#pendingSpans);
@@ -525,22 +528,15 @@ export class SqliteSpanStore implements SpanSink {
   }
 
   #report(code: FerretStoreError['code'], message: string, cause?: unknown): void {
-    try {
-      this.#onError(
-        new FerretStoreError(code, message, cause === undefined ? undefined : { cause }),
-      );
-    } catch {
-      // An onError that throws must not turn into an exception in the host.
-    }
+    const error = new FerretStoreError(code, message, cause === undefined ? undefined : { cause });
+    reportError(error, this.#onError, storeWarnings, code, `FERRET_STORE_${code}`);
   }
 }
 
-const warned = new Set<string>();
-function defaultOnError(error: FerretStoreError): void {
-  if (warned.has(error.code)) return;
-  warned.add(error.code);
-  process.emitWarning(error.message, { code: `FERRET_STORE_${error.code}` });
-}
+/** Without an `onError`: one warning per error code per process, for all stores. */
+const storeWarnings = new WarnOnce();
+/** One `beforeExit` and one `exit` listener for every open store. */
+const exitRegistry = new ProcessExitRegistry();
 
 /** dist/writer.worker.js next to this module; from src/ (tests run on sources) the built one. */
 function writerEntry(): URL {

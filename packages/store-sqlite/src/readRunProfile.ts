@@ -1,4 +1,4 @@
-import { assertIntegerAtLeast, assertOptionsObject } from '@ferret/ratelimit/options';
+import { assertIntegerAtLeast, assertOptionsObject } from '@ferret/internal';
 import type Database from 'better-sqlite3';
 import { NameAccumulator, UNPACKED_NAMES } from './NameAccumulator.js';
 import { DEFAULT_PROFILE_LIMITS, RunProfileBuilder } from './RunProfileBuilder.js';

@@ -1,4 +1,4 @@
-import { assertNumberAtLeast } from '@ferret/ratelimit/options';
+import { assertNumberAtLeast } from '@ferret/internal';
 import type Database from 'better-sqlite3';
 import type { RecentActivity, RecentName, TimelineBucket } from './runProfileTypes.js';
 

@@ -1,0 +1,108 @@
+import { quoted } from './optionChecks.js';
+import { WarnOnce } from './WarnOnce.js';
+
+/** The warning code of every malformed environment variable, in every package. */
+export const ENV_WARNING_CODE = 'FERRET_ENV';
+
+/** What the environment reader is given: `process.env` or a plain record. */
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+/** The range a numeric variable accepts. */
+export interface NumberRange {
+  /** Smallest accepted value. */
+  min: number;
+  /** `true` refuses `min` itself (a value must be > min). Default `false`. */
+  excludeMin?: boolean;
+  /** `true` accepts `Infinity`/`inf` (any case). Default `false`. */
+  allowInfinity?: boolean;
+}
+
+// One grammar for every numeric variable: a decimal number, optional leading `+`, optional
+// exponent; `Infinity`/`inf` only where the variable allows it. No hex, no trailing junk.
+const DECIMAL = /^\+?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$/i;
+const INFINITY = /^\+?inf(?:inity)?$/i;
+const TRUE_WORDS = new Set(['1', 'true', 'yes', 'on']);
+const FALSE_WORDS = new Set(['0', 'false', 'no', 'off']);
+
+/** Process-wide for this bundle: a malformed variable is reported once, however often it is read. */
+const envWarnings = new WarnOnce();
+
+/**
+ * Reads a number from the first of `names` that is set and non-empty (a name and its aliases,
+ * preferred name first). Returns `undefined` when none is set, or when the value is malformed or
+ * out of range: then one warning per variable per process (code `FERRET_ENV`) names the variable
+ * and the value, and says `fallback` applies. Never throws.
+ */
+export function readEnvNumber(
+  env: Environment,
+  names: string | readonly string[],
+  range: NumberRange,
+  fallback: string,
+): number | undefined {
+  const found = firstSet(env, names);
+  if (found === undefined) return undefined;
+  const parsed = parseNumber(found.value, range);
+  if (parsed !== undefined) return parsed;
+  warnMalformed(found.name, found.raw, describeRange(range), fallback);
+  return undefined;
+}
+
+/**
+ * Reads a boolean (`true/false`, `1/0`, `yes/no`, `on/off`, any case) from the first of `names`
+ * that is set and non-empty. Malformed: `undefined` and one warning, as {@link readEnvNumber}.
+ */
+export function readEnvBoolean(
+  env: Environment,
+  names: string | readonly string[],
+  fallback: string,
+): boolean | undefined {
+  const found = firstSet(env, names);
+  if (found === undefined) return undefined;
+  const word = found.value.toLowerCase();
+  if (TRUE_WORDS.has(word)) return true;
+  if (FALSE_WORDS.has(word)) return false;
+  warnMalformed(found.name, found.raw, 'true/false, 1/0, yes/no or on/off', fallback);
+  return undefined;
+}
+
+/** The number `text` denotes under the shared grammar and `range`, else `undefined`. */
+export function parseNumber(text: string, range: NumberRange): number | undefined {
+  let value: number;
+  if (INFINITY.test(text)) {
+    if (range.allowInfinity !== true) return undefined;
+    value = Number.POSITIVE_INFINITY;
+  } else {
+    if (!DECIMAL.test(text)) return undefined;
+    value = Number(text);
+    if (!Number.isFinite(value)) return undefined;
+  }
+  if (value < range.min || (range.excludeMin === true && value === range.min)) return undefined;
+  return value;
+}
+
+/** `a number >= 1`, `a number > 0 or Infinity`: how warnings and docs describe a range. */
+export function describeRange(range: NumberRange): string {
+  const bound = `${range.excludeMin === true ? '>' : '>='} ${range.min}`;
+  return `a number ${bound}${range.allowInfinity === true ? ' or Infinity' : ''}`;
+}
+
+function firstSet(
+  env: Environment,
+  names: string | readonly string[],
+): { name: string; raw: string; value: string } | undefined {
+  for (const name of typeof names === 'string' ? [names] : names) {
+    const raw = env[name];
+    if (typeof raw !== 'string') continue;
+    const value = raw.trim();
+    if (value !== '') return { name, raw, value };
+  }
+  return undefined;
+}
+
+function warnMalformed(name: string, raw: string, expected: string, fallback: string): void {
+  envWarnings.warn(
+    name,
+    `Ignoring ${name}=${quoted(raw)}: expected ${expected}; using ${fallback}`,
+    ENV_WARNING_CODE,
+  );
+}

@@ -1,0 +1,30 @@
+/**
+ * Plumbing shared by every Ferret package: option checks, the environment reader, the warn-once
+ * reporter, the process-exit registry and the package version. Private: tsup bundles it into
+ * each package, so no published package depends on it.
+ * @packageDocumentation
+ */
+export { checkRateAndCapacity } from './bucketChecks.js';
+export {
+  describeRange,
+  ENV_WARNING_CODE,
+  type Environment,
+  type NumberRange,
+  parseNumber,
+  readEnvBoolean,
+  readEnvNumber,
+} from './environment.js';
+export {
+  assertBoolean,
+  assertFunction,
+  assertIntegerAtLeast,
+  assertNumberAtLeast,
+  assertOptionsObject,
+  assertPositiveInteger,
+  assertPositiveNumber,
+  describe,
+  quoted,
+} from './optionChecks.js';
+export { type ExitFlushable, ProcessExitRegistry } from './ProcessExitRegistry.js';
+export { packageVersion } from './packageVersion.js';
+export { MAX_WARNED_KEYS, reportError, WarnOnce } from './WarnOnce.js';

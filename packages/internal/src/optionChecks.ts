@@ -1,0 +1,136 @@
+// Boundary checks every Ferret package uses for its options: a `TypeError` for a wrong type, a
+// `RangeError` for a wrong value, each naming the option and saying why, in the style of
+// p-throttle ("Expected `ratePerSecond` to be a finite number, got Infinity").
+
+/** Throws unless `value` is a number > 0 (>= 0 with `allowZero`), finite unless `allowInfinity`. */
+export function assertPositiveNumber(
+  option: string,
+  value: unknown,
+  {
+    allowZero = false,
+    allowInfinity = false,
+  }: { allowZero?: boolean; allowInfinity?: boolean } = {},
+): asserts value is number {
+  checkNumber(option, value, 0, !allowZero, allowInfinity);
+}
+
+/**
+ * Throws unless `value` is a number >= `min`, finite unless `allowInfinity` (for options whose
+ * floor is not zero, such as a burst of at least one).
+ */
+export function assertNumberAtLeast(
+  option: string,
+  value: unknown,
+  min: number,
+  { allowInfinity = false }: { allowInfinity?: boolean } = {},
+): asserts value is number {
+  checkNumber(option, value, min, false, allowInfinity);
+}
+
+/** Throws unless `value` is a positive safe integer (or >= 0 when `allowZero`). */
+export function assertPositiveInteger(
+  option: string,
+  value: unknown,
+  { allowZero = false }: { allowZero?: boolean } = {},
+): asserts value is number {
+  checkInteger(option, value, 0, !allowZero);
+}
+
+/** Throws unless `value` is a safe integer >= `min` (for counts and sizes of at least one). */
+export function assertIntegerAtLeast(
+  option: string,
+  value: unknown,
+  min: number,
+): asserts value is number {
+  checkInteger(option, value, min, false);
+}
+
+/** Throws unless `value` is a function. */
+export function assertFunction(option: string, value: unknown): asserts value is Function {
+  if (typeof value !== 'function') {
+    throw new TypeError(`Expected \`${option}\` to be a function, got ${describe(value)}`);
+  }
+}
+
+/** Throws unless `value` is an options object or undefined (not null, not an array). */
+export function assertOptionsObject(name: string, value: unknown): void {
+  if (
+    value !== undefined &&
+    (value === null || typeof value !== 'object' || Array.isArray(value))
+  ) {
+    throw new TypeError(`Expected \`${name}\` to be an object, got ${describe(value)}`);
+  }
+}
+
+/** Throws unless `value` is a boolean. */
+export function assertBoolean(option: string, value: unknown): asserts value is boolean {
+  if (typeof value !== 'boolean') {
+    throw new TypeError(`Expected \`${option}\` to be a boolean, got ${describe(value)}`);
+  }
+}
+
+/** Longest part of a refused string that a message quotes. */
+const QUOTED_CHARS = 64;
+
+/**
+ * A string from outside (an option, an environment variable) as messages quote it: JSON-quoted,
+ * so control characters are escaped, and cut to 64 characters with `…` after, so a huge value
+ * cannot flood a log.
+ */
+export function quoted(value: string): string {
+  return value.length > QUOTED_CHARS
+    ? `${JSON.stringify(value.slice(0, QUOTED_CHARS))}…`
+    : JSON.stringify(value);
+}
+
+/**
+ * A refused value as the error messages show it: `null`, `array`, `string "10"`, else its
+ * `typeof`. Never the value itself for objects, which may be large or hold secrets.
+ */
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  if (typeof value === 'string') return `string ${quoted(value)}`;
+  return typeof value;
+}
+
+function checkNumber(
+  option: string,
+  value: unknown,
+  min: number,
+  excludeMin: boolean,
+  allowInfinity: boolean,
+): asserts value is number {
+  if (typeof value !== 'number') {
+    throw new TypeError(`Expected \`${option}\` to be a number, got ${describe(value)}`);
+  }
+  if (Number.isNaN(value) || (!allowInfinity && !Number.isFinite(value))) {
+    throw new RangeError(
+      `Expected \`${option}\` to be a ${allowInfinity ? '' : 'finite '}number, got ${value}`,
+    );
+  }
+  assertAbove(option, value, min, excludeMin);
+}
+
+function checkInteger(
+  option: string,
+  value: unknown,
+  min: number,
+  excludeMin: boolean,
+): asserts value is number {
+  if (typeof value !== 'number') {
+    throw new TypeError(`Expected \`${option}\` to be an integer, got ${describe(value)}`);
+  }
+  if (!Number.isSafeInteger(value)) {
+    throw new RangeError(`Expected \`${option}\` to be a whole number, got ${value}`);
+  }
+  assertAbove(option, value, min, excludeMin);
+}
+
+function assertAbove(option: string, value: number, min: number, excludeMin: boolean): void {
+  if (value < min || (excludeMin && value === min)) {
+    throw new RangeError(
+      `Expected \`${option}\` to be ${excludeMin ? '>' : '>='} ${min}, got ${value}`,
+    );
+  }
+}
