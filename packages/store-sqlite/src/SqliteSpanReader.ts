@@ -1,5 +1,5 @@
-import type { SpanRecord } from '@ferret/profiler';
 import { assertIntegerAtLeast, describe } from '@ferret/internal';
+import type { SpanRecord } from '@ferret/profiler';
 import type Database from 'better-sqlite3';
 import type { AnalyzeOptions, RunAnalysis, StackTree, StackTreeOptions } from './analysisTypes.js';
 import { type CountTotals, rootNameFactors, scaleByRootName, toSummary } from './callEstimates.js';
