@@ -4,13 +4,13 @@ import { assertPositiveNumber } from '@ferret/internal';
 
 export {
   assertBoolean,
-  checkRateAndCapacity,
   assertFunction,
   assertIntegerAtLeast,
   assertNumberAtLeast,
   assertOptionsObject,
   assertPositiveInteger,
   assertPositiveNumber,
+  checkRateAndCapacity,
   describe,
 } from '@ferret/internal';
 
