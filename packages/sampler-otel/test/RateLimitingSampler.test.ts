@@ -150,7 +150,7 @@ describe('RateLimitingSampler options validation', () => {
     [{ burst: 0 }, RangeError, /`burst` to be > 0, got 0/],
     [{ burst: 0.5 }, RangeError, /`burst` to be >= 1/],
     [{ burst: Number.POSITIVE_INFINITY }, RangeError, /`burst` to be a finite number/],
-    [{ burst: Number.NaN }, RangeError, /`burst` to be a number, got NaN/],
+    [{ burst: Number.NaN }, RangeError, /`burst` to be a finite number, got NaN/],
     [{ burst: null }, TypeError, /`burst` to be a number, got null/],
     [{ clock: 'now' }, TypeError, /`clock` to be a function, got string "now"/],
     [
