@@ -1,5 +1,5 @@
-import { type RateBucket, TokenBucket } from '@ferret/ratelimit';
 import { assertPositiveInteger } from '@ferret/internal';
+import { type RateBucket, TokenBucket } from '@ferret/ratelimit';
 import { checkRateAndBurst } from './bucketOptions.js';
 import { DemandMeter } from './DemandMeter.js';
 import {

@@ -1,11 +1,5 @@
 import { createHash } from 'node:crypto';
 import {
-  KeyedRateLimiter,
-  type KeyLimit,
-  type KeyUsage,
-  type RateLimitDecision,
-} from '@ferret/ratelimit';
-import {
   assertBoolean,
   assertFunction,
   assertIntegerAtLeast,
@@ -13,6 +7,12 @@ import {
   assertPositiveInteger,
   describe,
 } from '@ferret/internal';
+import {
+  KeyedRateLimiter,
+  type KeyLimit,
+  type KeyUsage,
+  type RateLimitDecision,
+} from '@ferret/ratelimit';
 import { checkKey, checkRateAndBurst, checkRedis } from './bucketOptions.js';
 import { OutageReporter } from './OutageReporter.js';
 import { type BucketReply, type RedisScriptClient, runBucketScript } from './runBucketScript.js';

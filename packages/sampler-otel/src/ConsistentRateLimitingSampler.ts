@@ -1,5 +1,5 @@
+import { assertFunction, assertOptionsObject, assertPositiveNumber } from '@ferret/internal';
 import { type Clock, monotonicClock } from '@ferret/ratelimit';
-import { assertFunction } from '@ferret/internal';
 import {
   type Attributes,
   type Context,
@@ -14,7 +14,6 @@ import {
 } from '@opentelemetry/api';
 import { type Sampler, SamplingDecision, type SamplingResult } from '@opentelemetry/sdk-trace-base';
 import { ArrivalRateEstimator } from './ArrivalRateEstimator.js';
-import { assertOptionalObject, assertPositiveFiniteNumber } from './optionChecks.js';
 import { parseOtValue, serializeOtValue, ZERO_THRESHOLD } from './otTraceState.js';
 import type { RateLimitingSampler } from './RateLimitingSampler.js';
 import {
@@ -87,14 +86,14 @@ export class ConsistentRateLimitingSampler implements Sampler {
 
   /** @throws TypeError / RangeError naming the option, for invalid options. */
   constructor(options: ConsistentRateLimitingSamplerOptions = {}) {
-    assertOptionalObject('options', options);
+    assertOptionsObject('options', options);
     const {
       targetTracesPerSecond = DEFAULT_TARGET_TRACES_PER_SECOND,
       adaptationTimeMs = 1000,
       clock = monotonicClock,
     } = options;
-    assertPositiveFiniteNumber('targetTracesPerSecond', targetTracesPerSecond);
-    assertPositiveFiniteNumber('adaptationTimeMs', adaptationTimeMs);
+    assertPositiveNumber('targetTracesPerSecond', targetTracesPerSecond);
+    assertPositiveNumber('adaptationTimeMs', adaptationTimeMs);
     assertFunction('clock', clock);
     this.#target = targetTracesPerSecond;
     this.#targetPerMs = targetTracesPerSecond / 1000;
