@@ -1,7 +1,7 @@
 import { copyFileSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { assertFunction, assertOptionsObject } from '@ferret/ratelimit/options';
+import { assertFunction, assertOptionsObject } from '@ferret/internal';
 import Database from 'better-sqlite3';
 import { assertReadableVersion, inspectDatabaseFile } from './databaseFile.js';
 import { describeError, FerretStoreError } from './FerretStoreError.js';
