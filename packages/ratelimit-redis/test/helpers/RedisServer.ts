@@ -52,13 +52,22 @@ export class RedisServer {
       { stdio: 'ignore' },
     );
     this.#process = child;
-    const exited = new Promise<never>((_, reject) =>
-      child.once('exit', (code) => reject(new Error(`redis-server exited with ${code}`))),
-    );
+    let failed = false;
+    const exited = new Promise<never>((_, reject) => {
+      const fail = (error: Error) => {
+        failed = true;
+        reject(error);
+      };
+      child.once('exit', (code) => fail(new Error(`redis-server exited with ${code}`)));
+      // Not installed (ENOENT) or not runnable: say so instead of waiting for the deadline.
+      child.once('error', (error) =>
+        fail(new Error(`could not start redis-server: ${error.message}`)),
+      );
+    });
     exited.catch(() => {});
     const deadline = Date.now() + 15_000;
     while (!(await answersPing(this.port))) {
-      if (child.exitCode !== null) await exited;
+      if (failed) await exited;
       if (Date.now() > deadline) throw new Error('redis-server did not start within 15 s');
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
