@@ -2,7 +2,7 @@ import { ProfilerError, type ProfilerErrorCode } from './ProfilerError.js';
 import type { Span } from './Span.js';
 import type { CountRecord, SpanRecord } from './SpanRecord.js';
 import type { SpanRecordBuilder } from './SpanRecordBuilder.js';
-import type { SinkStats, SpanSink } from './SpanSink.js';
+import { readSinkStats, type SinkStats, type SpanSink } from './SpanSink.js';
 
 /** The members of a sink the flusher calls. */
 type SinkMember = 'write' | 'writeCounts' | 'flush' | 'flushSync' | 'close';
@@ -151,13 +151,7 @@ export class BatchFlusher {
     const sink = this.#sink;
     if (sink === undefined) return undefined;
     try {
-      const stats = sink.stats;
-      if (typeof stats !== 'function') return undefined;
-      const result: unknown = stats.call(sink);
-      if (result === null || typeof result !== 'object') return undefined;
-      const { storedSpans, lostSpans } = result as Partial<SinkStats>;
-      if (typeof storedSpans !== 'number' || typeof lostSpans !== 'number') return undefined;
-      return { storedSpans, lostSpans };
+      return readSinkStats(sink);
     } catch (error) {
       this.#report(
         new ProfilerError('SINK_STATS', `sink stats() failed: ${message(error)}`, { cause: error }),

@@ -29,7 +29,8 @@ export interface ProfilerStats {
   /**
    * Of the exported spans, those the sink confirmed stored (`sink.stats().storedSpans`);
    * `undefined` when the sink reports no figures. `exportedSpans - storedSpans - lostSpans` are
-   * still on their way.
+   * still on their way. A `TeeSink` counts copies (one per branch): there `n × exportedSpans`
+   * are stored, lost or on their way.
    */
   storedSpans: number | undefined;
   /** Of the exported spans, those the sink lost after the hand-off (`sink.stats().lostSpans`); `undefined` likewise. */

@@ -49,3 +49,18 @@ export interface SpanSink {
    */
   stats?(): SinkStats | object;
 }
+
+/**
+ * The {@link SinkStats} figures of `sink.stats()`, or undefined when the sink has no `stats()` or
+ * its snapshot lacks them. Throws what `stats()` throws (callers report or swallow it).
+ * @internal
+ */
+export function readSinkStats(sink: SpanSink): SinkStats | undefined {
+  const stats = sink.stats;
+  if (typeof stats !== 'function') return undefined;
+  const result: unknown = stats.call(sink);
+  if (result === null || typeof result !== 'object') return undefined;
+  const { storedSpans, lostSpans } = result as Partial<SinkStats>;
+  if (typeof storedSpans !== 'number' || typeof lostSpans !== 'number') return undefined;
+  return { storedSpans, lostSpans };
+}

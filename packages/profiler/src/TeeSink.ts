@@ -1,6 +1,6 @@
 import { ProfilerError } from './ProfilerError.js';
 import type { CountRecord, SpanRecord } from './SpanRecord.js';
-import type { SpanSink } from './SpanSink.js';
+import { readSinkStats, type SinkStats, type SpanSink } from './SpanSink.js';
 
 /** Options of {@link TeeSink}. */
 export interface TeeSinkOptions {
@@ -32,16 +32,33 @@ export interface TeeBranchStats {
   failedSpans: number;
   /** Spans in `write()` calls that did not settle within `branchTimeoutMs`. */
   timedOutSpans: number;
+  /** Of the timed-out spans, those whose `write()` later threw or rejected. */
+  lateFailedSpans: number;
   /** Spans not handed to the branch because it had `maxPendingPerBranch` unfinished calls. */
   skippedSpans: number;
   /** Count records lost in failed, timed-out or skipped `writeCounts()` calls. */
   lostCountRecords: number;
   /** Calls that threw, rejected or timed out (any method). */
   errors: number;
+  /** The branch's own `stats()` figures, when it reports {@link SinkStats}. */
+  storedSpans?: number;
+  /** The branch's own `lostSpans`, when it reports {@link SinkStats}. */
+  lostSpans?: number;
 }
 
-/** What {@link TeeSink.stats} returns. */
-export interface TeeSinkStats {
+/**
+ * What {@link TeeSink.stats} returns: every branch's counters and, when every branch reports
+ * {@link SinkStats}, their sum (so `Profiler.stats()` shows it).
+ *
+ * The sum counts copies, not spans: each branch gets its own copy of every span, so with `n`
+ * branches the copies stored, lost and still on their way add up to `n × exportedSpans`. A span
+ * stored by one branch and lost by the other counts once in `storedSpans` and once in
+ * `lostSpans`. A branch's losses are its own `lostSpans` plus the copies the tee could not hand
+ * it: `write()` threw or rejected (`failedSpans`), was skipped (`skippedSpans`), or timed out and
+ * then failed (`lateFailedSpans`; a timed-out call that later succeeds is counted by the branch
+ * as stored, one still pending is on its way).
+ */
+export interface TeeSinkStats extends Partial<SinkStats> {
   branches: TeeBranchStats[];
 }
 
@@ -108,6 +125,7 @@ export class TeeSink implements SpanSink {
       writtenSpans: 0,
       failedSpans: 0,
       timedOutSpans: 0,
+      lateFailedSpans: 0,
       skippedSpans: 0,
       lostCountRecords: 0,
       errors: 0,
@@ -120,7 +138,16 @@ export class TeeSink implements SpanSink {
     await Promise.all(
       this.#sinks.map(async (sink, i) => {
         const stats = this.#stats[i]!;
-        const outcome = await this.#call(i, 'SINK_WRITE', 'write()', () => sink.write(spans));
+        const outcome = await this.#call(
+          i,
+          'SINK_WRITE',
+          'write()',
+          () => sink.write(spans),
+          false,
+          () => {
+            stats.lateFailedSpans += count;
+          },
+        );
         if (outcome === 'ok') stats.writtenSpans += count;
         else if (outcome === 'failed') stats.failedSpans += count;
         else if (outcome === 'timeout') stats.timedOutSpans += count;
@@ -181,9 +208,32 @@ export class TeeSink implements SpanSink {
     });
   }
 
-  /** A snapshot of every branch's counters, in the order of `sinks`. */
+  /**
+   * A snapshot of every branch's counters, in the order of `sinks`, with each branch's own
+   * {@link SinkStats}; and their sum as `storedSpans`/`lostSpans` when every branch reports them
+   * (see {@link TeeSinkStats} for how copies are counted). A branch whose `stats()` throws or
+   * reports no figures leaves the sum out.
+   */
   stats(): TeeSinkStats {
-    return { branches: this.#stats.map((branch) => ({ ...branch })) };
+    let storedSpans: number | undefined = 0;
+    let lostSpans = 0;
+    const branches = this.#stats.map((counters, i) => {
+      const branch: TeeBranchStats = { ...counters };
+      const own = sinkStatsOf(this.#sinks[i]!);
+      if (own === undefined) {
+        storedSpans = undefined;
+        return branch;
+      }
+      branch.storedSpans = own.storedSpans;
+      branch.lostSpans = own.lostSpans;
+      if (storedSpans !== undefined) {
+        storedSpans += own.storedSpans;
+        lostSpans +=
+          own.lostSpans + counters.failedSpans + counters.skippedSpans + counters.lateFailedSpans;
+      }
+      return branch;
+    });
+    return storedSpans === undefined ? { branches } : { branches, storedSpans, lostSpans };
   }
 
   /** `TeeSink{branches=[...], branchTimeoutMs=...}`. */
@@ -197,6 +247,7 @@ export class TeeSink implements SpanSink {
     what: string,
     call: () => void | Promise<void>,
     unbounded = false,
+    onLateFailure?: () => void,
   ): Promise<'ok' | 'failed' | 'timeout' | 'skipped'> {
     if (!unbounded && this.#pending[i]! >= this.#maxPending) {
       this.#fail(
@@ -236,6 +287,11 @@ export class TeeSink implements SpanSink {
     clearTimeout(timer);
     if (outcome === 'ok') return 'ok';
     if (outcome === 'timeout') {
+      if (onLateFailure !== undefined) {
+        void settled.then((late) => {
+          if (late !== 'ok') onLateFailure();
+        });
+      }
       this.#fail(
         i,
         new ProfilerError(
@@ -273,6 +329,15 @@ function warnOncePerBranch(): (error: ProfilerError, branch: number) => void {
       code: `FERRET_${error.code}`,
     });
   };
+}
+
+/** A branch's {@link SinkStats}; undefined when it reports none or its `stats()` throws. */
+function sinkStatsOf(sink: SpanSink): SinkStats | undefined {
+  try {
+    return readSinkStats(sink);
+  } catch {
+    return undefined;
+  }
 }
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {

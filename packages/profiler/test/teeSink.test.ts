@@ -2,8 +2,25 @@ import { describe, expect, it } from 'vitest';
 import { InMemorySink } from '../src/InMemorySink.js';
 import { Profiler } from '../src/Profiler.js';
 import type { ProfilerError } from '../src/ProfilerError.js';
+import type { SpanRecord } from '../src/SpanRecord.js';
 import type { SpanSink } from '../src/SpanSink.js';
 import { TeeSink } from '../src/TeeSink.js';
+
+function spansOf(n: number): SpanRecord[] {
+  return Array.from({ length: n }, (_, i) => ({
+    traceId: 'a'.repeat(32),
+    spanId: i.toString(16).padStart(16, '0'),
+    name: 'work',
+    startTime: 0,
+    duration: 1,
+    status: 'ok',
+    attributes: {},
+    runId: 'run',
+    pid: 1,
+    threadId: 0,
+    weight: 1,
+  }));
+}
 
 function run(sink: SpanSink, calls: number): Profiler {
   const profiler = new Profiler({
@@ -68,6 +85,68 @@ describe('TeeSink', () => {
         '3:SINK_WRITE',
       ].sort(),
     );
+  });
+
+  it("sums its branches' stored and lost spans, counting copies, into Profiler.stats()", async () => {
+    const store = new InMemorySink({ maxSpans: 12 }); // keeps 12, loses the rest
+    const other = new InMemorySink();
+    const rejecting: SpanSink = {
+      write: () => Promise.reject(new Error('network down')),
+      stats: () => ({ storedSpans: 0, lostSpans: 0 }),
+    };
+    const tee = new TeeSink([store, other, rejecting], { onError: () => {} });
+    const profiler = run(tee, 20);
+    await profiler.close();
+    const stats = tee.stats();
+    expect(stats.branches.map((b) => [b.storedSpans, b.lostSpans])).toEqual([
+      [12, 8],
+      [20, 0],
+      [0, 0],
+    ]);
+    expect(stats.branches[2]).toMatchObject({ failedSpans: 20 });
+    // 3 copies of each of 20 spans: 12 + 20 stored; 8 lost by the first, 20 by the third.
+    expect(stats).toMatchObject({ storedSpans: 32, lostSpans: 28 });
+    expect(profiler.stats()).toMatchObject({ exportedSpans: 20, storedSpans: 32, lostSpans: 28 });
+  });
+
+  it('counts a timed-out write that fails later as lost, and one still pending as neither', async () => {
+    let rejectLate: (error: Error) => void = () => {};
+    const late: SpanSink = {
+      write: () =>
+        new Promise<void>((_resolve, reject) => {
+          rejectLate = reject;
+        }),
+      stats: () => ({ storedSpans: 0, lostSpans: 0 }),
+    };
+    const tee = new TeeSink([new InMemorySink(), late], { branchTimeoutMs: 20, onError: () => {} });
+    await tee.write(spansOf(5));
+    expect(tee.stats()).toMatchObject({ storedSpans: 5, lostSpans: 0 });
+    expect(tee.stats().branches[1]).toMatchObject({ timedOutSpans: 5, lateFailedSpans: 0 });
+    rejectLate(new Error('gave up'));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(tee.stats()).toMatchObject({ storedSpans: 5, lostSpans: 5 });
+    expect(tee.stats().branches[1]).toMatchObject({ lateFailedSpans: 5 });
+  });
+
+  it('reports no sum when a branch reports no figures or its stats() throws', async () => {
+    const silent: SpanSink = { write() {} };
+    const broken: SpanSink = {
+      write() {},
+      stats() {
+        throw new Error('no stats');
+      },
+    };
+    for (const branch of [silent, broken]) {
+      const tee = new TeeSink([new InMemorySink(), branch]);
+      await tee.write(spansOf(3));
+      const stats = tee.stats();
+      expect(stats.storedSpans).toBeUndefined();
+      expect(stats.lostSpans).toBeUndefined();
+      expect(stats.branches[0]).toMatchObject({ storedSpans: 3, lostSpans: 0 });
+      const profiler = run(tee, 1);
+      await profiler.close();
+      expect(profiler.stats().storedSpans).toBeUndefined();
+    }
   });
 
   it('flushSync() reaches every branch even when one throws', () => {
