@@ -9,6 +9,7 @@ import { type Clock, monotonicClock, type RateBucket, TokenBucket } from '@ferre
 import {
   type Attributes,
   type Context,
+  createTraceState,
   type Link,
   type MeterProvider,
   metrics,
@@ -25,6 +26,7 @@ import {
   PROBABILITY_WINDOW_SLOTS,
   SAMPLER_TYPE_RATELIMITING,
 } from './semconv.js';
+import { FERRET_TRACESTATE_KEY, ferretTraceStateValue } from './traceStateWeight.js';
 
 /** Default for {@link RateLimitingSamplerOptions.maxTracesPerSecond}. */
 export const DEFAULT_MAX_TRACES_PER_SECOND = 100;
@@ -75,9 +77,14 @@ const DROP: SamplingResult = Object.freeze({ decision: SamplingDecision.NOT_RECO
  * `burst`), taking one token from a `@ferret/ratelimit` bucket per sampled root:
  * `RECORD_AND_SAMPLED` while the bucket has a token, `NOT_RECORD` otherwise.
  *
- * Every sampled span carries `ferret.sampling.probability` (sampled ÷ seen over the last second,
- * 1 under budget) so backends can extrapolate counts, and Jaeger's `sampler.type = "ratelimiting"`
- * and `sampler.param = <maxTracesPerSecond>`. It decides every span it is asked about,
+ * Every sampled span carries `ferret.sampling.probability`: 1 ÷ the roots it stands for (itself
+ * and the roots this sampler dropped since its previous sampled root; 1 under budget), so the sum
+ * of `1 / probability` over the sampled roots is the number of roots seen, exactly, up to the
+ * last sampled one. It carries Jaeger's `sampler.type = "ratelimiting"` and
+ * `sampler.param = <maxTracesPerSecond>` too, and its tracestate gets the member
+ * `ferret=p:<probability>`, which OpenTelemetry copies to every child span and sends to the
+ * services the trace continues into: their spans (and `SqliteSpanExporter`) know the trace's
+ * weight without seeing the root. It decides every span it is asked about,
  * so use it as the root of a `ParentBasedSampler` ({@link createRateLimitedSampler}) to keep
  * traces whole: children then follow their parent without spending budget.
  *
@@ -97,6 +104,8 @@ export class RateLimitingSampler implements Sampler {
   // results are immutable per the Sampler contract, and this keeps the hot path allocation-free.
   #lastProbability = Number.NaN;
   #lastSampled: SamplingResult = DROP;
+  // Roots dropped since the last sampled one: the next sampled root stands for them too.
+  #droppedSinceSampled = 0;
   // A clock read costs ~50 ns, most of a decision. The bucket this sampler owns reuses the
   // decision's read instead of taking its own (undefined = not inside a decision: read it).
   #decisionNow: number | undefined;
@@ -182,6 +191,7 @@ export class RateLimitingSampler implements Sampler {
     if (this.#gateRemaining > 0) {
       this.#gateRemaining--;
       this.#gatedDrops++;
+      this.#droppedSinceSampled++;
       counter.dropped++;
       return DROP;
     }
@@ -196,6 +206,7 @@ export class RateLimitingSampler implements Sampler {
     }
     if (!admitted) {
       this.#window.recordDropped(now);
+      this.#droppedSinceSampled++;
       counter.dropped++;
       if (this.#gateEnabled) this.#closeGate(now);
       this.#decisionNow = undefined;
@@ -204,7 +215,8 @@ export class RateLimitingSampler implements Sampler {
     this.#decisionNow = undefined;
     this.#window.recordSampled(now);
     counter.sampled++;
-    const probability = this.#window.probability();
+    const probability = 1 / (this.#droppedSinceSampled + 1);
+    this.#droppedSinceSampled = 0;
     if (probability === this.#lastProbability) return this.#lastSampled;
     this.#lastProbability = probability;
     let rate: number;
@@ -221,6 +233,7 @@ export class RateLimitingSampler implements Sampler {
     this.#lastSampled = Object.freeze({
       decision: SamplingDecision.RECORD_AND_SAMPLED,
       attributes: Object.freeze(attributes),
+      traceState: createTraceState().set(FERRET_TRACESTATE_KEY, ferretTraceStateValue(probability)),
     });
     return this.#lastSampled;
   }

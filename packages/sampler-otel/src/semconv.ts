@@ -1,8 +1,9 @@
 /**
- * Attribute set on every root span the {@link RateLimitingSampler} samples: the fraction of root
- * spans it sampled (sampled ÷ seen) over the last {@link PROBABILITY_WINDOW_MS} milliseconds,
- * including the span itself. `1` while under budget. A backend estimates the true number of
- * traces as the sum of `1 / probability` over the stored roots.
+ * Attribute set on every root span the {@link RateLimitingSampler} samples: 1 ÷ the number of
+ * roots the span stands for (itself and the roots dropped since the sampler's previous sampled
+ * root). `1` while under budget. A backend counts the traces exactly (up to the last sampled
+ * one) as the sum of `1 / probability` over the stored roots. The trace's tracestate carries the
+ * same value as `ferret=p:<probability>`, for its child spans and downstream services.
  */
 export const ATTR_FERRET_SAMPLING_PROBABILITY = 'ferret.sampling.probability';
 
@@ -15,7 +16,7 @@ export const METRIC_FERRET_SAMPLER_DECISIONS = 'ferret.sampler.decisions';
 /** Attribute of {@link METRIC_FERRET_SAMPLER_DECISIONS}: `sampled` or `dropped`. */
 export const ATTR_FERRET_SAMPLER_DECISION = 'decision';
 
-/** Length of the window the sampling probability is measured over. */
+/** Length of the window `RateLimitingSampler.probability` (sampled ÷ seen) is measured over. */
 export const PROBABILITY_WINDOW_MS = 1000;
 
 /** The window is kept as this many slots of `PROBABILITY_WINDOW_MS / slots` each (fixed memory). */

@@ -193,55 +193,71 @@ describe('ferret.sampling.probability', () => {
     expect(results.size).toBe(1);
   });
 
-  it('is sampled ÷ seen over the completed 100 ms slots of the last second', () => {
+  it('is 1 ÷ the roots a sampled root stands for: itself and the drops since the last sample', () => {
     const clock = new ManualClock();
     const sampler = new RateLimitingSampler({ maxTracesPerSecond: 10, burst: 1, clock: clock.now });
     const at = (t: number) => {
       clock.ms = t;
       return decide(sampler);
     };
-    expect(probabilityOf(at(0))).toBe(1); // no completed slot yet: the current one, 1 of 1
+    expect(probabilityOf(at(0))).toBe(1);
     for (const t of [10, 20, 30]) expect(at(t).decision).toBe(SamplingDecision.NOT_RECORD);
-    expect(probabilityOf(at(100))).toBe(1 / 4); // slot [0,100): 1 of 4
-    expect(at(110).decision).toBe(SamplingDecision.NOT_RECORD);
-    expect(at(150).decision).toBe(SamplingDecision.NOT_RECORD);
-    expect(probabilityOf(at(200))).toBe(2 / 7); // slots [0,200): 2 of 7
-    expect(probabilityOf(at(1050))).toBe(3 / 8); // slots [0,1000): all three still in
-    expect(sampler.probability).toBe(3 / 8);
-    clock.ms = 1150; // slot [0,100) left the window: 1+1+1 sampled of 3+1+1 seen
-    expect(sampler.probability).toBe(3 / 5);
-    expect(probabilityOf(at(1150))).toBe(3 / 5);
-    clock.ms = 5000; // an idle second empties the window
+    expect(probabilityOf(at(100))).toBe(1 / 4); // 3 dropped + itself
+    expect(probabilityOf(at(200))).toBe(1); // none dropped in between
+    expect(at(210).decision).toBe(SamplingDecision.NOT_RECORD);
+    expect(probabilityOf(at(5000))).toBe(1 / 2); // an idle gap changes nothing: 1 dropped + itself
+    // The status reading stays sampled ÷ seen over the last second.
     expect(sampler.probability).toBe(1);
   });
 
-  it('tracks the real fraction over budget so 1/p extrapolates the number of roots', () => {
+  it('sums (1/p over sampled roots) to the roots seen, exactly, from the first burst on', () => {
     const clock = new ManualClock();
     const sampler = new RateLimitingSampler({
       maxTracesPerSecond: 10,
       burst: 10,
       clock: clock.now,
     });
+    let seenUpToLastSample = 0;
     let seen = 0;
     let estimated = 0;
     let sampled = 0;
     for (let i = 0; i < 12_000; i++) {
-      clock.advance(1); // 1000 roots/s against a budget of 10/s
+      // 1000 roots/s against a budget of 10/s, with a ramp: the first second at 250/s
+      clock.advance(i < 250 ? 4 : 1);
       const result = decide(sampler);
-      const steady = clock.ms > 2000; // the initial burst skews the first window
-      if (steady) seen++;
+      seen++;
       if (result.decision !== SamplingDecision.RECORD_AND_SAMPLED) continue;
       const p = probabilityOf(result) as number;
       expect(p).toBeGreaterThan(0);
       expect(p).toBeLessThanOrEqual(1);
-      if (!steady) continue;
       sampled++;
       estimated += 1 / p;
-      expect(p).toBe(0.01); // 10 sampled of the 1000 roots in ten completed 100 ms slots
+      seenUpToLastSample = seen;
     }
-    expect(sampled).toBeGreaterThanOrEqual(99);
-    expect(estimated / seen).toBeGreaterThan(0.98);
-    expect(estimated / seen).toBeLessThan(1.02);
+    expect(sampled).toBeGreaterThanOrEqual(120);
+    expect(estimated).toBeCloseTo(seenUpToLastSample, 6);
+    expect(seen - seenUpToLastSample).toBeLessThan(200); // the drops after the last sample
+  });
+
+  it("writes ferret=p:<probability> into the root's tracestate, which children inherit", () => {
+    const exporter = new InMemorySpanExporter();
+    const clock = new ManualClock();
+    const provider = new BasicTracerProvider({
+      sampler: createRateLimitedSampler({ maxTracesPerSecond: 1, burst: 1, clock: clock.now }),
+      spanProcessors: [new SimpleSpanProcessor(exporter)],
+    });
+    const tracer = provider.getTracer('test');
+    tracer.startSpan('first').end();
+    for (let i = 0; i < 24; i++) tracer.startSpan('dropped').end();
+    clock.advance(1000);
+    const root = tracer.startSpan('root');
+    tracer.startSpan('child', {}, trace.setSpan(ROOT_CONTEXT, root)).end();
+    root.end();
+    const [first, child, second] = exporter.getFinishedSpans();
+    expect(first?.spanContext().traceState?.get('ferret')).toBe('p:1');
+    expect(second?.attributes[ATTR_FERRET_SAMPLING_PROBABILITY]).toBe(0.04);
+    expect(second?.spanContext().traceState?.serialize()).toBe('ferret=p:0.04');
+    expect(child?.spanContext().traceState?.serialize()).toBe('ferret=p:0.04');
   });
 
   it('is attached to the recorded root span', () => {

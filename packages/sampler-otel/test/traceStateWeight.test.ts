@@ -1,0 +1,64 @@
+import { createTraceState } from '@opentelemetry/api';
+import { describe, expect, it } from 'vitest';
+import { ferretTraceStateValue, traceStateWeight } from '../src/traceStateWeight.js';
+
+function weightOf(header: string): number | undefined {
+  const state = createTraceState(header);
+  return traceStateWeight((key) => state.get(key));
+}
+
+describe('traceStateWeight', () => {
+  it("reads the adjusted count of OpenTelemetry's ot=th threshold", () => {
+    expect(weightOf('ot=th:8')).toBe(2); // rejects half: 2^56 / (2^56 - 2^55)
+    expect(weightOf('ot=th:c')).toBe(4);
+    expect(weightOf('ot=th:0')).toBe(1);
+    expect(weightOf('ot=rv:0123456789abcd;th:f')).toBe(16);
+  });
+
+  it('reads ferret=p:<probability>', () => {
+    expect(weightOf('ferret=p:0.04')).toBe(25);
+    expect(weightOf('ferret=p:1')).toBe(1);
+    expect(weightOf('other=x,ferret=p:0.5')).toBe(2);
+    expect(weightOf('ferret=p:2.5e-5')).toBeCloseTo(40_000, 6);
+  });
+
+  it('prefers the standard th over the ferret member', () => {
+    expect(weightOf('ot=th:8,ferret=p:0.04')).toBe(2);
+    expect(weightOf('ot=th:zz,ferret=p:0.04')).toBe(25); // a malformed th is ignored
+  });
+
+  it('ignores malformed or out-of-range values, never throws', () => {
+    for (const header of [
+      '',
+      'ferret=p:0',
+      'ferret=p:1.5',
+      'ferret=p:-0.5',
+      'ferret=p:NaN',
+      'ferret=p:Infinity',
+      'ferret=q:0.5',
+      'ferret=p:0x10',
+      `ferret=p:0.${'1'.repeat(70)}`,
+      'ot=th:123456789abcdef', // 15 digits
+      'ot=th:8;th:8', // a duplicate sub-key is erased
+    ]) {
+      expect(weightOf(header), header).toBeUndefined();
+    }
+    expect(
+      traceStateWeight(() => {
+        throw new Error('broken trace state');
+      }),
+    ).toBeUndefined();
+    expect(traceStateWeight(() => 42 as never)).toBeUndefined();
+  });
+
+  it('round-trips the value the samplers write', () => {
+    for (const p of [1, 0.5, 0.04, 1 / 3, 1 / 7919, 2 ** -20]) {
+      const value = ferretTraceStateValue(p);
+      expect(value.length).toBeLessThanOrEqual(24);
+      expect(traceStateWeight((key) => (key === 'ferret' ? value : undefined))).toBeCloseTo(
+        1 / p,
+        -Math.log10(1e-6 / p),
+      );
+    }
+  });
+});
