@@ -1,4 +1,6 @@
 import { defineConfig } from 'tsup';
 import { packageBuild } from '../../tsup.config.base.js';
 
-export default defineConfig(packageBuild(['src/index.ts', 'src/register.ts']));
+export default defineConfig(
+  packageBuild(['src/index.ts', 'src/register.ts', 'src/functionsHook.ts']),
+);

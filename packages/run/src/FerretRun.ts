@@ -1,5 +1,6 @@
 import { Profiler } from '@ferret/profiler';
 import { type FerretStoreError, RunLog, SqliteSpanStore } from '@ferret/store-sqlite';
+import { installFunctions } from './functions/installFunctions.js';
 import { OtelContextBridge } from './OtelContextBridge.js';
 import { OtelLibraries } from './OtelLibraries.js';
 import type { RunSettings } from './RunSettings.js';
@@ -100,6 +101,9 @@ export class FerretRun {
       } catch (error) {
         warnOnce(`ferret: library spans are off: ${describe(error)}`);
       }
+    }
+    if (settings.functions !== undefined) {
+      installFunctions({ glob: settings.functions, profiler, warn: warnOnce });
     }
     const run = new FerretRun(settings, profiler, { store, libraries, log }, drainTimeoutMs);
     run.#installHooks();

@@ -16,6 +16,8 @@ export const ENV = {
   runId: 'FERRET_RUN_ID',
   /** `none`, or a comma-separated list of {@link KNOWN_LIBRARIES}. Default: all of them. */
   libs: 'FERRET_LIBS',
+  /** Glob of the files whose functions become spans (`--functions`). Default: none. */
+  functions: 'FERRET_FUNCTIONS',
   /** Pid of the process that records the run's start and end (set by the first one, or `ferret run`). */
   ownerPid: 'FERRET_RUN_OWNER_PID',
 } as const;
@@ -34,6 +36,8 @@ export interface RunSettings {
   libs: LibraryName[];
   /** True when this process records the run's start and end (no launcher and no parent did). */
   ownsRun: boolean;
+  /** Glob of the files whose functions become spans, relative to the working directory. */
+  functions?: string;
 }
 
 const warned = new Set<string>();
@@ -111,5 +115,6 @@ export function readRunSettings(env: NodeJS.ProcessEnv = process.env): RunSettin
     env[ENV.ownerPid] = String(process.pid);
     ownsRun = true;
   } else ownsRun = owner === String(process.pid);
-  return { db, budget, runId, libs, ownsRun };
+  const functions = env[ENV.functions]?.trim() || undefined;
+  return { db, budget, runId, libs, ownsRun, ...(functions === undefined ? {} : { functions }) };
 }

@@ -23,6 +23,7 @@ interface RunOptions {
   budget?: number;
   runId?: string;
   libs: string | boolean;
+  functions?: string;
   quiet?: boolean;
 }
 
@@ -87,6 +88,11 @@ export function registerRunCommand(program: Command, context: CliContext): void 
       parseLibs,
     )
     .option('--no-libs', 'instrument no library: only measure() blocks are recorded')
+    .option(
+      '--functions <glob>',
+      "record the functions of matching files as spans (e.g. 'src/**'; never node_modules)",
+      parseNonEmpty,
+    )
     .option('--quiet', 'do not print the summary after the command ends')
     .action(async (command: string[], options: RunOptions) => {
       const env = { ...context.env };
@@ -114,6 +120,7 @@ export function registerRunCommand(program: Command, context: CliContext): void 
         if (options.budget !== undefined) env.FERRET_MAX_SPANS_PER_SECOND = String(options.budget);
         if (options.libs === false) env.FERRET_LIBS = 'none';
         else if (typeof options.libs === 'string') env.FERRET_LIBS = options.libs;
+        if (options.functions !== undefined) env.FERRET_FUNCTIONS = options.functions;
       }
       const outcome = await runChild(command, env);
       if (outcome.kind === 'not-started') {
