@@ -1,14 +1,17 @@
 import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { SpanRecord } from '@ferret/profiler';
 import { openSpanReader } from '@ferret/store-sqlite';
 import { afterEach, describe, expect, it } from 'vitest';
 
 const FERRET = fileURLToPath(new URL('../../cli/bin/ferret.js', import.meta.url));
 const FIXTURE = fileURLToPath(new URL('./fixtures/functions', import.meta.url));
+const TS_FIXTURE = fileURLToPath(new URL('./fixtures/functions-ts', import.meta.url));
+const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const DEP_SOURCE = 'exports.depWork = function depWork() { return "+dep"; };\n';
 /** Valid for Node (a call as an assignment target fails only when it runs); the parser refuses it. */
 const LEGACY_SOURCE = [
@@ -145,6 +148,35 @@ describe('ferret run --functions', () => {
     expect(result.esm).toEqual({ line: 18, column: 9 });
     expect(result.cjs).toEqual({ line: 8, column: 9 });
     expect(result.oneLine).toEqual({ line: 22, column: 37 });
+  }, 60_000);
+
+  it('instruments TypeScript loaded through tsx', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'ferret-functions-ts-'));
+    cpSync(TS_FIXTURE, dir, { recursive: true });
+    const db = join(dir, 'ferret.db');
+    const run = await ferretRun(dir, [
+      '--db',
+      db,
+      '--no-libs',
+      '--quiet',
+      '--functions',
+      'src/**',
+      '--',
+      process.execPath,
+      '--import',
+      TSX,
+      'src/main.ts',
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual({ handled: 4, line: 13 });
+    const spans = spansOf(db);
+    const named = (name: string) => spans.find((span) => span.name === name);
+    const handler = named('src/main.ts:handler');
+    const helper = named('src/helper.ts:helper');
+    const inner = named('src/helper.ts:inner');
+    expect(helper?.parentSpanId).toBe(handler?.spanId);
+    expect(inner?.parentSpanId).toBe(helper?.spanId);
+    expect(named('src/main.ts:fail')?.status).toBe('error');
   }, 60_000);
 
   it('rejects an empty glob at the command line', async () => {

@@ -124,7 +124,7 @@ describe('FunctionInstrumenter', () => {
     expect(code.match(/__ferret\$fn\.m\(/g)).toHaveLength(1);
     expect(code).toContain('"src/mod.cjs:wrapped"');
     const api = load(
-      'function legacy(opts) { var opts = opts || { fresh: true }; return opts } exports.legacy = legacy; exports.w = () => 1;',
+      'function legacy(opts) { var opts = opts || { fresh: true }; return opts } exports.legacy = legacy; exports.w = () => legacy({});',
     );
     expect(api.legacy({ given: true })).toEqual({ given: true });
   });
@@ -173,6 +173,27 @@ describe('FunctionInstrumenter', () => {
     expect(map.sources).toEqual(['original.ts']);
   });
 
+  it("skips what an earlier compiler generated and names by the original file's lines", () => {
+    // Line 1 has no mapping (a compiler helper); line 2 came from line 10 of original.ts.
+    const inputMap = { version: 3, sources: ['original.ts'], names: [], mappings: ';AASA' };
+    const source = [
+      'var __helper = function () { return 1 };',
+      'setTimeout(function () { return 2 });',
+      `//# sourceMappingURL=data:application/json;base64,${Buffer.from(JSON.stringify(inputMap)).toString('base64')}`,
+    ].join('\n');
+    const code = instrument(source);
+    expect(code.match(/__ferret\$fn\.m\(/g)).toHaveLength(1);
+    expect(code).toContain('"src/mod.cjs:<anonymous>@10"');
+  });
+
+  it('leaves arrows that only return a value alone', () => {
+    const code = instrument(
+      'const getter = () => value; const answer = () => 42; const call = () => f();',
+    );
+    expect(code.match(/__ferret\$fn\.m\(/g)).toHaveLength(1);
+    expect(code).toContain('"src/mod.cjs:call"');
+  });
+
   it('reports code the parser refuses, and leaves instrumented code alone', () => {
     const refused = instrumenter.instrument('function f() { f() = 1 }', {
       path: '/app/legacy.cjs',
@@ -190,7 +211,7 @@ describe('FunctionInstrumenter', () => {
 
   it('instruments TypeScript, leaving its types for the compiler that follows', () => {
     const result = instrumenter.instrument(
-      'export function id<T>(value: T): T { return value as T }\nexport const n = (x: number): number => x;',
+      'export function id<T>(value: T): T { return value as T }\nexport const n = (x: number): number => x + 1;',
       { path: '/app/src/id.ts', displayName: 'src/id.ts', sourceType: 'module' },
     );
     expect(result.kind).toBe('instrumented');
@@ -198,7 +219,7 @@ describe('FunctionInstrumenter', () => {
       expect(result.code).toContain(
         'return __ferret$fn.m("src/id.ts:id", () => { return value as T })',
       );
-      expect(result.code).toContain('__ferret$fn.m("src/id.ts:n", () => (x))');
+      expect(result.code).toContain('__ferret$fn.m("src/id.ts:n", () => (x + 1))');
     }
   });
 });

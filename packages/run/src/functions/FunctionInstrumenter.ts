@@ -1,10 +1,12 @@
 import { createRequire } from 'node:module';
 import { basename } from 'node:path';
 import remapping, { type EncodedSourceMap } from '@jridgewell/remapping';
+import { originalPositionFor, TraceMap } from '@jridgewell/trace-mapping';
 import MagicString from 'magic-string';
-import { type AstNode, findFunctions } from './findFunctions.js';
+import { type AstNode, findFunctions, type OriginLine } from './findFunctions.js';
 import { FUNCTIONS_RUNTIME_KEY } from './functionsRuntime.js';
-import { findInputSourceMap } from './inputSourceMap.js';
+import { findInputSourceMap, type InputSourceMap } from './inputSourceMap.js';
+import { positionIndex } from './sourcePositions.js';
 
 /** What `oxc-parser`'s `parseSync` returns, as far as the instrumenter reads it. */
 export interface ParseResultLike {
@@ -101,7 +103,8 @@ export class FunctionInstrumenter {
     const firstError = parsed.errors[0];
     if (firstError !== undefined) return { kind: 'failed', reason: firstError.message };
     const program = parsed.program as AstNode;
-    const targets = findFunctions(program, source, this.#keys);
+    const input = findInputSourceMap(source, module.path);
+    const targets = findFunctions(program, source, this.#keys, originLines(source, input));
     if (targets.length === 0) return { kind: 'unchanged' };
     const code = new MagicString(source);
     code.appendLeft(prologueOffset(program, source), PROLOGUE);
@@ -116,7 +119,6 @@ export class FunctionInstrumenter {
         code.prependRight(target.close, '))');
       }
     }
-    const input = findInputSourceMap(source, module.path);
     if (input !== undefined) code.remove(input.start, input.end);
     const file = basename(module.path);
     let map = code.generateMap({ source: file, file, hires: 'boundary', includeContent: true });
@@ -128,6 +130,17 @@ export class FunctionInstrumenter {
     const output = `${code.toString()}\n//# sourceMappingURL=data:application/json;charset=utf-8;base64,${encoded}\n`;
     return { kind: 'instrumented', code: output, functions: targets.length };
   }
+}
+
+/** Lines of the file the user wrote: through the input source map when there is one. */
+function originLines(source: string, input: InputSourceMap | undefined): OriginLine {
+  const position = positionIndex(source);
+  if (input?.map === undefined) return (offset) => position(offset).line;
+  const traced = new TraceMap(input.map);
+  return (offset) => {
+    const original = originalPositionFor(traced, position(offset));
+    return original.source === null ? undefined : original.line;
+  };
 }
 
 /** The parser language for a file, by its extension. */
