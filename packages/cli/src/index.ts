@@ -9,5 +9,4 @@ export type {
 } from './speedscope.js';
 export { toSpeedscope } from './speedscope.js';
 export type { SummaryJson, SummaryJsonRow, SummarySortKey } from './summaryView.js';
-export { SUMMARY_SORT_KEYS } from './summaryView.js';
 export { ELLIPSIS, escapeControlCharacters, terminalText } from './terminalText.js';

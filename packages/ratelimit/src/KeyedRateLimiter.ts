@@ -1,7 +1,7 @@
 import { boundedKey, DEFAULT_MAX_KEY_LENGTH } from './boundedKey.js';
 import { type Clock, monotonicClock } from './clock.js';
 import { grown, KeyTable } from './KeyTable.js';
-import { type CounterSource, RateLimitMetrics } from './RateLimitMetrics.js';
+import { RateLimitMetrics } from './RateLimitMetrics.js';
 import { nextReading, refill, waitFor } from './refill.js';
 import {
   assertBoolean,
@@ -121,7 +121,7 @@ const STRIDE = 6;
  * const { allowed, retryAfterMs } = limiter.check(clientIp);
  * if (!allowed) res.writeHead(429, { 'Retry-After': Math.ceil(retryAfterMs / 1000) });
  */
-export class KeyedRateLimiter implements CounterSource {
+export class KeyedRateLimiter {
   readonly #clock: Clock;
   readonly #defaultRate: number;
   readonly #defaultRatePerMs: number;

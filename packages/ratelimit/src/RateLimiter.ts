@@ -1,6 +1,6 @@
 import { type Clock, monotonicClock } from './clock.js';
 import { RateLimitExceededError } from './RateLimitExceededError.js';
-import { type CounterSource, RateLimitMetrics } from './RateLimitMetrics.js';
+import { RateLimitMetrics } from './RateLimitMetrics.js';
 import { waitFor } from './refill.js';
 import { TokenBucket } from './TokenBucket.js';
 import {
@@ -76,7 +76,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  * const limiter = new RateLimiter({ requestsPerSecond: 5, burst: 10 });
  * for (const url of urls) { await limiter.acquire(); void fetch(url); }
  */
-export class RateLimiter implements CounterSource {
+export class RateLimiter {
   readonly #bucket: TokenBucket;
   readonly #waitOnLimit: boolean;
   readonly #onWait: ((waitMs: number) => void) | undefined;

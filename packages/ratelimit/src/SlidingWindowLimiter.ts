@@ -6,7 +6,7 @@ import {
   type RateLimitDecision,
 } from './KeyedRateLimiter.js';
 import { grown, KeyTable } from './KeyTable.js';
-import { type CounterSource, RateLimitMetrics } from './RateLimitMetrics.js';
+import { RateLimitMetrics } from './RateLimitMetrics.js';
 import { SteadyClock } from './refill.js';
 import {
   assertBoolean,
@@ -74,7 +74,7 @@ const MAX_LIMIT = 0xffff_ffff;
  * const logins = new SlidingWindowLimiter({ limit: 5, windowMs: 60_000 });
  * const { allowed, retryAfterMs } = logins.check(username);
  */
-export class SlidingWindowLimiter implements CounterSource {
+export class SlidingWindowLimiter {
   /** The clock, guarded when injected: never backwards, a NaN reading repeats the last one. */
   readonly #clock: Clock;
   readonly #maxKeyLength: number;

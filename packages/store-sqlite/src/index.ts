@@ -8,7 +8,6 @@ export type {
   StackTreeOptions,
 } from './analysisTypes.js';
 export { FerretStoreError, type FerretStoreErrorCode } from './FerretStoreError.js';
-export { PERCENTILE_SIGNIFICANT_DIGITS } from './NameAccumulator.js';
 export { type OpenSpanReaderOptions, openSpanReader } from './openSpanReader.js';
 export {
   type ProcessEndRecord,
