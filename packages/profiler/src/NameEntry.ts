@@ -1,6 +1,14 @@
 import { type Clock, TokenBucket } from '@ferret/ratelimit';
 
 /**
+ * {@link NameEntry.blockedUntil} of a name nothing holds back: below every clock reading. An
+ * injected clock is any monotonic number source, so its readings may be negative (or start
+ * anywhere); a bound of 0 would refuse every call until the clock passed zero.
+ * @internal
+ */
+export const NOT_BLOCKED = Number.NEGATIVE_INFINITY;
+
+/**
  * Everything the profiler keeps about one root span name: exact cumulative counts, the
  * snapshots that turn them into per-interval counts and per-window weights, and the name's
  * fair-share bucket. Counts only grow; intervals and windows are differences of snapshots, so
@@ -24,7 +32,7 @@ export class NameEntry {
   callsAtPreviousWindowStart = 0;
   recordedAtPreviousWindowStart = 0;
   /** Monotonic ms before which a root of this name cannot be admitted (see Profiler). */
-  blockedUntil = 0;
+  blockedUntil = NOT_BLOCKED;
   /** Counts already written as CountRecords. */
   callsReported = 0;
   recordedReported = 0;

@@ -1,5 +1,5 @@
 import type { Clock } from '@ferret/ratelimit';
-import { NameEntry } from './NameEntry.js';
+import { NameEntry, NOT_BLOCKED } from './NameEntry.js';
 import type { NameStats } from './ProfilerStats.js';
 import type { CountRecord } from './SpanRecord.js';
 
@@ -88,7 +88,7 @@ export class NameTable {
   refresh(entry: NameEntry): void {
     const isNew = entry.epoch === -1;
     entry.epoch = this.epoch;
-    entry.blockedUntil = 0; // shares or budget changed: the old bound may be too late
+    entry.blockedUntil = NOT_BLOCKED; // shares or budget changed: the old bound may be too late
     if (entry.windowIndex !== this.#windowIndex) {
       if (entry.windowIndex === this.#windowIndex - 1) {
         entry.callsAtPreviousWindowStart = entry.callsAtWindowStart;

@@ -39,7 +39,10 @@ export interface ProfilerOptions {
   runId?: string;
   /** Called with every internal failure. Default: one `process.emitWarning` per error code. */
   onError?: (error: ProfilerError) => void;
-  /** Monotonic milliseconds for the budget and durations. Default `performance.now`. */
+  /**
+   * Monotonic milliseconds for the budget and durations; only differences between readings
+   * matter, so it may start anywhere (negative included). Default `performance.now`.
+   */
   clock?: Clock;
   /** `false` makes the profiler a pure pass-through. Default: `FERRET_ENABLED`, else `true`. */
   enabled?: boolean;
