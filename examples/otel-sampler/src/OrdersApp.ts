@@ -8,12 +8,19 @@ import { SpanStatusCode, trace } from '@opentelemetry/api';
 const tracer = trace.getTracer('orders-app');
 
 /**
- * A tiny orders API. The HTTP server span comes from `@opentelemetry/instrumentation-http`;
- * inside it the handler adds its own spans with the OpenTelemetry API: a `db.query` and a
- * `render`. About 5% of orders fail (status ERROR, answered with 500).
+ * A tiny orders API. The HTTP server span comes from `@opentelemetry/instrumentation-http`; the
+ * handler names it after the route (`GET /orders/:id`, as the HTTP semantic conventions name
+ * server spans) and adds its own spans with the OpenTelemetry API: three or four `db.query`
+ * spans (the order, its lines, its customer, and half the time the stock) and a `render`. About
+ * 5% of orders fail on the first query (status ERROR, answered with 500).
+ *
+ * It counts what really happened, so the example can hold the sampled estimates against the
+ * truth: requests handled and queries run.
  */
 export class OrdersApp {
   readonly server: http.Server;
+  /** Requests handled and `db.query` calls made, every one of them (sampled or not). */
+  readonly counts = { requests: 0, queries: 0 };
 
   constructor() {
     this.server = http.createServer((req, res) => {
@@ -42,24 +49,17 @@ export class OrdersApp {
       res.writeHead(404).end();
       return;
     }
+    this.counts.requests++;
+    const server = trace.getActiveSpan();
+    server?.updateName('GET /orders/:id');
+    server?.setAttribute('http.route', '/orders/:id');
     try {
-      const order = await tracer.startActiveSpan('db.query', async (span) => {
-        span.setAttribute('db.system.name', 'fake');
-        span.setAttribute('db.query.text', 'SELECT * FROM orders WHERE id = ?');
-        try {
-          await sleep(Math.random() < 0.03 ? 20 + Math.random() * 20 : 1 + Math.random() * 3);
-          if (Math.random() < 0.05) throw new Error(`order ${id} is locked`);
-          return { id, items: id % 7 };
-        } catch (error) {
-          span.recordException(error as Error);
-          span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
-          throw error;
-        } finally {
-          span.end();
-        }
-      });
+      const order = await this.#query('SELECT * FROM orders WHERE id = ?', Math.random() < 0.05);
+      const lines = await this.#query('SELECT * FROM order_lines WHERE order_id = ?');
+      const customer = await this.#query('SELECT * FROM customers WHERE id = ?');
+      if (Math.random() < 0.5) await this.#query('SELECT stock FROM items WHERE id IN (?)');
       const body = tracer.startActiveSpan('render', (span) => {
-        const text = JSON.stringify({ order, lines: Array.from({ length: 50 }, (_, i) => i * id) });
+        const text = JSON.stringify({ id, order, lines, customer });
         span.setAttribute('render.bytes', text.length);
         span.end();
         return text;
@@ -68,6 +68,26 @@ export class OrdersApp {
     } catch {
       res.writeHead(500).end();
     }
+  }
+
+  /** One `db.query` span: a few ms of fake database time (3% take 20-40 ms); `fail` throws. */
+  #query(text: string, fail = false): Promise<number> {
+    this.counts.queries++;
+    return tracer.startActiveSpan('db.query', async (span) => {
+      span.setAttribute('db.system.name', 'fake');
+      span.setAttribute('db.query.text', text);
+      try {
+        await sleep(Math.random() < 0.03 ? 20 + Math.random() * 20 : 1 + Math.random() * 3);
+        if (fail) throw new Error('order is locked');
+        return text.length;
+      } catch (error) {
+        span.recordException(error as Error);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+        throw error;
+      } finally {
+        span.end();
+      }
+    });
   }
 }
 

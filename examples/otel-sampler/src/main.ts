@@ -55,8 +55,11 @@ const port = await app.listen();
 await sendLoad(port, WARM_UP_REQUESTS, 500);
 provider.register();
 const started = performance.now();
+const handledBefore = { ...app.counts }; // the warm-up's, not traced
 const load = await sendLoad(port, requests, seconds * 1000);
 const elapsedSeconds = (performance.now() - started) / 1000;
+const handled = app.counts.requests - handledBefore.requests;
+const queries = app.counts.queries - handledBefore.queries;
 await app.close();
 await provider.shutdown(); // flushes the batch processor and closes the exporter
 
@@ -84,10 +87,13 @@ console.log(
   `requests: ${load.sent} sent, ${load.ok} ok, ${load.failed} failed in ${elapsedSeconds.toFixed(1)} s`,
 );
 console.log(
+  `truth:    ${handled} requests handled, ${queries} db.query calls (counted by the app, every one)`,
+);
+console.log(
   `stored:   ${roots} traces (budget ${MAX_TRACES_PER_SECOND}/s x ${elapsedSeconds.toFixed(1)} s + burst ${MAX_TRACES_PER_SECOND} = ${bound}), ${spans} spans, ${orphans} spans without their parent`,
 );
 console.log(
-  `weights:  sum of 1 / ferret.sampling.probability over stored roots = ${Math.round(estimatedRequests)} (requests sent: ${load.sent}; a 1 s window, so it lags while traffic ramps up)`,
+  `weights:  sum of 1 / ferret.sampling.probability over stored roots = ${Math.round(estimatedRequests)} (requests sent: ${load.sent}; exact up to the last sampled root)`,
 );
 console.log(`run:      ${runId}\n`);
 

@@ -15,7 +15,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const MAX_TRACES_PER_SECOND = 20; // in src/main.ts; the burst is the same
 
 describe('examples/otel-sampler', () => {
-  it('stores whole traces within the budget and prints the ferret analyze summary', async () => {
+  it('stores whole traces within the budget; ferret analyze counts requests and queries within 10%', async () => {
     const dbPath = join(tmp, 'otel.db');
     const { stdout } = await run(
       process.execPath,
@@ -28,6 +28,12 @@ describe('examples/otel-sampler', () => {
     expect(Number(requests![1])).toBe(1200);
     expect(Number(requests![2]) + Number(requests![3])).toBe(1200);
     const seconds = Number(requests![4]);
+    const truth = /truth: +(\d+) requests handled, (\d+) db\.query calls/.exec(stdout);
+    expect(truth).not.toBeNull();
+    const handled = Number(truth![1]);
+    const queries = Number(truth![2]);
+    expect(handled).toBe(1200);
+    expect(queries).toBeGreaterThan(1200 * 3);
 
     const reader = openSpanReader(dbPath);
     try {
@@ -48,8 +54,28 @@ describe('examples/otel-sampler', () => {
       expect(serverSpans).toHaveLength(roots.length);
       expect(new Set(serverSpans.map((s) => s.kind))).toEqual(new Set(['server']));
       const names = new Set(spans.map((s) => s.name));
-      expect(names).toEqual(new Set(['GET', 'db.query', 'render']));
-      expect(spans.length).toBeGreaterThanOrEqual(roots.length * 3);
+      expect(names).toEqual(new Set(['GET', 'GET /orders/:id', 'db.query', 'render']));
+      expect(new Set(serverSpans.map((s) => s.name))).toEqual(new Set(['GET /orders/:id']));
+      expect(spans.length).toBeGreaterThanOrEqual(roots.length * 4);
+      // Every span carries its trace's weight: the client root's 1 / probability, which reached
+      // the server span through the tracestate header and its children through their context.
+      const rootWeight = new Map(roots.map((s) => [s.traceId, s.weight]));
+      for (const span of spans) expect(span.weight).toBeCloseTo(rootWeight.get(span.traceId)!, 4);
+      expect(roots.some((s) => s.weight > 1)).toBe(true);
+
+      // What ferret analyze prints: calls within 10% of what really happened. The client span
+      // counts requests sent, the server span (the root of the server's local trace, under a
+      // remote parent) requests handled, db.query the queries.
+      const calls = new Map(reader.summary({ runId }).map((n) => [n.name, n.calls]));
+      const within10 = (estimate: number | undefined, truth: number) => {
+        expect(estimate).toBeDefined();
+        expect(Math.abs(estimate! - truth) / truth).toBeLessThanOrEqual(0.1);
+      };
+      within10(calls.get('GET'), 1200);
+      within10(calls.get('GET /orders/:id'), handled);
+      within10(calls.get('db.query'), queries);
+      // Σ weight of the client roots misses only the requests after the last sampled one.
+      expect(calls.get('GET')).toBeLessThanOrEqual(1200);
       expect(spans.every((s) => s.serviceName === 'orders-app')).toBe(true);
       expect(stdout).toContain(
         `stored:   ${roots.length} traces (budget ${MAX_TRACES_PER_SECOND}/s`,
@@ -61,6 +87,7 @@ describe('examples/otel-sampler', () => {
 
     const analyze = stdout.slice(stdout.indexOf('$ ferret analyze'));
     expect(analyze).toContain('db.query');
+    expect(analyze).toContain('GET /orders/:id');
     expect(analyze).toContain('render');
   }, 120_000);
 });

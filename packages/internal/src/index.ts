@@ -1,6 +1,7 @@
 /**
  * Plumbing shared by every Ferret package: option checks, the environment reader, the warn-once
- * reporter, the process-exit registry and the package version. Private: tsup bundles it into
+ * reporter, the process-exit registry, the package version, and the tracestate codecs
+ * (OpenTelemetry's `ot` entry, Ferret's `ferret=p:` weight). Private: tsup bundles it into
  * each package, so no published package depends on it.
  * @packageDocumentation
  */
@@ -25,6 +26,19 @@ export {
   describe,
   quoted,
 } from './optionChecks.js';
+export {
+  adjustedCount,
+  OT_VALUE_MAX_LENGTH,
+  type OtValue,
+  parseOtValue,
+  serializeOtValue,
+  ZERO_THRESHOLD,
+} from './otTraceState.js';
 export { type ExitFlushable, ProcessExitRegistry } from './ProcessExitRegistry.js';
 export { packageVersion } from './packageVersion.js';
+export {
+  FERRET_TRACESTATE_KEY,
+  ferretTraceStateValue,
+  traceStateWeight,
+} from './traceStateWeight.js';
 export { MAX_WARNED_KEYS, reportError, WarnOnce } from './WarnOnce.js';

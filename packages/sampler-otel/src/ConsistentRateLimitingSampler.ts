@@ -1,4 +1,11 @@
-import { assertFunction, assertOptionsObject, assertPositiveNumber } from '@ferret/internal';
+import {
+  assertFunction,
+  assertOptionsObject,
+  assertPositiveNumber,
+  parseOtValue,
+  serializeOtValue,
+  ZERO_THRESHOLD,
+} from '@ferret/internal';
 import { type Clock, monotonicClock } from '@ferret/ratelimit';
 import {
   type Attributes,
@@ -14,7 +21,6 @@ import {
 } from '@opentelemetry/api';
 import { type Sampler, SamplingDecision, type SamplingResult } from '@opentelemetry/sdk-trace-base';
 import { ArrivalRateEstimator } from './ArrivalRateEstimator.js';
-import { parseOtValue, serializeOtValue, ZERO_THRESHOLD } from './otTraceState.js';
 import type { RateLimitingSampler } from './RateLimitingSampler.js';
 import {
   ATTR_FERRET_SAMPLING_PROBABILITY,

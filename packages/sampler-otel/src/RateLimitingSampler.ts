@@ -4,6 +4,8 @@ import {
   assertPositiveNumber,
   checkRateAndCapacity,
   describe,
+  FERRET_TRACESTATE_KEY,
+  ferretTraceStateValue,
 } from '@ferret/internal';
 import { type Clock, monotonicClock, type RateBucket, TokenBucket } from '@ferret/ratelimit';
 import {
@@ -26,7 +28,6 @@ import {
   PROBABILITY_WINDOW_SLOTS,
   SAMPLER_TYPE_RATELIMITING,
 } from './semconv.js';
-import { FERRET_TRACESTATE_KEY, ferretTraceStateValue } from './traceStateWeight.js';
 
 /** Default for {@link RateLimitingSamplerOptions.maxTracesPerSecond}. */
 export const DEFAULT_MAX_TRACES_PER_SECOND = 100;

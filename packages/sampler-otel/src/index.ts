@@ -7,10 +7,12 @@ export {
 export { createRateLimitedSampler } from './createRateLimitedSampler.js';
 export {
   adjustedCount,
+  FERRET_TRACESTATE_KEY,
   OT_VALUE_MAX_LENGTH,
   type OtValue,
   parseOtValue,
   serializeOtValue,
+  traceStateWeight,
 } from './otTraceState.js';
 export {
   DEFAULT_MAX_TRACES_PER_SECOND,

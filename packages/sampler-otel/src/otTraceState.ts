@@ -1,21 +1,13 @@
-// The OpenTelemetry entry of the W3C tracestate, `ot=th:<threshold>;rv:<randomness>;...`, as the
-// tracestate-handling and probability-sampling specifications define it. Values are read from
-// other services, so everything here is untrusted input: nothing throws, work is bounded by the
-// 256-character limit, and what is malformed is erased rather than trusted.
+// The public face of the tracestate codecs. They live in the private @ferret/internal, shared
+// with `SqliteSpanExporter` and the `ferret run` preload; the signatures are declared here so
+// that this package's published declarations never name the private package.
+import * as codec from '@ferret/internal';
 
 /** Most characters of the `ot` value; a longer one is ignored whole. */
-export const OT_VALUE_MAX_LENGTH = 256;
+export const OT_VALUE_MAX_LENGTH: number = codec.OT_VALUE_MAX_LENGTH;
 
-/** Hex digits of a threshold or randomness value: 56 bits. */
-export const RANDOMNESS_DIGITS = 14;
-
-/** The threshold that samples everything (`th:0`): 14 zero digits. */
-export const ZERO_THRESHOLD = '0'.repeat(RANDOMNESS_DIGITS);
-
-// One sub-key: a lowercase key, a colon, and value characters (letters, digits, `.`, `_`, `-`).
-const MEMBER = /^([a-z][a-z0-9]*):([A-Za-z0-9._-]*)$/;
-const TH = /^[0-9a-f]{1,14}$/;
-const RV = /^[0-9a-f]{14}$/;
+/** The tracestate member Ferret's samplers write: `ferret=p:<probability>`. */
+export const FERRET_TRACESTATE_KEY: string = codec.FERRET_TRACESTATE_KEY;
 
 /** The parsed `ot` value. */
 export interface OtValue {
@@ -36,42 +28,7 @@ export interface OtValue {
  * sub-key is erased; a sub-key given twice is ambiguous and erased too. Never throws.
  */
 export function parseOtValue(value: string | undefined): OtValue {
-  const parsed: OtValue = { threshold: undefined, randomness: undefined, rest: [], erased: false };
-  if (value === undefined || value === '') return parsed;
-  if (typeof value !== 'string' || value.length > OT_VALUE_MAX_LENGTH) {
-    parsed.erased = true;
-    return parsed;
-  }
-  const seen = new Set<string>();
-  const duplicates = new Set<string>();
-  const members = value.split(';');
-  const entries: [string, string][] = [];
-  for (const member of members) {
-    const match = MEMBER.exec(member);
-    if (match === null) {
-      return { threshold: undefined, randomness: undefined, rest: [], erased: true };
-    }
-    const key = match[1]!;
-    if (seen.has(key)) duplicates.add(key);
-    seen.add(key);
-    entries.push([key, match[2]!]);
-  }
-  for (const [key, raw] of entries) {
-    if (duplicates.has(key)) {
-      parsed.erased = true;
-      continue;
-    }
-    if (key === 'th') {
-      if (TH.test(raw)) parsed.threshold = raw.padEnd(RANDOMNESS_DIGITS, '0');
-      else parsed.erased = true;
-    } else if (key === 'rv') {
-      if (RV.test(raw)) parsed.randomness = raw;
-      else parsed.erased = true;
-    } else {
-      parsed.rest.push(`${key}:${raw}`);
-    }
-  }
-  return parsed;
+  return codec.parseOtValue(value);
 }
 
 /**
@@ -84,23 +41,7 @@ export function serializeOtValue(
   randomness: string | undefined,
   rest: readonly string[],
 ): string {
-  const parts: string[] = [];
-  if (threshold !== undefined) parts.push(`th:${trimThreshold(threshold)}`);
-  if (randomness !== undefined) parts.push(`rv:${randomness}`);
-  let length = parts.join(';').length;
-  for (const member of rest) {
-    const added = (length > 0 ? 1 : 0) + member.length;
-    if (length + added > OT_VALUE_MAX_LENGTH) break;
-    parts.push(member);
-    length += added;
-  }
-  return parts.join(';');
-}
-
-/** `th` digits without trailing zeros; `0` for the zero threshold. */
-export function trimThreshold(threshold: string): string {
-  const trimmed = threshold.replace(/0+$/, '');
-  return trimmed === '' ? '0' : trimmed;
+  return codec.serializeOtValue(threshold, randomness, rest);
 }
 
 /**
@@ -108,6 +49,15 @@ export function trimThreshold(threshold: string): string {
  * `2^56 / (2^56 - T)`, in floating point (relative error below 1e-15).
  */
 export function adjustedCount(threshold: string): number {
-  const rejected = Number.parseInt(threshold, 16) / 2 ** 56;
-  return 1 / (1 - rejected);
+  return codec.adjustedCount(threshold);
+}
+
+/**
+ * The weight (adjusted count, ≥ 1) a span's tracestate states, read with `get` (e.g.
+ * `(key) => span.spanContext().traceState?.get(key)`): OpenTelemetry's `ot=th:` threshold first,
+ * then Ferret's `ferret=p:<probability>`. Undefined when neither holds a valid value. Never
+ * throws.
+ */
+export function traceStateWeight(get: (key: string) => string | undefined): number | undefined {
+  return codec.traceStateWeight(get);
 }

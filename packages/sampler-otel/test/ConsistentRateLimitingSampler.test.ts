@@ -18,7 +18,7 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
 import { ConsistentRateLimitingSampler } from '../src/ConsistentRateLimitingSampler.js';
-import { adjustedCount, parseOtValue } from '../src/otTraceState.js';
+import { adjustedCount, parseOtValue } from '../src/index.js';
 import { ManualClock } from './support/ManualClock.js';
 
 /** Deterministic trace ids: a 32-bit LCG spread over 32 hex digits. */

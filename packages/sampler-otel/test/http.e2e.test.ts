@@ -133,6 +133,11 @@ describe('createRateLimitedSampler under real HTTP load, stored in SQLite', () =
       expect(parent!.traceId).toBe(span.traceId);
     }
     expect(spans.length).toBe(roots.length * 3); // GET → handle request → load user
+    // every child carries its root's weight (from the ferret=p tracestate member), though the
+    // batch processor exported it before its root
+    const rootWeight = new Map(roots.map((r) => [r.traceId, r.weight]));
+    for (const span of spans) expect(span.weight).toBeCloseTo(rootWeight.get(span.traceId)!, 4);
+    expect(roots.some((r) => r.weight > 1)).toBe(true);
 
     // the decisions counter saw every request exactly once
     const decisions = await metricReader.decisions();

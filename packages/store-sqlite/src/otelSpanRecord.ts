@@ -2,8 +2,9 @@
 // Type-only imports: the OpenTelemetry packages are optional peers and must not be loaded at run
 // time by users of the profiler alone.
 import { threadId } from 'node:worker_threads';
+import { traceStateWeight } from '@ferret/internal';
 import type { Attributes, SpanEventRecord } from '@ferret/profiler';
-import type { HrTime, Attributes as OtelAttributes } from '@opentelemetry/api';
+import type { HrTime, Attributes as OtelAttributes, TraceState } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { StoredSpanRecord } from './spanRow.js';
 
@@ -54,7 +55,6 @@ export function otelSpanRecord(
   const serviceName = resource['service.name'];
   const instanceId = resource['service.instance.id'];
   const resourcePid = resource['process.pid'];
-  const probability = span.attributes?.[SAMPLING_PROBABILITY_ATTRIBUTE];
   const parent = span.parentSpanContext;
 
   const record: StoredSpanRecord = {
@@ -69,8 +69,7 @@ export function otelSpanRecord(
     pid:
       typeof resourcePid === 'number' && Number.isInteger(resourcePid) ? resourcePid : process.pid,
     threadId,
-    weight:
-      typeof probability === 'number' && probability > 0 && probability <= 1 ? 1 / probability : 1,
+    weight: spanWeight(span.attributes, context.traceState),
     kind: KIND_NAMES[span.kind] ?? 'internal',
   };
   if (parent !== undefined && SPAN_ID.test(parent.spanId)) {
@@ -89,6 +88,35 @@ export function otelSpanRecord(
     });
   }
   return record;
+}
+
+/**
+ * How many spans this one stands for (≥ 1). A trace is sampled once, at its root, so every span
+ * of it has its root's weight. Where it is read, first found wins:
+ * 1. the span's own `ferret.sampling.probability` (a root a Ferret sampler sampled): 1 / p;
+ * 2. its span context's tracestate: OpenTelemetry's consistent-sampling threshold `ot=th:`
+ *    (adjusted count), else Ferret's `ferret=p:` member;
+ * 3. otherwise 1 (a trace nobody sampled down, or a sampler that states no weight).
+ *
+ * The inheritance happens through the tracestate rather than here: the sampler writes the weight
+ * into the root's span context when it decides, and OpenTelemetry copies the tracestate to every
+ * child and, through the `tracestate` header, to the spans other services continue the trace
+ * with. So a child knows its weight when it is exported, before its root (children end first)
+ * or without its root (a remote parent), with no map of traces: constant memory, and the order
+ * of export does not matter.
+ */
+function spanWeight(
+  attributes: OtelAttributes | undefined,
+  traceState: TraceState | undefined,
+): number {
+  const probability = attributes?.[SAMPLING_PROBABILITY_ATTRIBUTE];
+  if (typeof probability === 'number' && probability > 0 && probability <= 1) {
+    return 1 / probability;
+  }
+  if (traceState === undefined || traceState === null || typeof traceState.get !== 'function') {
+    return 1;
+  }
+  return traceStateWeight((key) => traceState.get(key)) ?? 1;
 }
 
 function hrTimeToMs(time: HrTime, spanName: string, field: string): number {

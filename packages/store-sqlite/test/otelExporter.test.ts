@@ -1,11 +1,21 @@
 import { join } from 'node:path';
-import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import {
+  context,
+  createTraceState,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  TraceFlags,
+  trace,
+} from '@opentelemetry/api';
 import { ExportResultCode } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
   BasicTracerProvider,
   BatchSpanProcessor,
   type ReadableSpan,
+  type Sampler,
+  SamplingDecision,
 } from '@opentelemetry/sdk-trace-base';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openSpanReader } from '../src/index.js';
@@ -141,6 +151,81 @@ describe('SqliteSpanExporter', () => {
     const [stored] = [...reader.spans()];
     expect(stored!.weight).toBe(4);
     reader.close();
+  });
+
+  it('gives every span its trace weight from the tracestate, children exported before their root', async () => {
+    const path = join(tmp.dir, 'inherit.db');
+    const exporter = new SqliteSpanExporter({ path, runId: 'w' });
+    // A root sampler that samples with probability 0.25 as Ferret's samplers report it: the
+    // attribute on the root, and ferret=p:0.25 in the tracestate every child inherits.
+    const sampler: Sampler = {
+      shouldSample: (parentContext) =>
+        trace.getSpanContext(parentContext) === undefined
+          ? {
+              decision: SamplingDecision.RECORD_AND_SAMPLED,
+              attributes: { 'ferret.sampling.probability': 0.25 },
+              traceState: createTraceState('ferret=p:0.25'),
+            }
+          : { decision: SamplingDecision.RECORD_AND_SAMPLED },
+      toString: () => 'test sampler',
+    };
+    const provider = new BasicTracerProvider({
+      sampler,
+      spanProcessors: [new BatchSpanProcessor(exporter, { maxExportBatchSize: 1 })],
+    });
+    const tracer = provider.getTracer('t');
+    const root = tracer.startSpan('request');
+    const rootContext = trace.setSpan(context.active(), root);
+    const child = tracer.startSpan('db.query', {}, rootContext);
+    tracer.startSpan('parse', {}, trace.setSpan(rootContext, child)).end();
+    child.end(); // children end, so are exported, before their root
+    await provider.forceFlush();
+    root.end();
+    // A span continuing a trace sampled upstream with OpenTelemetry's consistent threshold
+    // (th:c rejects 3/4: adjusted count 4), and one whose remote parent carries no weight.
+    const remote = (traceState: string | undefined) =>
+      trace.setSpanContext(ROOT_CONTEXT, {
+        traceId: '0af7651916cd43dd8448eb211c80319c',
+        spanId: 'b7ad6b7169203331',
+        traceFlags: TraceFlags.SAMPLED,
+        isRemote: true,
+        ...(traceState === undefined ? {} : { traceState: createTraceState(traceState) }),
+      });
+    const server = tracer.startSpan(
+      'GET /orders/:id',
+      { kind: SpanKind.SERVER },
+      remote('ot=th:c'),
+    );
+    tracer.startSpan('render', {}, trace.setSpan(ROOT_CONTEXT, server)).end();
+    server.end();
+    tracer.startSpan('plain', { kind: SpanKind.SERVER }, remote(undefined)).end();
+    await provider.shutdown();
+
+    const reader = openSpanReader(path);
+    try {
+      const weights = Object.fromEntries([...reader.spans()].map((s) => [s.name, s.weight]));
+      expect(weights).toEqual({
+        request: 4,
+        'db.query': 4,
+        parse: 4,
+        'GET /orders/:id': 4,
+        render: 4,
+        plain: 1,
+      });
+      // The remote-parent spans are roots of their local trace: calls counted from their weight.
+      const calls = Object.fromEntries(reader.summary().map((n) => [n.name, n.calls]));
+      expect(calls).toEqual({
+        request: 4,
+        'db.query': 4,
+        parse: 4,
+        'GET /orders/:id': 4,
+        render: 4,
+        plain: 1,
+      });
+      expect(reader.runs()[0]!.rootCalls).toBe(4 + 4 + 1);
+    } finally {
+      reader.close();
+    }
   });
 });
 

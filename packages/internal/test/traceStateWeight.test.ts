@@ -1,10 +1,17 @@
-import { createTraceState } from '@opentelemetry/api';
+// Header-shaped input parsed by hand: this package has no OpenTelemetry dependency.
 import { describe, expect, it } from 'vitest';
 import { ferretTraceStateValue, traceStateWeight } from '../src/traceStateWeight.js';
 
+/** A `tracestate` header as `TraceState.get` reads it (first member of a key wins). */
 function weightOf(header: string): number | undefined {
-  const state = createTraceState(header);
-  return traceStateWeight((key) => state.get(key));
+  const members = new Map<string, string>();
+  for (const member of header.split(',')) {
+    const at = member.indexOf('=');
+    if (at > 0 && !members.has(member.slice(0, at))) {
+      members.set(member.slice(0, at), member.slice(at + 1));
+    }
+  }
+  return traceStateWeight((key) => members.get(key));
 }
 
 describe('traceStateWeight', () => {
