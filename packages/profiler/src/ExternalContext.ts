@@ -8,6 +8,13 @@ export interface ExternalSpanContext {
   spanId: string;
   /** Whether the other tracer records this trace. */
   sampled: boolean;
+  /**
+   * The sampling weight of the other tracer's trace: how many traces it stands for (≥ 1; from
+   * the root's sampling probability, e.g. read from the span context's tracestate). A span that
+   * joins the trace, and its children, are recorded with it. Default 1; a value that is not a
+   * finite number ≥ 1 counts as 1.
+   */
+  weight?: number;
 }
 
 /**
@@ -15,7 +22,8 @@ export interface ExternalSpanContext {
  * tracer's spans share one trace. The profiler consults it only where it would otherwise start a
  * trace (no Ferret span is current):
  * - an active, sampled external span becomes the parent of the new span, which joins its trace
- *   (charged to the budget as a child, like any child); a non-sampled one makes the call a no-op;
+ *   (charged to the budget as a child, like any child) and carries the trace's `weight`; a
+ *   non-sampled one makes the call a no-op;
  * - a recorded span runs its function with `runWithSpan`, so the other tracer sees it as its
  *   current span and parents its own spans (an outgoing HTTP call) under it.
  *

@@ -414,7 +414,8 @@ export class Profiler {
   /**
    * A span whose parent is another tracer's current span: it joins that trace (a not-sampled one
    * makes it a no-op) and is charged like a child. In Ferret's terms it is the root of its own
-   * subtree (per-trace cap, truncation count), with the outer span as parent in the record.
+   * subtree (per-trace cap, truncation count), with the outer span as parent in the record, and
+   * it takes the outer trace's weight, which its subtree inherits.
    */
   #joinExternal(
     outer: ExternalSpanContext,
@@ -431,6 +432,8 @@ export class Profiler {
     const pool = outer.traceId + ids.pool.substring(offset, offset + 16);
     const span = new Span(this, name, attributes, now, undefined, pool, 0);
     span._externalParentId = outer.spanId;
+    const weight = outer.weight;
+    if (typeof weight === 'number' && weight > 1 && Number.isFinite(weight)) span._weight = weight;
     return span;
   }
 

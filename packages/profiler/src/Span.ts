@@ -109,6 +109,14 @@ export class Span implements ProfilerSpan {
     return root._traceHex;
   }
 
+  /**
+   * The sampling weight of the span's trace: how many traces it stands for (≥ 1; the record's
+   * `weight`). Set when the root is admitted, or taken from another tracer's trace it joined.
+   */
+  get weight(): number {
+    return this._root._weight;
+  }
+
   /** The parent's span id (a Ferret span's, or another tracer's), or `undefined` on a root. */
   get parentSpanId(): string | undefined {
     return this._parent?.spanId ?? this._externalParentId;

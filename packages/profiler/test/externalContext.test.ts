@@ -65,6 +65,30 @@ describe('externalContext', () => {
     expect(sink.counts.filter((c) => c.name === 'load')).toEqual([]);
   });
 
+  it("gives the spans nested under a sampled external span the outer trace's weight", async () => {
+    const { sink, other, profiler } = setup();
+    other.als.run({ ...OUTER, weight: 8 }, () =>
+      profiler.measure('load', (span) => {
+        expect((span as Span).weight).toBe(8);
+        profiler.measure('parse', () => {});
+      }),
+    );
+    // A weight that is not a finite number >= 1 counts as 1.
+    for (const weight of [Number.NaN, 0.5, Number.POSITIVE_INFINITY, -3]) {
+      other.als.run({ ...OUTER, weight }, () => profiler.measure('odd', () => {}));
+    }
+    await profiler.flush();
+    const weights = sink.spans.map((s) => [s.name, s.weight]);
+    expect(weights).toEqual([
+      ['parse', 8],
+      ['load', 8],
+      ['odd', 1],
+      ['odd', 1],
+      ['odd', 1],
+      ['odd', 1],
+    ]);
+  });
+
   it('records nothing under a span the other tracer does not sample', async () => {
     const { sink, other, profiler } = setup();
     const got = other.als.run({ ...OUTER, sampled: false }, () =>

@@ -1,5 +1,12 @@
+import { FERRET_TRACESTATE_KEY, ferretTraceStateValue } from '@ferret/internal';
 import type { Profiler } from '@ferret/profiler';
-import { type Attributes, type Context, isSpanContextValid, trace } from '@opentelemetry/api';
+import {
+  type Attributes,
+  type Context,
+  createTraceState,
+  isSpanContextValid,
+  trace,
+} from '@opentelemetry/api';
 import { type Sampler, SamplingDecision, type SamplingResult } from '@opentelemetry/sdk-trace-base';
 
 /** The attribute the store reads a sampled root's weight from (its inverse). */
@@ -16,7 +23,9 @@ const SAMPLED_CHILD: SamplingResult = Object.freeze({
  *
  * - a root span asks the profiler as if it were a `measure()` root of that name
  *   (`profiler.admitExternalRoot`): fair share per name, the same token bucket, and the call is
- *   counted in the profiler's count records, so root calls stay exact;
+ *   counted in the profiler's count records, so root calls stay exact; a sampled root carries
+ *   `ferret.sampling.probability = 1 / weight` and the same value in its tracestate
+ *   (`ferret=p:`), which its children inherit, so the store gives every span the trace's weight;
  * - a child of a sampled parent is sampled and charged to the bucket as debt
  *   (`profiler.chargeExternalChild`), exactly like a `measure()` child, so traces stay whole;
  * - a child of a dropped parent is dropped.
@@ -58,6 +67,10 @@ export class ProfilerSampler implements Sampler {
       result = Object.freeze({
         decision: SamplingDecision.RECORD_AND_SAMPLED,
         attributes: Object.freeze({ [SAMPLING_PROBABILITY]: 1 / weight }),
+        traceState: createTraceState().set(
+          FERRET_TRACESTATE_KEY,
+          ferretTraceStateValue(1 / weight),
+        ),
       });
       if (this.#weights.size >= 256) this.#weights.clear();
       this.#weights.set(weight, result);

@@ -123,6 +123,21 @@ describe('ferret run', () => {
         }
       }
       expect(whole).toBe(loads.length);
+      // Every span of a trace carries its root's weight: the measure() blocks nested in the
+      // route's span, the fetch span under a block, and the backend's server span under a
+      // remote parent (the weight travelled in the tracestate header).
+      const rootWeight = new Map(
+        spans.filter((span) => span.parentSpanId === undefined).map((s) => [s.traceId, s.weight]),
+      );
+      for (const span of spans) {
+        expect(span.weight, span.name).toBeCloseTo(rootWeight.get(span.traceId)!, 4);
+      }
+      expect([...rootWeight.values()].some((weight) => weight > 1)).toBe(true);
+      // So the blocks' calls are estimated right: one 'load order' and one 'render' per request.
+      const calls = new Map(reader.summary({ runId: info!.runId }).map((n) => [n.name, n.calls]));
+      for (const name of ['load order', 'render']) {
+        expect(Math.abs(calls.get(name)! - 300), name).toBeLessThanOrEqual(30);
+      }
     } finally {
       reader.close();
     }
