@@ -22,6 +22,7 @@ export {
 export {
   ENV_MAX_TRACES_PER_SECOND,
   OTEL_TRACES_SAMPLER_FERRET,
+  OTEL_TRACES_SAMPLER_FERRET_CONSISTENT,
   samplerFromEnv,
 } from './samplerFromEnv.js';
 export {

@@ -1,6 +1,7 @@
 import { ROOT_CONTEXT, SpanKind } from '@opentelemetry/api';
 import { SamplingDecision } from '@opentelemetry/sdk-trace-base';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ConsistentRateLimitingSampler } from '../src/ConsistentRateLimitingSampler.js';
 import { samplerFromEnv } from '../src/samplerFromEnv.js';
 
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
@@ -52,6 +53,46 @@ describe('samplerFromEnv', () => {
     expect(rootOf({ OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.25' })).toBe(
       'RateLimitingSampler{maxTracesPerSecond=100, burst=100}',
     );
+  });
+
+  it('OTEL_TRACES_SAMPLER=ferret_consistent_ratelimited gives the consistent sampler, ARG its target', () => {
+    for (const name of [
+      'ferret_consistent_ratelimited',
+      'parentbased_ferret_consistent_ratelimited',
+      ' Ferret_Consistent_RateLimited ',
+    ]) {
+      const sampler = samplerFromEnv({ OTEL_TRACES_SAMPLER: name, OTEL_TRACES_SAMPLER_ARG: '40' });
+      expect(sampler).toBeInstanceOf(ConsistentRateLimitingSampler);
+      expect(sampler.toString()).toBe(
+        'ConsistentRateLimitingSampler{targetTracesPerSecond=40, adaptationTimeMs=1000}',
+      );
+    }
+    // our own variable wins here too; the default target is 100
+    expect(
+      samplerFromEnv({
+        OTEL_TRACES_SAMPLER: 'ferret_consistent_ratelimited',
+        OTEL_TRACES_SAMPLER_ARG: '40',
+        FERRET_SAMPLER_MAX_TRACES_PER_SECOND: '7',
+      }).toString(),
+    ).toMatch(/targetTracesPerSecond=7,/);
+    expect(
+      samplerFromEnv({ OTEL_TRACES_SAMPLER: 'ferret_consistent_ratelimited' }).toString(),
+    ).toMatch(/targetTracesPerSecond=100,/);
+    // it samples and writes th
+    const result = samplerFromEnv({
+      OTEL_TRACES_SAMPLER: 'ferret_consistent_ratelimited',
+    }).shouldSample(ROOT_CONTEXT, TRACE_ID, 'root', SpanKind.SERVER, {}, []);
+    expect(result.decision).toBe(SamplingDecision.RECORD_AND_SAMPLED);
+    expect(result.traceState?.get('ot')).toBe('th:0');
+  });
+
+  it('accepts parentbased_ferret_ratelimited as ferret_ratelimited (it is parent-based already)', () => {
+    expect(
+      rootOf({
+        OTEL_TRACES_SAMPLER: 'parentbased_ferret_ratelimited',
+        OTEL_TRACES_SAMPLER_ARG: '40',
+      }),
+    ).toBe('RateLimitingSampler{maxTracesPerSecond=40, burst=40}');
   });
 
   it('prefers FERRET_SAMPLER_MAX_TRACES_PER_SECOND over the OTEL pair', () => {
