@@ -10,6 +10,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
+import { fleetBudgetConfigFromEnv } from '@ferret/ratelimit-redis';
 import { Redis } from 'ioredis';
 import { RedisServer } from '../../../packages/ratelimit-redis/test/helpers/RedisServer.js';
 import type { ReplicaReport } from './ReplicaMessages.js';
@@ -23,13 +24,14 @@ const burst = wholeNumber('--burst', options.burst);
 const leaseSize = wholeNumber('--lease-size', options['lease-size']);
 if (leaseSize > burst) usage(`--lease-size must be at most --burst (${burst}), got ${leaseSize}`);
 
-const givenUrl = process.env.FERRET_REDIS_URL;
+// FERRET_REDIS_URL, read (and checked: a malformed value warns once and is ignored) by the package.
+const givenUrl = fleetBudgetConfigFromEnv().redisUrl;
 let server: RedisServer | undefined;
 let replicas: ReplicaProcess[] = [];
 let exitCode = 1;
 try {
-  if (givenUrl === undefined || givenUrl === '') server = await RedisServer.start();
-  const redisUrl = givenUrl || server!.url;
+  if (givenUrl === undefined) server = await RedisServer.start();
+  const redisUrl = givenUrl ?? server!.url;
   // A key of its own for each run, so that a shared Redis holds no state from an earlier one.
   const key = `ferret:example:fleet-budget:${process.pid}:${Date.now()}`;
 

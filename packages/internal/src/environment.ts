@@ -15,6 +15,8 @@ export interface NumberRange {
   excludeMin?: boolean;
   /** `true` accepts `Infinity`/`inf` (any case). Default `false`. */
   allowInfinity?: boolean;
+  /** `true` accepts whole numbers only. Default `false`. */
+  integer?: boolean;
 }
 
 // One grammar for every numeric variable: a decimal number, optional leading `+`, optional
@@ -65,6 +67,28 @@ export function readEnvBoolean(
   return undefined;
 }
 
+/**
+ * Reads a string from the first of `names` that is set and non-empty (trimmed). Returns
+ * `undefined` when none is set, or when `accept` refuses the trimmed value: then one warning per
+ * variable per process (code `FERRET_ENV`) names the variable, says what was `expected` and that
+ * `fallback` applies. With `secret`, the warning leaves the value out (a URL may hold a
+ * password). Never throws.
+ */
+export function readEnvString(
+  env: Environment,
+  names: string | readonly string[],
+  accept: (value: string) => boolean,
+  expected: string,
+  fallback: string,
+  options: { secret?: boolean } = {},
+): string | undefined {
+  const found = firstSet(env, names);
+  if (found === undefined) return undefined;
+  if (accept(found.value)) return found.value;
+  warnMalformed(found.name, options.secret === true ? undefined : found.raw, expected, fallback);
+  return undefined;
+}
+
 /** The number `text` denotes under the shared grammar and `range`, else `undefined`. */
 export function parseNumber(text: string, range: NumberRange): number | undefined {
   let value: number;
@@ -77,13 +101,15 @@ export function parseNumber(text: string, range: NumberRange): number | undefine
     if (!Number.isFinite(value)) return undefined;
   }
   if (value < range.min || (range.excludeMin === true && value === range.min)) return undefined;
+  if (range.integer === true && !Number.isInteger(value)) return undefined;
   return value;
 }
 
 /** `a number >= 1`, `a number > 0 or Infinity`: how warnings and docs describe a range. */
 export function describeRange(range: NumberRange): string {
   const bound = `${range.excludeMin === true ? '>' : '>='} ${range.min}`;
-  return `a number ${bound}${range.allowInfinity === true ? ' or Infinity' : ''}`;
+  const kind = range.integer === true ? 'a whole number' : 'a number';
+  return `${kind} ${bound}${range.allowInfinity === true ? ' or Infinity' : ''}`;
 }
 
 function firstSet(
@@ -99,10 +125,17 @@ function firstSet(
   return undefined;
 }
 
-function warnMalformed(name: string, raw: string, expected: string, fallback: string): void {
+/** `raw` undefined: a secret, left out of the message. */
+function warnMalformed(
+  name: string,
+  raw: string | undefined,
+  expected: string,
+  fallback: string,
+): void {
+  const shown = raw === undefined ? `${name} (value not shown)` : `${name}=${quoted(raw)}`;
   envWarnings.warn(
     name,
-    `Ignoring ${name}=${quoted(raw)}: expected ${expected}; using ${fallback}`,
+    `Ignoring ${shown}: expected ${expected}; using ${fallback}`,
     ENV_WARNING_CODE,
   );
 }

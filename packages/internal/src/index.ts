@@ -14,6 +14,7 @@ export {
   parseNumber,
   readEnvBoolean,
   readEnvNumber,
+  readEnvString,
 } from './environment.js';
 export {
   assertBoolean,

@@ -123,3 +123,57 @@ describe('readEnvBoolean', () => {
     ]);
   });
 });
+
+describe('readEnvString', () => {
+  const isShort = (value: string) => value.length <= 5;
+
+  it('reads the trimmed value; unset and blank are unset, silently', async () => {
+    const { readEnvString } = await load();
+    expect(readEnvString({ K: ' abc ' }, 'K', isShort, 'short', 'the default')).toBe('abc');
+    expect(readEnvString({}, 'K', isShort, 'short', 'the default')).toBeUndefined();
+    expect(readEnvString({ K: '  ' }, 'K', isShort, 'short', 'the default')).toBeUndefined();
+    expect(warnings).toEqual([]);
+  });
+
+  it('refuses what `accept` refuses, with one warning naming the variable and the value', async () => {
+    const { readEnvString } = await load();
+    for (let i = 0; i < 3; i++) {
+      expect(readEnvString({ K: 'too long' }, 'K', isShort, 'at most 5 characters', 'x')).toBe(
+        undefined,
+      );
+    }
+    expect(warnings).toEqual([
+      {
+        message: 'Ignoring K="too long": expected at most 5 characters; using x',
+        code: 'FERRET_ENV',
+      },
+    ]);
+  });
+
+  it('leaves a secret value out of the warning', async () => {
+    const { readEnvString } = await load();
+    const env = { URL: 'http://user:hunter2@host' };
+    expect(readEnvString(env, 'URL', () => false, 'a URL', 'none', { secret: true })).toBe(
+      undefined,
+    );
+    expect(warnings).toEqual([
+      { message: 'Ignoring URL (value not shown): expected a URL; using none', code: 'FERRET_ENV' },
+    ]);
+  });
+});
+
+describe('readEnvNumber with integer: true', () => {
+  it('reads whole numbers and refuses fractions, saying a whole number was expected', async () => {
+    const { readEnvNumber } = await load();
+    const range = { min: 1, integer: true };
+    expect(readEnvNumber({ N: '4' }, 'N', range, 'the default 1')).toBe(4);
+    expect(readEnvNumber({ N: '1e2' }, 'N', range, 'the default 1')).toBe(100);
+    expect(readEnvNumber({ N: '2.5' }, 'N', range, 'the default 1')).toBeUndefined();
+    expect(warnings).toEqual([
+      {
+        message: 'Ignoring N="2.5": expected a whole number >= 1; using the default 1',
+        code: 'FERRET_ENV',
+      },
+    ]);
+  });
+});

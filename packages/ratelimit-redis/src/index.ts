@@ -11,6 +11,11 @@
  */
 export type { RedisBucketOptions } from './bucketOptions.js';
 export {
+  FLEET_BUDGET_ENV_DEFAULTS,
+  type FleetBudgetEnvConfig,
+  fleetBudgetConfigFromEnv,
+} from './fleetBudgetConfigFromEnv.js';
+export {
   LeasedTokenBucket,
   type LeasedTokenBucketStats,
   type LeaseMode,
