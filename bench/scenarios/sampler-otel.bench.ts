@@ -1,7 +1,9 @@
 // @ferret/sampler-otel: what the rate-limiting sampler adds to an OpenTelemetry span.
-// startSpan() + end() through ParentBased(RateLimitingSampler) against the same through the
-// SDK's own ParentBased(TraceIdRatioBased) (both sampling everything: the bucket is never
-// empty), and with an empty bucket against ParentBased(AlwaysOffSampler).
+// startSpan() + end() through ParentBased(RateLimitingSampler) against the same through
+// ParentBased(a constant sampler that samples every root and tags it with one attribute, as
+// Jaeger-style samplers tag theirs with `sampler.type`): both sample everything (the bucket is
+// never empty) and both put attributes on the span. With an empty bucket, against
+// ParentBased(AlwaysOffSampler).
 import { createRateLimitedSampler, RateLimitingSampler } from '@ferret/sampler-otel';
 import { ROOT_CONTEXT, SpanKind } from '@opentelemetry/api';
 import {
@@ -9,17 +11,33 @@ import {
   BasicTracerProvider,
   ParentBasedSampler,
   type Sampler,
+  SamplingDecision,
+  type SamplingResult,
   TraceIdRatioBasedSampler,
 } from '@opentelemetry/sdk-trace-base';
 import { quick, scenario } from '../harness.js';
+
+/**
+ * The anchor of the sampled path: the least a sampler that tags its decision can do. One result
+ * object, built once, says RECORD_AND_SAMPLED with one attribute; the SDK copies that attribute
+ * onto each span, the same work it does for Jaeger's `sampler.type`/`sampler.param`.
+ */
+const SAMPLED_WITH_ONE_ATTRIBUTE: SamplingResult = Object.freeze({
+  decision: SamplingDecision.RECORD_AND_SAMPLED,
+  attributes: Object.freeze({ 'sampler.type': 'const' }),
+});
+const constantTaggingSampler: Sampler = {
+  shouldSample: () => SAMPLED_WITH_ONE_ATTRIBUTE,
+  toString: () => 'ConstantSampler{sampler.type=const}',
+};
 
 function tracerWith(sampler: Sampler) {
   return new BasicTracerProvider({ sampler }).getTracer('bench');
 }
 
 await scenario('sampler-otel: RateLimitingSampler in startSpan() + end()', (report) => {
-  const ratio = tracerWith(new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(1) }));
-  // A budget the benchmark can never exhaust: every root is sampled, as with ratio 1.
+  const constant = tracerWith(new ParentBasedSampler({ root: constantTaggingSampler }));
+  // A budget the benchmark can never exhaust: every root is sampled, as by the constant sampler.
   const underBudget = tracerWith(
     createRateLimitedSampler({ maxTracesPerSecond: 1e9, burst: Number.MAX_SAFE_INTEGER }),
   );
@@ -38,7 +56,8 @@ await scenario('sampler-otel: RateLimitingSampler in startSpan() + end()', (repo
   const pairTiming = { samples: quick ? 9 : 101, gcBetweenSamples: true };
   const sampled = report.timeSync(
     {
-      'anchor:ParentBased(TraceIdRatioBased(1)) startSpan+end': () => ratio.startSpan('op').end(),
+      'anchor:ParentBased(constant sampler, one attribute) startSpan+end': () =>
+        constant.startSpan('op').end(),
       'ParentBased(RateLimitingSampler) under budget startSpan+end': () =>
         underBudget.startSpan('op').end(),
     },
@@ -53,9 +72,9 @@ await scenario('sampler-otel: RateLimitingSampler in startSpan() + end()', (repo
     pairTiming,
   );
   report.ratio(
-    'rate-limited / TraceIdRatioBased, startSpan+end, sampled',
+    'rate-limited / constant sampler with one attribute, startSpan+end, sampled',
     sampled['ParentBased(RateLimitingSampler) under budget startSpan+end']!,
-    sampled['ParentBased(TraceIdRatioBased(1)) startSpan+end']!,
+    sampled['ParentBased(constant sampler, one attribute) startSpan+end']!,
     '<=',
     1.1,
   );
@@ -74,6 +93,7 @@ await scenario('sampler-otel: RateLimitingSampler in startSpan() + end()', (repo
   const emptyRoot = new RateLimitingSampler({ maxTracesPerSecond: 0.001, burst: 1 });
   decide(emptyRoot)();
   report.timeSync({
+    'anchor:constant sampler (one attribute).shouldSample': decide(constantTaggingSampler),
     'anchor:TraceIdRatioBased(1).shouldSample': decide(new TraceIdRatioBasedSampler(1)),
     'RateLimitingSampler.shouldSample under budget': decide(
       new RateLimitingSampler({ maxTracesPerSecond: 1e9, burst: Number.MAX_SAFE_INTEGER }),
@@ -82,6 +102,7 @@ await scenario('sampler-otel: RateLimitingSampler in startSpan() + end()', (repo
     'RateLimitingSampler.shouldSample empty bucket': decide(emptyRoot),
   });
   report.note(
-    'Under budget the sampled result object (probability 1) is reused, so a decision allocates nothing; with an empty bucket most roots are dropped without a clock read (a timer reopens the check when the next token is due, and at most 256 roots pass unchecked).',
+    'The sampled-path anchor is a constant sampler whose one result object carries one attribute (`sampler.type`): the SDK copies it onto every span, as it copies the rate-limited sampler’s `ferret.sampling.probability`, `sampler.type` and `sampler.param`, which weights need. ' +
+      'Under budget the sampled result object (probability 1) is reused, so a decision allocates nothing; with an empty bucket most roots are dropped without a clock read (a timer reopens the check when the next token is due, and at most 256 roots pass unchecked).',
   );
 });
