@@ -3,9 +3,17 @@ import type { Span } from './Span.js';
 import type { CountRecord, SpanRecord } from './SpanRecord.js';
 import type { SpanRecordBuilder } from './SpanRecordBuilder.js';
 import { readSinkStats, type SinkStats, type SpanSink } from './SpanSink.js';
+import {
+  isPromiseLike,
+  message,
+  nextMacrotask,
+  settleWithin,
+  TIMED_OUT,
+  withTimeout,
+} from './sinkCalls.js';
 
 /** The members of a sink the flusher calls. */
-type SinkMember = 'write' | 'writeCounts' | 'flush' | 'flushSync' | 'close';
+type SinkMember = 'write' | 'countSpans' | 'writeCounts' | 'flush' | 'flushSync' | 'close';
 
 /** Options of {@link BatchFlusher}. @internal */
 export interface BatchFlusherOptions {
@@ -19,9 +27,6 @@ export interface BatchFlusherOptions {
   collectCounts: () => CountRecord[];
   report: (error: ProfilerError) => void;
 }
-
-/** What a timed-out sink call rejects with (never leaves this module). */
-const TIMED_OUT: unique symbol = Symbol('sink call timed out');
 
 /**
  * The hand-off between callers and the sink, modelled on OpenTelemetry JS's
@@ -201,6 +206,10 @@ export class BatchFlusher {
     while (this.#queue.length > 0) {
       const batch = this.#queue.splice(0, this.#maxBatchSize);
       if (sink === undefined) continue;
+      if (this.#countsSpansOnly()) {
+        this.#callSinkSync('SINK_WRITE', 'countSpans', batch.length, batch.length);
+        continue;
+      }
       const records = this.#build(batch);
       if (records === undefined) continue;
       this.#callSinkSync('SINK_WRITE', 'write', records, batch.length);
@@ -233,8 +242,13 @@ export class BatchFlusher {
     while (this.#queue.length > 0) {
       const batch = this.#queue.splice(0, this.#maxBatchSize);
       if (sink === undefined) continue;
-      const records = this.#build(batch);
-      if (records !== undefined) await this.#callSink('SINK_WRITE', 'write', records, batch.length);
+      if (this.#countsSpansOnly()) {
+        await this.#callSink('SINK_WRITE', 'countSpans', batch.length, batch.length);
+      } else {
+        const records = this.#build(batch);
+        if (records !== undefined)
+          await this.#callSink('SINK_WRITE', 'write', records, batch.length);
+      }
       if (this.#queue.length === 0) break;
       // Counts are due (timer, flush, close) and spans are still queued: hand the counts over
       // between two batches, so a queue that never empties cannot hold them back.
@@ -268,10 +282,29 @@ export class BatchFlusher {
     if (counts.length > 0) this.#callSinkSync('SINK_COUNTS', 'writeCounts', counts, counts.length);
   }
 
-  /** The batch's records, or `undefined` (the batch dropped, counted and reported). */
-  #build(batch: Span[]): SpanRecord[] | undefined {
+  /**
+   * Whether the sink takes span counts instead of records (it has `countSpans`): asked per batch,
+   * so that a member read that throws is only this batch's problem (it then goes to `write()`,
+   * whose read is guarded like every sink call).
+   */
+  #countsSpansOnly(): boolean {
     try {
-      return batch.map((span) => this.#builder.build(span));
+      return typeof this.#sink!.countSpans === 'function';
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * The batch's records, built in place (the array spliced off the queue becomes the array handed
+   * to the sink), or `undefined` (the batch dropped, counted and reported).
+   */
+  #build(batch: Span[]): SpanRecord[] | undefined {
+    const builder = this.#builder;
+    const records = batch as unknown as SpanRecord[];
+    try {
+      for (let i = 0; i < batch.length; i++) records[i] = builder.build(batch[i]!);
+      return records;
     } catch (error) {
       this.droppedBySink += batch.length;
       this.#report(
@@ -353,64 +386,5 @@ export class BatchFlusher {
         cause: error,
       }),
     );
-  }
-}
-
-function nextMacrotask(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
-
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    (typeof value === 'object' || typeof value === 'function') &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
-}
-
-/** `keepAlive`: during close() the timer holds the process open so that close() always returns. */
-function withTimeout(
-  promise: PromiseLike<unknown>,
-  ms: number,
-  keepAlive: boolean,
-): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(TIMED_OUT), ms);
-    if (!keepAlive) timer.unref();
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
-}
-
-/** Resolves `true` if `promise` settles within `ms`, else `false` (the promise is left running). */
-function settleWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), ms); // ref'd: close() must return
-    promise.then(
-      () => {
-        clearTimeout(timer);
-        resolve(true);
-      },
-      () => {
-        clearTimeout(timer);
-        resolve(true);
-      },
-    );
-  });
-}
-
-function message(error: unknown): string {
-  try {
-    return error instanceof Error ? error.message : String(error);
-  } catch {
-    return '(unprintable error)';
   }
 }

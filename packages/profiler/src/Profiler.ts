@@ -488,35 +488,54 @@ export class Profiler {
   }
 
   #runRecorded<R>(span: Span, fn: (span: AnySpan) => R): R {
-    let result: R;
     const external = this.#external;
+    if (external === undefined) return this.#als.run(span, this.#callAndEnd, fn, span) as R;
+    return this.#als.run(span, () =>
+      external.runWithSpan(span, () => this.#callAndEnd(fn, span) as R),
+    );
+  }
+
+  /**
+   * Runs `fn(span)` inside `#als.run(span, ...)` and ends the span when `fn` returns, throws, or
+   * (a native promise) settles. The settlement handlers are attached here, inside the span's
+   * context, so their reaction runs with the span as the current store: two shared functions
+   * find it there, and a recorded call allocates no closures of its own.
+   *
+   * Only a native promise is followed to its end. Another thenable is returned as a value, its
+   * span ending now: calling a foreign `then` could start work a second time (query builders such
+   * as Knex or Mongoose run their query in `then`).
+   */
+  readonly #callAndEnd = (fn: (span: AnySpan) => unknown, span: Span): unknown => {
+    let result: unknown;
     try {
-      result =
-        external === undefined
-          ? this.#als.run(span, fn, span)
-          : this.#als.run(span, () => external.runWithSpan(span, () => fn(span)));
+      result = fn(span);
     } catch (error) {
       span.recordError(error);
       this._endSpan(span, 'error');
       throw error;
     }
-    // Only a native promise is followed to its end. Another thenable is returned as a value,
-    // its span ending now: calling a foreign `then` could start work a second time (query
-    // builders such as Knex or Mongoose run their query in `then`).
     if (isPromise(result)) {
-      promiseThen.call(
-        result,
-        () => this._endSpan(span, undefined),
-        (error: unknown) => {
-          span.recordError(error);
-          this._endSpan(span, 'error');
-        },
-      );
+      promiseThen.call(result, this.#endCurrent, this.#failCurrent);
       return result;
     }
     this._endSpan(span, undefined);
     return result;
-  }
+  };
+
+  /** A measured promise fulfilled: ends the span current in the reaction (see {@link #callAndEnd}). */
+  readonly #endCurrent = (): void => {
+    const span = this.#als.getStore();
+    if (span instanceof Span) this._endSpan(span, undefined);
+  };
+
+  /** A measured promise rejected: records the error on the current span and ends it. */
+  readonly #failCurrent = (error: unknown): void => {
+    const span = this.#als.getStore();
+    if (span instanceof Span) {
+      span.recordError(error);
+      this._endSpan(span, 'error');
+    }
+  };
 
   #epochNow(): number {
     return this.#epochOffset + this.#clock();

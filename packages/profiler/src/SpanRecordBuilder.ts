@@ -26,8 +26,29 @@ export class SpanRecordBuilder {
     this.#epochOffset = epochOffset;
   }
 
+  /**
+   * A child's record is built with `parentSpanId` in its literal, a root's without it (it is
+   * absent on a root unless the root joined another tracer's trace): each kind of record is
+   * allocated whole, with one shape, and never grows a property store afterwards.
+   */
   build(span: Span): SpanRecord {
-    const root = span._root;
+    const parent = span._parent;
+    if (parent !== undefined) {
+      return {
+        traceId: span.traceId,
+        spanId: span.spanId,
+        name: span.name,
+        startTime: this.#epochOffset + span._start,
+        duration: span._duration,
+        status: span._status,
+        attributes: this.#attributes(span._attributes),
+        runId: this.#runId,
+        pid: this.#pid,
+        threadId: this.#threadId,
+        weight: span._root._weight,
+        parentSpanId: parent.spanId, // last: the key order of a root that joined another trace
+      };
+    }
     const record: SpanRecord = {
       traceId: span.traceId,
       spanId: span.spanId,
@@ -39,13 +60,10 @@ export class SpanRecordBuilder {
       runId: this.#runId,
       pid: this.#pid,
       threadId: this.#threadId,
-      weight: root._weight,
+      weight: span._weight,
     };
-    if (span._parent !== undefined) record.parentSpanId = span._parent.spanId;
-    else {
-      if (span._externalParentId !== undefined) record.parentSpanId = span._externalParentId;
-      if (span._truncated > 0) record.truncatedChildren = span._truncated;
-    }
+    if (span._externalParentId !== undefined) record.parentSpanId = span._externalParentId;
+    if (span._truncated > 0) record.truncatedChildren = span._truncated;
     return record;
   }
 

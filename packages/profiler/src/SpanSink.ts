@@ -26,8 +26,17 @@ export interface SinkStats {
  * application code.
  */
 export interface SpanSink {
-  /** Persists one batch of spans. */
+  /** Persists one batch of spans. Not called by the profiler when the sink has `countSpans`. */
   write(spans: readonly SpanRecord[]): void | Promise<void>;
+  /**
+   * For a sink that never reads span records (it discards them, or only counts them). When
+   * present, the profiler's flusher calls it with the number of spans in each batch in place of
+   * `write()`, and builds no {@link SpanRecord}s at all: no hex ids, no attribute copies, no
+   * record objects. Its failures are handled as `write()`'s are (the batch's spans are counted
+   * in `droppedBySink`). Optional; `write()` stays required, because other callers (`TeeSink`,
+   * code that forwards records) still hand the sink records.
+   */
+  countSpans?(count: number): void | Promise<void>;
   /** Persists per-name call counts (exact, including dropped calls). Optional. */
   writeCounts?(counts: readonly CountRecord[]): void | Promise<void>;
   /** Makes everything written so far durable. Optional. */

@@ -1,6 +1,7 @@
 import { ProfilerError } from './ProfilerError.js';
 import type { CountRecord, SpanRecord } from './SpanRecord.js';
 import { readSinkStats, type SinkStats, type SpanSink } from './SpanSink.js';
+import { isPromiseLike, message } from './sinkCalls.js';
 
 /** Options of {@link TeeSink}. */
 export interface TeeSinkOptions {
@@ -337,22 +338,6 @@ function sinkStatsOf(sink: SpanSink): SinkStats | undefined {
     return readSinkStats(sink);
   } catch {
     return undefined;
-  }
-}
-
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    (typeof value === 'object' || typeof value === 'function') &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
-}
-
-function message(error: unknown): string {
-  try {
-    return error instanceof Error ? error.message : String(error);
-  } catch {
-    return '(unprintable error)';
   }
 }
 

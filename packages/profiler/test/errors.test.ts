@@ -1,6 +1,8 @@
+import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { InMemorySink } from '../src/InMemorySink.js';
 import { Profiler } from '../src/Profiler.js';
+import { ManualClock } from './helpers/ManualClock.js';
 
 const open: Profiler[] = [];
 function make(sink: InMemorySink): Profiler {
@@ -176,6 +178,60 @@ describe('results and tags the profiler must not touch', () => {
     await promise;
     await profiler.flush();
     expect(sink.spans[0]!.duration).toBeGreaterThanOrEqual(4);
+  });
+
+  it('ends each span when its own promise settles, whoever settles it and from where', async () => {
+    const sink = new InMemorySink();
+    const clock = new ManualClock();
+    const profiler = new Profiler({ sink, clock: clock.read, flushOnExit: false });
+    open.push(profiler);
+    class TaggedPromise<T> extends Promise<T> {}
+    const settle: Record<string, (value: unknown) => void> = {};
+    const fail: Record<string, (error: unknown) => void> = {};
+    // Overlapping spans: a native promise, another realm's promise, a subclass, a rejection.
+    const native = profiler.measure(
+      'native',
+      () => new Promise((resolve) => (settle.native = resolve)),
+    );
+    clock.advance(1);
+    const realm = profiler.measure(
+      'realm',
+      () =>
+        runInNewContext('new Promise((resolve) => { hand(resolve); })', {
+          hand: (resolve: (value: unknown) => void) => (settle.realm = resolve),
+        }) as Promise<unknown>,
+    );
+    clock.advance(1);
+    const tagged = profiler.measure(
+      'subclass',
+      () => new TaggedPromise((resolve) => (settle.subclass = resolve)),
+    );
+    clock.advance(1);
+    const rejected = profiler.measure(
+      'rejected',
+      () => new Promise((_, reject) => (fail.rejected = reject)),
+    );
+    // Settled in another order, each from inside another recorded span's context.
+    const at = async (time: number, act: () => void) => {
+      clock.now = time;
+      profiler.measure('settler', act);
+      await new Promise((resolve) => setImmediate(resolve));
+    };
+    await at(10, () => settle.subclass!(1));
+    await at(20, () => fail.rejected!(new RangeError('late')));
+    await at(30, () => settle.realm!(2));
+    await at(40, () => settle.native!(3));
+    await Promise.all([native, realm, tagged, rejected.catch(() => {})]);
+    await profiler.flush();
+    const byName = Object.fromEntries(sink.spans.map((s) => [s.name, s]));
+    expect(byName.native).toMatchObject({ duration: 40, status: 'ok' });
+    expect(byName.realm).toMatchObject({ duration: 29, status: 'ok' });
+    expect(byName.subclass).toMatchObject({ duration: 8, status: 'ok' });
+    expect(byName.rejected).toMatchObject({
+      duration: 17,
+      status: 'error',
+      attributes: { 'error.type': 'RangeError', 'error.message': 'late' },
+    });
   });
 
   it('a throwing getter or proxy in tags is dropped and counted, never thrown', async () => {
