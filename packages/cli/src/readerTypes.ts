@@ -1,16 +1,20 @@
 /** The reader types the CLI prints, from the store's public API. */
 export type {
   AnalysisRow,
+  LatencyHistogram,
   NameSummary,
   RecentActivity,
   RunAnalysis,
   RunInfo,
   RunMetadata,
   RunProfile,
+  RunTimeline,
   SpanNode,
   SpanReader,
   StackFrame,
   StackNode,
   StackTree,
   TraceTree,
+  WaterfallSpan,
+  WaterfallTrace,
 } from '@ferret/store-sqlite';

@@ -19,7 +19,7 @@ export interface RunInfo {
    * {@link RunInfo.callsExact}).
    */
   rootCalls: number;
-  /** The same number as {@link RunInfo.rootCalls}, under the name the first contract gave it. */
+  /** An alias of {@link RunInfo.rootCalls}: the same number. */
   calls: number;
   /**
    * True when `rootCalls` comes from count records. False for a run without them (OpenTelemetry

@@ -1,3 +1,12 @@
+import type {
+  LatencyHistogram,
+  NameSummary,
+  RunInfo,
+  RunTimeline,
+  WaterfallSpan,
+  WaterfallTrace,
+} from '../readerTypes.js';
+
 /**
  * The data `ferret report` embeds in the page (as JSON) and the page's script draws. Aggregated
  * and bounded: its size depends on names, stacks and the run's length in seconds, never on the
@@ -10,15 +19,11 @@ export interface ReportData {
   title: string;
   generatedAt: string;
   file: string;
-  run: {
-    runId: string;
-    serviceName: string | null;
-    firstStartTime: number;
-    lastEndTime: number;
-    spanCount: number;
-    rootCalls: number;
-    callsExact: boolean;
-  };
+  /** The reader's run, `serviceName` `null` when the run has none (JSON has no `undefined`). */
+  run: Pick<
+    RunInfo,
+    'runId' | 'firstStartTime' | 'lastEndTime' | 'spanCount' | 'rootCalls' | 'callsExact'
+  > & { serviceName: string | null };
   /** True when the run has no stored span: the page says so (and shows the counted calls, if any). */
   empty: boolean;
   summary: ReportSummaryRow[];
@@ -27,9 +32,8 @@ export interface ReportData {
   /** The stack tree; frames as `[nameIndex, calls, recorded, totalMs, selfMs, errors, children]`. */
   names: string[];
   stacks: ReportFrame;
-  timeline: {
-    bucketMs: number;
-    hasCounts: boolean;
+  /** The reader's timeline, one array per bucket field (column-wise, as the chart takes it). */
+  timeline: Pick<RunTimeline, 'bucketMs' | 'hasCounts'> & {
     /** Epoch seconds of each bucket's start. */
     time: number[];
     calls: number[];
@@ -37,35 +41,35 @@ export interface ReportData {
     dropped: number[];
     stored: number[];
   };
-  latency: { name: string; lowerMs: number[]; upperMs: number; counts: number[] }[];
-  slowestTraces: {
-    traceId: string;
-    startTime: number;
-    durationMs: number;
-    spanCount: number;
-    spans: { name: string; offsetMs: number; durationMs: number; depth: number; error: boolean }[];
-  }[];
+  latency: LatencyHistogram[];
+  /** The reader's slowest traces; a span's `status` becomes `error: boolean`. */
+  slowestTraces: (Pick<WaterfallTrace, 'traceId' | 'startTime' | 'durationMs' | 'spanCount'> & {
+    spans: (Pick<WaterfallSpan, 'name' | 'offsetMs' | 'durationMs' | 'depth'> & {
+      error: boolean;
+    })[];
+  })[];
   /** What the reader left out to stay bounded, shown as notes. */
   notes: string[];
 }
 
-/** One row of the summary table. */
-export interface ReportSummaryRow {
-  name: string;
-  calls: number;
-  callsExact: boolean;
-  recorded: number;
-  dropped: number;
-  totalMs: number;
-  estimatedTotalMs: number;
-  avgMs: number;
-  p50Ms: number;
-  p95Ms: number;
-  p99Ms: number;
-  maxMs: number;
-  errors: number;
-  errorRate: number;
-}
+/** One row of the summary table: the reader's summary row, the fields the page shows. */
+export type ReportSummaryRow = Pick<
+  NameSummary,
+  | 'name'
+  | 'calls'
+  | 'callsExact'
+  | 'recorded'
+  | 'dropped'
+  | 'totalMs'
+  | 'estimatedTotalMs'
+  | 'avgMs'
+  | 'p50Ms'
+  | 'p95Ms'
+  | 'p99Ms'
+  | 'maxMs'
+  | 'errors'
+  | 'errorRate'
+>;
 
 /** `[nameIndex, calls, recorded, totalMs, selfMs, errors, children]`: compact in the page. */
 export type ReportFrame = [number, number, number, number, number, number, ReportFrame[]];
