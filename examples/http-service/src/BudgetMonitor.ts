@@ -11,6 +11,8 @@ export interface SecondSample {
   recorded: number;
   /** Root calls the budget turned away during this second (their children were never created). */
   droppedCalls: number;
+  /** How long this "second" really lasted by the monotonic clock (more than 1000 on a busy machine). */
+  elapsedMs: number;
 }
 
 const BAR_WIDTH = 24;
@@ -26,6 +28,7 @@ export class BudgetMonitor {
   readonly #load: LoadGenerator;
   readonly #budget: number;
   #last = { requests: 0, recorded: 0, dropped: 0 };
+  #lastAt = 0;
 
   constructor(profiler: Profiler, load: LoadGenerator, budget: number) {
     this.#profiler = profiler;
@@ -39,6 +42,7 @@ export class BudgetMonitor {
       ' second  phase    requests/s  recorded spans/s  dropped calls/s  recorded vs budget (|)',
     );
     this.#last = this.#read();
+    this.#lastAt = performance.now();
   }
 
   #read(): { requests: number; recorded: number; dropped: number } {
@@ -53,14 +57,17 @@ export class BudgetMonitor {
   /** Closes the current second: prints and keeps its row. */
   sample(phase: string): SecondSample {
     const now = this.#read();
+    const at = performance.now();
     const sample: SecondSample = {
       second: this.samples.length + 1,
       phase,
       requests: now.requests - this.#last.requests,
       recorded: now.recorded - this.#last.recorded,
       droppedCalls: now.dropped - this.#last.dropped,
+      elapsedMs: at - this.#lastAt,
     };
     this.#last = now;
+    this.#lastAt = at;
     this.samples.push(sample);
     const filled = Math.min(
       BAR_WIDTH,

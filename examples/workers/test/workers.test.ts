@@ -14,6 +14,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const RATE = 200; // src/main.ts: spans per second for all workers together
 const BURST = 200;
+const SPANS_PER_TRACE = 3; // job, parse, store
 
 describe('examples/workers', () => {
   it('keeps four worker profilers within one shared budget', async () => {
@@ -32,15 +33,23 @@ describe('examples/workers', () => {
     }));
     expect(workers).toHaveLength(4);
     expect(new Set(workers.map((w) => w.threadId)).size).toBe(4);
-    const calls = workers.reduce((n, w) => n + w.calls, 0);
     const recorded = workers.reduce((n, w) => n + w.recorded, 0);
-    const seconds = Number(/recorded \d+ spans in ([\d.]+) s/.exec(stdout)?.[1]);
-    // Far more work than the budget...
-    expect(calls).toBeGreaterThan(10 * (RATE * seconds + BURST));
+    // The window the workers really ran, by their monotonic clocks (printed to 0.1 s, so half
+    // of that is added back): on a busy machine it is longer than --seconds, and the budget, a
+    // rate, allows more.
+    const seconds = Number(/recorded \d+ spans in ([\d.]+) s/.exec(stdout)?.[1]) + 0.05;
+    expect(seconds).toBeGreaterThanOrEqual(2);
+    const oneBudget = RATE * seconds + BURST;
+    // Every worker alone offered more spans than the whole budget allows, so budgets of their
+    // own would have let each record about that much (four times the bound below). How many
+    // calls a worker makes depends on how busy the machine is; this only needs each to outrun
+    // one budget, which even a starved worker does many times over.
+    for (const w of workers) expect(w.calls * SPANS_PER_TRACE).toBeGreaterThan(oneBudget);
+    for (const w of workers) expect(w.dropped).toBeGreaterThan(0);
     // ...yet all four together stayed within one budget (plus the children of the traces in
     // flight: 4 workers x 8 lanes x 2 children), not four.
     expect(recorded).toBeGreaterThanOrEqual(BURST);
-    expect(recorded).toBeLessThanOrEqual(RATE * seconds + BURST + 4 * 8 * 2);
+    expect(recorded).toBeLessThanOrEqual(oneBudget + 4 * 8 * 2);
 
     // The file holds exactly those spans, each tagged with the thread that recorded it.
     const reader = openSpanReader(dbPath);

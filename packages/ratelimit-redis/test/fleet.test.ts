@@ -64,7 +64,7 @@ async function runFor(
   return { reports, elapsed: (performance.now() - start) / 1000 };
 }
 
-function expectWithinBudget(reports: ReplicaReport[], elapsed: number, seconds: number): void {
+function expectWithinBudget(reports: ReplicaReport[], elapsed: number): void {
   if (process.env.FLEET_DEBUG)
     console.log(
       JSON.stringify({ elapsed, reports: reports.map(({ timeline: _, ...r }) => r) }, null, 1),
@@ -72,8 +72,17 @@ function expectWithinBudget(reports: ReplicaReport[], elapsed: number, seconds: 
   const total = reports.reduce((sum, r) => sum + r.recorded, 0);
   // The guarantee: never more than rate × elapsed + burst + replicas × lease.
   expect(total).toBeLessThanOrEqual(bound(elapsed));
-  // And the budget is used, not starved: at least 90% of the bound over the nominal run.
-  expect(total).toBeGreaterThanOrEqual(0.9 * bound(seconds));
+  // And the budget is used, not starved: at least 90% of what the budget grants over the time
+  // the fleet really ran. A loaded machine stalls the replicas (a second at once has been seen),
+  // and budget earned while none of them runs is lost to the burst cap; so the time is each
+  // replica's own (from its first grant to stop, stalls left out), and the fleet ran at least
+  // as long as its longest-running replica. On a quiet machine that is nearly the whole run;
+  // under load the floor falls with the time the fleet had. Without leases renewed, or with
+  // replicas that stop asking, the total falls far below it.
+  const activeSeconds = Math.max(...reports.map((r) => r.activeMs)) / 1000;
+  expect(activeSeconds).toBeGreaterThan(0);
+  expect(activeSeconds).toBeLessThanOrEqual(elapsed);
+  expect(total).toBeGreaterThanOrEqual(0.9 * (RATE * activeSeconds + BURST));
   for (const r of reports) {
     expect(r.calls).toBeGreaterThan(10 * r.recorded); // far more load than budget
     expect(r.recorded).toBeGreaterThan(0.1 * (total / REPLICAS)); // nobody is starved
@@ -88,13 +97,13 @@ describe('one budget for a fleet of Profilers through Redis', () => {
     // profiler's clock): refills use the Redis server's TIME only, so the bound holds.
     const fleet = await start(REPLICAS, { ...config(), skewMs: 3_600_000 });
     const { reports, elapsed } = await runFor(fleet, 10);
-    expectWithinBudget(reports, elapsed, 10);
+    expectWithinBudget(reports, elapsed);
   }, 60_000);
 
   it('4 worker threads share 200 spans/s for 10 s', async () => {
     const fleet = await start(REPLICAS, config(), true);
     const { reports, elapsed } = await runFor(fleet, 10);
-    expectWithinBudget(reports, elapsed, 10);
+    expectWithinBudget(reports, elapsed);
   }, 60_000);
 
   it('a replica that goes quiet returns its lease; one joining mid-run gets tokens within a lease period', async () => {

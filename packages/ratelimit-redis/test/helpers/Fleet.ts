@@ -33,6 +33,8 @@ export interface ReplicaReport {
   errors: string[];
   timeline: [number, number, string][];
   firstGrantMs: number | null;
+  /** Time from the first grant to 'stop' that the load loop really ran (stalls left out), ms. */
+  activeMs: number;
   fellBackMs: number | null;
 }
 
