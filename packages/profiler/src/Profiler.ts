@@ -26,6 +26,8 @@ import { DROP, RootAdmission, VIA_SHARE } from './RootAdmission.js';
 import { Span } from './Span.js';
 import type { Attributes, SpanStatus } from './SpanRecord.js';
 import { SpanRecordBuilder } from './SpanRecordBuilder.js';
+import { StallRecorder } from './StallRecorder.js';
+import type { StallWatchdog } from './StallWatchdog.js';
 
 // The intrinsic, so that a promise subclass overriding `then` is not asked to do anything more.
 const promiseThen = Promise.prototype.then;
@@ -76,6 +78,9 @@ export class Profiler {
   #truncatedSpans = 0;
   #droppedAfterClose = 0;
   #internalErrors = 0;
+  readonly #stalls: StallRecorder | undefined;
+  /** The stall watchdog, when one runs: recorded `measure()` blocks publish themselves to it. */
+  readonly #watchdog: StallWatchdog | undefined;
 
   /** The id of this execution, on every record. */
   readonly runId: string;
@@ -130,6 +135,20 @@ export class Profiler {
       report: (error) => this.#report(error),
     });
     if (!o.enabled) this.#flusher.stopTimers();
+    if (o.enabled && o.stallThresholdMs !== undefined) {
+      const stalls = new StallRecorder({
+        thresholdMs: o.stallThresholdMs,
+        captureStacks: o.captureStallStacks,
+        owner: this,
+        ids: this.#ids,
+        clock: this.#clock,
+        epochOffset: this.#epochOffset,
+        record: (span) => this.#flusher.push(span),
+        report: (error) => this.#report(error),
+      });
+      this.#stalls = stalls;
+      this.#watchdog = stalls.watchdog;
+    }
     if (o.enabled && o.flushOnExit) exitRegistry.register(this);
   }
 
@@ -172,6 +191,7 @@ export class Profiler {
     // no clock read, no context switch.
     if (span === undefined) return fn(NOOP_SPAN);
     if (span === NOOP_SPAN) return this.#als.run(NOOP_SPAN, fn, NOOP_SPAN);
+    if (this.#watchdog !== undefined) return this.#runWatched(span as Span, fn, this.#watchdog);
     return this.#runRecorded(span as Span, fn);
   }
 
@@ -306,6 +326,7 @@ export class Profiler {
     this.#closed = true;
     // The exit hook stays until the drain has finished: `void profiler.close(); process.exit()`
     // must still hand the queue to the sink synchronously at `exit`.
+    this.#stalls?.close();
     this.#closing = this.#flusher.close().finally(() => {
       this.#closeFinished = true;
       exitRegistry.unregister(this);
@@ -339,6 +360,9 @@ export class Profiler {
       sinkErrors: flusher.sinkErrors,
       sinkTimeouts: flusher.sinkTimeouts,
       internalErrors: this.#internalErrors,
+      stallWatchdog: this.#stalls?.state ?? 'off',
+      stalls: this.#stalls?.stalls ?? 0,
+      stallsNotRecorded: this.#stalls?.notRecorded ?? 0,
       overflowCalls: this.#names.overflowCalls,
       activeNames: this.#names.activeNames,
       names,
@@ -536,6 +560,16 @@ export class Profiler {
       this._endSpan(span, 'error');
     }
   };
+
+  /** {@link runRecorded} with `span` published to the stall watchdog while `fn` runs synchronously. */
+  #runWatched<R>(span: Span, fn: (span: AnySpan) => R, watchdog: StallWatchdog): R {
+    const outer = watchdog.enter(span);
+    try {
+      return this.#runRecorded(span, fn);
+    } finally {
+      watchdog.leave(outer);
+    }
+  }
 
   #epochNow(): number {
     return this.#epochOffset + this.#clock();

@@ -8,6 +8,7 @@ export type ProfilerErrorCode =
   | 'SINK_CLOSE' // sink.close threw, rejected or timed out
   | 'QUEUE_FULL' // spans were dropped because the queue held `maxQueueSize` spans
   | 'NAME_FUNCTION' // a dynamic span name function threw; a fallback name was used
+  | 'STALL_WATCHDOG' // the stall watchdog could not start or its thread failed: no stall spans
   | 'FLUSH_TIMEOUT' // flush() stopped waiting for the sink; what is queued stays queued
   | 'CLOSE_TIMEOUT'; // close() gave up waiting for the queue to drain
 

@@ -63,6 +63,16 @@ export interface ProfilerOptions {
    * under that tracer's current span, and that tracer sees recorded spans as current. Default: none.
    */
   externalContext?: ExternalContext;
+  /**
+   * Watch the event loop from a worker thread and record a `ferret.stall` span whenever it is
+   * blocked longer than this many milliseconds (see the stall watchdog in the docs). Default: off.
+   */
+  stallThresholdMs?: number;
+  /**
+   * With {@link stallThresholdMs}: also capture the JavaScript stack of a stall, by pausing the
+   * main thread for an instant through the inspector (at most once a second). Default `true`.
+   */
+  captureStallStacks?: boolean;
 }
 
 /** Options after defaults, environment and checks. @internal */
@@ -84,9 +94,13 @@ export interface ResolvedProfilerOptions {
   sinkTimeoutMs: number;
   windowMs: number;
   flushOnExit: boolean;
+  stallThresholdMs: number | undefined;
+  captureStallStacks: boolean;
 }
 
 const DEFAULT_MAX_SPANS_PER_SECOND = 1000;
+/** The watchdog's heartbeat arithmetic is 32-bit milliseconds: a day stays far from wrapping. */
+const MAX_STALL_THRESHOLD_MS = 86_400_000;
 
 /**
  * Applies defaults (environment first) and checks every option, throwing a `TypeError` or
@@ -163,6 +177,17 @@ export function resolveProfilerOptions(
   assertBoolean('enabled', enabled);
   const flushOnExit = o.flushOnExit ?? true;
   assertBoolean('flushOnExit', flushOnExit);
+  const stallThresholdMs = o.stallThresholdMs;
+  if (stallThresholdMs !== undefined) {
+    assertNumberAtLeast('stallThresholdMs', stallThresholdMs, 1);
+    if (stallThresholdMs > MAX_STALL_THRESHOLD_MS) {
+      throw new RangeError(
+        `Expected \`stallThresholdMs\` to be at most ${MAX_STALL_THRESHOLD_MS} (a day), got ${stallThresholdMs}`,
+      );
+    }
+  }
+  const captureStallStacks = o.captureStallStacks ?? true;
+  assertBoolean('captureStallStacks', captureStallStacks);
   const externalContext = o.externalContext;
   if (
     externalContext !== undefined &&
@@ -193,6 +218,8 @@ export function resolveProfilerOptions(
     sinkTimeoutMs,
     windowMs,
     flushOnExit,
+    stallThresholdMs,
+    captureStallStacks,
   };
 }
 

@@ -1,3 +1,5 @@
+import type { StallWatchdogState } from './StallWatchdog.js';
+
 /** Exact counts of one root span name (cumulative while the name stays in the table). */
 export interface NameStats {
   name: string;
@@ -51,6 +53,16 @@ export interface ProfilerStats {
   sinkTimeouts: number;
   /** Reports made through `onError`. */
   internalErrors: number;
+  /**
+   * The stall watchdog (`stallThresholdMs`): `off` without one; `starting` while its thread boots
+   * (stalls before it watches go unseen); `watching`; `failed` (reported through `onError`);
+   * `stopped` after `close()`.
+   */
+  stallWatchdog: 'off' | StallWatchdogState;
+  /** Event-loop stalls the watchdog reported (`stallThresholdMs`); 0 without a watchdog. */
+  stalls: number;
+  /** Of those, stalls not recorded as `ferret.stall` spans because of their own rate limit. */
+  stallsNotRecorded: number;
   /** Root calls counted under `(other)` because the name table was full. */
   overflowCalls: number;
   /** Root names active in the current fairness window. */

@@ -31,6 +31,8 @@ export type {
   SpanStatus,
 } from './SpanRecord.js';
 export type { SinkStats, SpanSink } from './SpanSink.js';
+export { STALL_SPAN_NAME, STALL_SPANS_BURST, STALL_SPANS_PER_SECOND } from './StallRecorder.js';
+export type { StallWatchdogState } from './StallWatchdog.js';
 export {
   type TeeBranchStats,
   TeeSink,
