@@ -14,6 +14,7 @@ export type {
   StackFrame,
   StackNode,
   StackTree,
+  StallSummary,
   TraceTree,
   WaterfallSpan,
   WaterfallTrace,

@@ -1,6 +1,6 @@
 import { formatCalls, formatCount, formatDuration, formatPercent } from './formatNumbers.js';
 import type { Palette } from './Palette.js';
-import type { AnalysisRow } from './readerTypes.js';
+import type { AnalysisRow, StallSummary } from './readerTypes.js';
 import { TextTable } from './TextTable.js';
 import { terminalText } from './terminalText.js';
 
@@ -101,6 +101,8 @@ export interface SummaryJson {
   /** The `--name` glob, when given. */
   name?: string;
   rows: SummaryJsonRow[];
+  /** Event-loop stalls of the run per stalled span name (`reader.stalls()`). */
+  stalls: StallSummary[];
 }
 
 /** Latency figures only mean something when at least one span was recorded; JSON has no NaN. */

@@ -155,6 +155,32 @@ describe('ferret analyze', () => {
     expect(cli.opened[0]!.closed).toBe(true);
   });
 
+  it('lists the event-loop stalls of the run per stalled span name, as text and in --json', async () => {
+    const stalls = [
+      { spanName: 'slow\u001b[31m handler', count: 2, maxMs: 600, totalMs: 1100 },
+      { spanName: null, count: 1, maxMs: 250, totalMs: 250 },
+    ];
+    const cli = setup({ ...fullData, stalls });
+    const { code, stdout } = await cli.run(['analyze', 'x.db']);
+    expect(code).toBe(0);
+    const lines = stdout.trimEnd().split('\n');
+    const heading = lines.indexOf(
+      'Event loop stalled 3 times (ferret.stall spans), by the span running when it stopped:',
+    );
+    expect(heading).toBeGreaterThan(0);
+    expect(lines[heading + 1]).toMatch(/^stalled in\s+stalls\s+max\s+total blocked$/);
+    // Names read from the database are escaped.
+    expect(lines[heading + 2]).toMatch(/^slow\\x1b\[31m handler\s+2\s+600 ms\s+1.10 s$/);
+    expect(lines[heading + 3]).toMatch(/^\(no span\)\s+1\s+250 ms\s+250 ms$/);
+    expect(cli.opened[0]!.calls).toContainEqual({ method: 'stalls', options: { runId: 'run-1' } });
+    const json = await setup({ ...fullData, stalls }).run(['analyze', 'x.db', '--json']);
+    const document = JSON.parse(json.stdout);
+    expect(validateAnalyze(document), JSON.stringify(validateAnalyze.errors)).toBe(true);
+    expect(document.stalls).toEqual(stalls);
+    // No stalls: no heading.
+    expect((await setup(fullData).run(['analyze', 'x.db'])).stdout).not.toContain('stalled');
+  });
+
   it('colours on a TTY, but never with NO_COLOR', async () => {
     const tty = await setup(fullData).run(['analyze', 'x.db'], { isTTY: true });
     expect(tty.stdout).toContain('\u001b[');

@@ -17,6 +17,7 @@ import { type RunMetadata, readRunMetadata } from './runMetadata.js';
 import type { RecentActivity, RunProfile, RunProfileLimits } from './runProfileTypes.js';
 import { rowToSpan, SPAN_SELECT_COLUMNS, type SpanRow } from './spanRow.js';
 import { buildStackTree, DEFAULT_MAX_STACKS, MAX_STACKS } from './stackTree.js';
+import { readStalls, type StallSummary } from './stallSummary.js';
 import { buildTree } from './traceTree.js';
 
 const MAX_TRACE_LIMIT = 10_000;
@@ -239,6 +240,14 @@ export class SqliteSpanReader implements SpanReader {
       const runKey = this.#resolveRun(options.runId);
       const tree = buildStackTree(this.#db, this.path, runKey, maxStacks);
       return { runId: this.#runIdOf(runKey), ...tree };
+    });
+  }
+
+  stalls(options: { runId?: string } = {}): StallSummary[] {
+    assertQueryOptions(options);
+    return this.#guard(() => {
+      const runKey = this.#resolveRun(options.runId);
+      return readStalls(this.#db, this.#runSource(runKey), runKey, this.#check);
     });
   }
 

@@ -50,3 +50,4 @@ export {
   type SqliteSpanStoreOptions,
 } from './SqliteSpanStore.js';
 export { FERRET_APPLICATION_ID, SCHEMA_VERSION } from './schema.js';
+export { MAX_STALL_ROWS, type StallSummary } from './stallSummary.js';

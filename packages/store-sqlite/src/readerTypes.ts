@@ -3,6 +3,7 @@ import type { SpanRecord } from '@ferret/profiler';
 import type { AnalyzeOptions, RunAnalysis, StackTree, StackTreeOptions } from './analysisTypes.js';
 import type { RunMetadata } from './runMetadata.js';
 import type { RecentActivity, RunProfile, RunProfileLimits } from './runProfileTypes.js';
+import type { StallSummary } from './stallSummary.js';
 
 /** One run (one process execution) found in a database. */
 export interface RunInfo {
@@ -116,6 +117,11 @@ export interface SpanReader {
    * `name`, only roots whose name matches that glob (SQLite `GLOB`).
    */
   slowestTraces(options?: { runId?: string; limit?: number; name?: string }): TraceTree[];
+  /**
+   * Event-loop stalls (the stall watchdog's `ferret.stall` spans) per stalled span name: count,
+   * longest and total blocked time, most blocked time first, at most 100 names.
+   */
+  stalls(options?: { runId?: string }): StallSummary[];
   /**
    * The run id that `spec` names: an exact id, `latest`, `previous`, or a unique prefix.
    * Ambiguous prefix → `AMBIGUOUS_RUN` (the message lists candidates); nothing → `UNKNOWN_RUN`.

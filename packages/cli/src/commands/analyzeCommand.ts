@@ -4,6 +4,7 @@ import { CliError } from '../CliError.js';
 import { formatCount } from '../formatNumbers.js';
 import { parseNonEmpty, parsePositiveInteger } from '../optionParsers.js';
 import type { SpanReader } from '../readerTypes.js';
+import { renderStalls } from '../stallView.js';
 import {
   renderSummaryTable,
   SUMMARY_SORT_KEYS,
@@ -65,6 +66,7 @@ export function analyzeSummary(
       : { by: options.by, maxValuesPerName: options.maxValues ?? DEFAULT_MAX_VALUES }),
     ...(options.name === undefined ? {} : { name: options.name }),
   });
+  const stalls = reader.stalls({ runId: analysis.runId });
   const sorted = sortSummary(analysis.rows, options.sort);
   const shown = options.limit === undefined ? sorted : sorted.slice(0, options.limit);
   if (options.json === true) {
@@ -77,6 +79,7 @@ export function analyzeSummary(
         : { by: options.by, spansWithAttribute: analysis.spansWithAttribute ?? 0 }),
       ...(options.name === undefined ? {} : { name: options.name }),
       rows: shown.map(toSummaryJsonRow),
+      stalls,
     };
     context.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
     return;
@@ -122,6 +125,7 @@ export function analyzeSummary(
     );
   }
   for (const line of summaryFootnote(shown)) lines.push(palette.style('dim', line));
+  if (options.name === undefined) lines.push(...renderStalls(stalls, palette));
   writeLines(context.stdout, lines);
 }
 

@@ -8,6 +8,7 @@ import type {
   RunProfile,
   SpanReader,
   StackTree,
+  StallSummary,
   TraceTree,
 } from '../../src/readerTypes.js';
 
@@ -34,6 +35,7 @@ export class FakeReader implements SpanReader {
       summary?: NameSummary[];
       traces?: TraceTree[];
       spans?: SpanRecord[];
+      stalls?: StallSummary[];
     },
   ) {}
 
@@ -63,6 +65,11 @@ export class FakeReader implements SpanReader {
     this.calls.push({ method: 'summary', options });
     this.#run(options?.runId);
     return this.data.summary ?? [];
+  }
+  stalls(options?: { runId?: string }): StallSummary[] {
+    this.calls.push({ method: 'stalls', options });
+    this.#run(options?.runId);
+    return this.data.stalls ?? [];
   }
   resolveRunId(spec: string): string {
     this.calls.push({ method: 'resolveRunId', options: spec });
