@@ -17,6 +17,8 @@ export interface NumberRange {
   allowInfinity?: boolean;
   /** `true` accepts whole numbers only. Default `false`. */
   integer?: boolean;
+  /** Largest accepted value (finite). Default: none. */
+  max?: number;
 }
 
 // One grammar for every numeric variable: a decimal number, optional leading `+`, optional
@@ -102,6 +104,7 @@ export function parseNumber(text: string, range: NumberRange): number | undefine
   }
   if (value < range.min || (range.excludeMin === true && value === range.min)) return undefined;
   if (range.integer === true && !Number.isInteger(value)) return undefined;
+  if (range.max !== undefined && value > range.max) return undefined;
   return value;
 }
 
@@ -109,7 +112,8 @@ export function parseNumber(text: string, range: NumberRange): number | undefine
 export function describeRange(range: NumberRange): string {
   const bound = `${range.excludeMin === true ? '>' : '>='} ${range.min}`;
   const kind = range.integer === true ? 'a whole number' : 'a number';
-  return `${kind} ${bound}${range.allowInfinity === true ? ' or Infinity' : ''}`;
+  const upper = range.max === undefined ? '' : ` and <= ${range.max}`;
+  return `${kind} ${bound}${upper}${range.allowInfinity === true ? ' or Infinity' : ''}`;
 }
 
 function firstSet(

@@ -75,6 +75,15 @@ describe('readEnvNumber', () => {
     ]);
   });
 
+  it('applies an upper bound when the range has one', async () => {
+    const { readEnvNumber } = await load();
+    expect(readEnvNumber({ A: '100' }, 'A', { min: 1, max: 100 }, 'd')).toBe(100);
+    expect(readEnvNumber({ B: '100.5' }, 'B', { min: 1, max: 100 }, 'd')).toBeUndefined();
+    expect(warnings.map((w) => w.message)).toEqual([
+      'Ignoring B="100.5": expected a number >= 1 and <= 100; using d',
+    ]);
+  });
+
   it('reads the first set name of a name and its aliases', async () => {
     const { readEnvNumber } = await load();
     const names = ['FERRET_X', 'X'];

@@ -99,8 +99,11 @@ export interface ResolvedProfilerOptions {
 }
 
 const DEFAULT_MAX_SPANS_PER_SECOND = 1000;
-/** The watchdog's heartbeat arithmetic is 32-bit milliseconds: a day stays far from wrapping. */
-const MAX_STALL_THRESHOLD_MS = 86_400_000;
+/**
+ * Largest `stallThresholdMs`: a day. The watchdog's heartbeat arithmetic is 32-bit milliseconds,
+ * and a day stays far from wrapping.
+ */
+export const MAX_STALL_THRESHOLD_MS = 86_400_000;
 
 /**
  * Applies defaults (environment first) and checks every option, throwing a `TypeError` or

@@ -14,7 +14,7 @@ export { OTHER_NAME } from './NameTable.js';
 export { NOOP_SPAN, NoOpSpan } from './NoOpSpan.js';
 export { Profiler } from './Profiler.js';
 export { ProfilerError, type ProfilerErrorCode } from './ProfilerError.js';
-export type { ProfilerOptions } from './ProfilerOptions.js';
+export { MAX_STALL_THRESHOLD_MS, type ProfilerOptions } from './ProfilerOptions.js';
 export type { AnySpan, ProfilerSpan } from './ProfilerSpan.js';
 export type { NameStats, ProfilerStats } from './ProfilerStats.js';
 export {

@@ -80,6 +80,7 @@ export class FerretRun {
         maxSpansPerSecond: settings.budget,
         runId: settings.runId,
         sink: store,
+        ...(settings.stallMs === undefined ? {} : { stallThresholdMs: settings.stallMs }),
         // Library spans and measure() blocks share traces only when libraries are instrumented.
         ...(settings.libs.length > 0 ? { externalContext: new OtelContextBridge() } : {}),
       });

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { readEnvNumber } from '@ferret/internal';
+import { MAX_STALL_THRESHOLD_MS } from '@ferret/profiler';
 
 /** The library instrumentations `@ferret/run` knows, by the name `--libs` uses. */
 export const KNOWN_LIBRARIES = ['http', 'undici', 'express'] as const;
@@ -18,6 +20,8 @@ export const ENV = {
   libs: 'FERRET_LIBS',
   /** Glob of the files whose functions become spans (`--functions`). Default: none. */
   functions: 'FERRET_FUNCTIONS',
+  /** Stall watchdog threshold, ms (the profiler's `stallThresholdMs`). Default: no watchdog. */
+  stall: 'FERRET_STALL_MS',
   /** Pid of the process that records the run's start and end (set by the first one, or `ferret run`). */
   ownerPid: 'FERRET_RUN_OWNER_PID',
 } as const;
@@ -34,6 +38,8 @@ export interface RunSettings {
   runId: string;
   /** Libraries to instrument (empty: none). */
   libs: LibraryName[];
+  /** The stall watchdog's threshold, ms; `undefined`: no watchdog. */
+  stallMs: number | undefined;
   /** True when this process records the run's start and end (no launcher and no parent did). */
   ownsRun: boolean;
   /** Glob of the files whose functions become spans, relative to the working directory. */
@@ -104,6 +110,12 @@ export function readRunSettings(env: NodeJS.ProcessEnv = process.env): RunSettin
     }
     libs = parsed.libs;
   }
+  const stallMs = readEnvNumber(
+    env,
+    ENV.stall,
+    { min: 1, max: MAX_STALL_THRESHOLD_MS },
+    'no stall watchdog',
+  );
   let runId = env[ENV.runId]?.trim() ?? '';
   if (runId === '') {
     runId = randomUUID();
@@ -116,5 +128,13 @@ export function readRunSettings(env: NodeJS.ProcessEnv = process.env): RunSettin
     ownsRun = true;
   } else ownsRun = owner === String(process.pid);
   const functions = env[ENV.functions]?.trim() || undefined;
-  return { db, budget, runId, libs, ownsRun, ...(functions === undefined ? {} : { functions }) };
+  return {
+    db,
+    budget,
+    runId,
+    libs,
+    stallMs,
+    ownsRun,
+    ...(functions === undefined ? {} : { functions }),
+  };
 }

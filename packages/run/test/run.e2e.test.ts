@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 const FERRET = fileURLToPath(new URL('../../cli/bin/ferret.js', import.meta.url));
 const APP = fileURLToPath(new URL('./fixtures/app.cjs', import.meta.url));
+const STALL_APP = fileURLToPath(new URL('./fixtures/stall-app.cjs', import.meta.url));
 const BUDGET = 40;
 
 let dir = '';
@@ -24,10 +25,21 @@ interface Started {
   exited: Promise<number | null>;
 }
 
-function startRun(db: string): Promise<Started> {
+function startRun(db: string, options: { app?: string; args?: string[] } = {}): Promise<Started> {
   const child = spawn(
     process.execPath,
-    [FERRET, 'run', '--db', db, '--budget', String(BUDGET), '--', process.execPath, APP],
+    [
+      FERRET,
+      'run',
+      '--db',
+      db,
+      '--budget',
+      String(BUDGET),
+      ...(options.args ?? []),
+      '--',
+      process.execPath,
+      options.app ?? APP,
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let out = '';
@@ -161,6 +173,44 @@ describe('ferret run', () => {
     } finally {
       reader.close();
     }
+  }, 120_000);
+
+  it('--stall: a handler that blocks the loop gives one ferret.stall span naming its span; analyze lists it', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'ferret-run-'));
+    const db = join(dir, 'ferret.db');
+    const run = await startRun(db, { app: STALL_APP, args: ['--stall', '100', '--libs', 'http'] });
+    expect((await fetch(`http://127.0.0.1:${run.port}/block`)).status).toBe(200);
+    for (let i = 0; i < 5; i++) await (await fetch(`http://127.0.0.1:${run.port}/`)).text();
+    run.child.kill('SIGINT');
+    expect(await run.exited).toBe(130);
+    const reader = openSpanReader(db);
+    try {
+      const spans = [...reader.spans()];
+      const handler = spans.find((span) => span.name === 'block handler')!;
+      expect(handler).toBeDefined();
+      // Stalls outside any span (module loading at start-up on a slow machine) may come too;
+      // exactly one names the handler, with its ids.
+      const named = spans.filter(
+        (span) =>
+          span.name === 'ferret.stall' &&
+          span.attributes['ferret.stall.span.name'] === 'block handler',
+      );
+      expect(named).toHaveLength(1);
+      expect(named[0]!.attributes).toMatchObject({
+        'ferret.stall.span.trace_id': handler.traceId,
+        'ferret.stall.span.span_id': handler.spanId,
+      });
+      expect(named[0]!.duration).toBeGreaterThanOrEqual(500);
+      expect(reader.stalls()).toContainEqual(
+        expect.objectContaining({ spanName: 'block handler', count: 1 }),
+      );
+    } finally {
+      reader.close();
+    }
+    // The summary ferret run prints lists the stall.
+    const output = run.output();
+    const stallTable = output.slice(output.indexOf('Event loop stalled'));
+    expect(stallTable).toMatch(/^block handler\s+1\s+\d/m);
   }, 120_000);
 
   it('usage error without a command; 127 for a command that is not found', async () => {

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { constants } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { MAX_STALL_THRESHOLD_MS } from '@ferret/profiler';
 import type { RunLog } from '@ferret/store-sqlite';
 import { type Command, InvalidArgumentError } from 'commander';
 import { type CliContext, withReader } from '../CliContext.js';
@@ -24,6 +25,7 @@ interface RunOptions {
   runId?: string;
   libs: string | boolean;
   functions?: string;
+  stall?: number;
   quiet?: boolean;
 }
 
@@ -31,6 +33,16 @@ function parseBudget(value: string): number {
   const number = Number(value);
   if (!/^\d+(\.\d+)?$/.test(value.trim()) || !Number.isFinite(number)) {
     throw new InvalidArgumentError(`Expected a number of spans per second >= 0, got '${value}'.`);
+  }
+  return number;
+}
+
+function parseStall(value: string): number {
+  const number = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value.trim()) || !(number >= 1) || number > MAX_STALL_THRESHOLD_MS) {
+    throw new InvalidArgumentError(
+      `Expected a number of milliseconds from 1 to ${MAX_STALL_THRESHOLD_MS}, got '${value}'.`,
+    );
   }
   return number;
 }
@@ -93,6 +105,11 @@ export function registerRunCommand(program: Command, context: CliContext): void 
       "record the functions of matching files as spans (e.g. 'src/**'; never node_modules)",
       parseNonEmpty,
     )
+    .option(
+      '--stall <ms>',
+      'record a ferret.stall span whenever the event loop is blocked longer than this (default: $FERRET_STALL_MS, else off)',
+      parseStall,
+    )
     .option('--quiet', 'do not print the summary after the command ends')
     .action(async (command: string[], options: RunOptions) => {
       const env = { ...context.env };
@@ -121,6 +138,7 @@ export function registerRunCommand(program: Command, context: CliContext): void 
         if (options.libs === false) env.FERRET_LIBS = 'none';
         else if (typeof options.libs === 'string') env.FERRET_LIBS = options.libs;
         if (options.functions !== undefined) env.FERRET_FUNCTIONS = options.functions;
+        if (options.stall !== undefined) env.FERRET_STALL_MS = String(options.stall);
       }
       const outcome = await runChild(command, env);
       if (outcome.kind === 'not-started') {
