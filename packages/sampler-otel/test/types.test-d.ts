@@ -17,9 +17,9 @@ describe('@ferret/sampler-otel types', () => {
     expectTypeOf<ConsistentRateLimitingSampler>().toExtend<Sampler>();
   });
 
-  it('the factories return a ParentBasedSampler', () => {
+  it('createRateLimitedSampler returns a ParentBasedSampler; samplerFromEnv any Sampler', () => {
     expectTypeOf(createRateLimitedSampler).returns.toEqualTypeOf<ParentBasedSampler>();
-    expectTypeOf(samplerFromEnv).returns.toEqualTypeOf<ParentBasedSampler>();
+    expectTypeOf(samplerFromEnv).returns.toEqualTypeOf<Sampler>();
   });
 
   it('a sampler shares any RateBucket and exposes it', () => {
