@@ -1,4 +1,4 @@
-import { type Environment, readEnvNumber, readEnvString } from '@ferret/internal';
+import { readEnvNumber, readEnvString } from '@ferret/internal';
 
 /** Settings read by {@link fleetBudgetConfigFromEnv}: the Redis URL and `LeasedTokenBucket` options. */
 export interface FleetBudgetEnvConfig {
@@ -54,7 +54,9 @@ const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
  * const redis = new Redis(redisUrl ?? 'redis://127.0.0.1:6379');
  * const profiler = new Profiler({ bucket: new LeasedTokenBucket({ redis, ...budget }) });
  */
-export function fleetBudgetConfigFromEnv(env: Environment = process.env): FleetBudgetEnvConfig {
+export function fleetBudgetConfigFromEnv(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): FleetBudgetEnvConfig {
   const defaults = FLEET_BUDGET_ENV_DEFAULTS;
   const redisUrl = readEnvString(
     env,
