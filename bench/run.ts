@@ -2,7 +2,7 @@
  * `pnpm bench [--quick] [--write] [name…]`: runs every scenario in `scenarios/` (or the named
  * ones) in its own process, prints each result, and with `--write` regenerates the page of this
  * Node major from this run, stating the machine: `docs/benchmarks.md` on Node 20 (the oldest
- * supported), `docs/benchmarks-node<major>.md` on any other (`pnpm bench:node24`).
+ * supported), `docs/benchmarks-node<major>.md` on any other (`bash scripts/with-node.sh <major> pnpm --filter @ferret/bench bench --write`).
  */
 import { spawnSync } from 'node:child_process';
 import { readdirSync, writeFileSync } from 'node:fs';
@@ -63,7 +63,7 @@ if (values.write) {
   const page = major === 20 ? 'benchmarks.md' : `benchmarks-node${major}.md`;
   const otherPage =
     major === 20
-      ? 'The same scenarios on Node 24: [benchmarks-node24.md](benchmarks-node24.md) (`pnpm bench:node24 --write`).'
+      ? 'Other Node majors write their own page (`benchmarks-node<major>.md`).'
       : 'The same scenarios on Node 20: [benchmarks.md](benchmarks.md).';
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   const doc = [
