@@ -25,7 +25,9 @@ export {
   assertPositiveInteger,
   assertPositiveNumber,
   describe,
+  MAX_TEXT_SETTING_LENGTH,
   quoted,
+  textSettingProblem,
 } from './optionChecks.js';
 export {
   adjustedCount,
@@ -37,6 +39,7 @@ export {
 } from './otTraceState.js';
 export { type ExitFlushable, ProcessExitRegistry } from './ProcessExitRegistry.js';
 export { packageVersion } from './packageVersion.js';
+export { MAX_RUN_ID_LENGTH, RUN_BUDGET_RANGE } from './runOptions.js';
 export {
   FERRET_TRACESTATE_KEY,
   ferretTraceStateValue,

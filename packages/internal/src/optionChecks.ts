@@ -74,13 +74,47 @@ const QUOTED_CHARS = 64;
 
 /**
  * A string from outside (an option, an environment variable) as messages quote it: JSON-quoted,
- * so control characters are escaped, and cut to 64 characters with `…` after, so a huge value
+ * with every control character escaped (C0, DEL and C1), and cut to 64 characters with `…` after, so a huge value
  * cannot flood a log.
  */
 export function quoted(value: string): string {
-  return value.length > QUOTED_CHARS
-    ? `${JSON.stringify(value.slice(0, QUOTED_CHARS))}…`
-    : JSON.stringify(value);
+  const cut = value.length > QUOTED_CHARS;
+  // JSON escapes C0 controls but leaves DEL and the C1 controls (CSI among them) raw.
+  const text = JSON.stringify(cut ? value.slice(0, QUOTED_CHARS) : value).replace(
+    /[\u007f-\u009f]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+  return cut ? `${text}…` : text;
+}
+
+/** Longest file path, glob or id Ferret takes from an option or the environment (Linux's PATH_MAX). */
+export const MAX_TEXT_SETTING_LENGTH = 4096;
+
+// NUL, the other C0 controls, DEL and the C1 controls (CSI among them): none belongs in a path,
+// a glob or an id, and each would reach a terminal when the value is echoed.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses.
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
+
+/**
+ * Why `text` cannot be a file path, glob or id taken from outside, or `undefined` when it can:
+ * blank text, a NUL byte or another control character, or more than `maxLength` characters are
+ * refused. The reason never repeats the value (callers quote it with {@link quoted}).
+ */
+export function textSettingProblem(
+  text: string,
+  maxLength: number = MAX_TEXT_SETTING_LENGTH,
+): string | undefined {
+  if (text.trim() === '') return 'it is empty';
+  if (text.length > maxLength) {
+    return `it is ${text.length} characters long (at most ${maxLength})`;
+  }
+  const control = CONTROL_CHARACTER.exec(text);
+  if (control !== null) {
+    return control[0] === '\u0000'
+      ? 'it holds a NUL byte'
+      : `it holds the control character U+${control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+  }
+  return undefined;
 }
 
 /**

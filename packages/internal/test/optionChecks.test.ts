@@ -7,6 +7,9 @@ import {
   assertOptionsObject,
   assertPositiveInteger,
   assertPositiveNumber,
+  MAX_TEXT_SETTING_LENGTH,
+  quoted,
+  textSettingProblem,
 } from '../src/optionChecks.js';
 
 type Case = [check: () => void, error: typeof TypeError | typeof RangeError, message: string];
@@ -96,5 +99,29 @@ describe('option checks', () => {
     expect(() => assertPositiveInteger('size', 0, { allowZero: true })).not.toThrow();
     expect(() => assertIntegerAtLeast('size', 1, 1)).not.toThrow();
     expect(() => assertOptionsObject('options', undefined)).not.toThrow();
+  });
+});
+
+describe('quoted', () => {
+  it('escapes every control character (C0, DEL, C1) and cuts to 64 characters', () => {
+    expect(quoted('a\u001b[2Jb\u007fc\u009b2Jd\u0085e')).toBe(
+      '"a\\u001b[2Jb\\u007fc\\u009b2Jd\\u0085e"',
+    );
+    expect(quoted(`${'z'.repeat(100)}\u009b`)).toBe(`"${'z'.repeat(64)}"…`);
+    expect(quoted('plain')).toBe('"plain"');
+  });
+});
+
+describe('textSettingProblem', () => {
+  it('refuses blank, NUL, control characters and over-long text, and says which', () => {
+    expect(textSettingProblem('spans.db')).toBeUndefined();
+    expect(textSettingProblem('x'.repeat(MAX_TEXT_SETTING_LENGTH))).toBeUndefined();
+    expect(textSettingProblem(' ')).toBe('it is empty');
+    expect(textSettingProblem('a\u0000b')).toBe('it holds a NUL byte');
+    expect(textSettingProblem('a\u009bb')).toBe('it holds the control character U+009B');
+    expect(textSettingProblem('x'.repeat(MAX_TEXT_SETTING_LENGTH + 1))).toBe(
+      `it is ${MAX_TEXT_SETTING_LENGTH + 1} characters long (at most ${MAX_TEXT_SETTING_LENGTH})`,
+    );
+    expect(textSettingProblem('abcd', 3)).toBe('it is 4 characters long (at most 3)');
   });
 });

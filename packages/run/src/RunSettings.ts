@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { readEnvNumber } from '@ferret/internal';
+import {
+  MAX_RUN_ID_LENGTH,
+  MAX_TEXT_SETTING_LENGTH,
+  RUN_BUDGET_RANGE,
+  readEnvNumber,
+  readEnvString,
+  textSettingProblem,
+} from '@ferret/internal';
 import { MAX_STALL_THRESHOLD_MS } from '@ferret/profiler';
 
 /** The library instrumentations `@ferret/run` knows, by the name `--libs` uses. */
@@ -46,16 +53,11 @@ export interface RunSettings {
   functions?: string;
 }
 
-const warned = new Set<string>();
+/** What a path, glob or id setting must be, as warnings and usage errors say it. */
+const TEXT_EXPECTED = `text of at most ${MAX_TEXT_SETTING_LENGTH} characters without control characters`;
 
-/** Warns once per process about a malformed variable, naming it. */
-function warnEnv(variable: string, value: string, expected: string, fallback: string): void {
-  if (warned.has(variable)) return;
-  warned.add(variable);
-  process.emitWarning(
-    `Ignoring ${variable}=${JSON.stringify(value)}: expected ${expected}; using ${fallback}`,
-    { code: 'FERRET_ENV' },
-  );
+function isTextSetting(value: string): boolean {
+  return textSettingProblem(value) === undefined;
 }
 
 /**
@@ -83,40 +85,49 @@ export function parseLibraries(text: string): { libs: LibraryName[]; unknown: st
 }
 
 /**
- * Reads the preload's settings from the environment. A malformed value warns once naming the
- * variable and the default applies. When no run id is set, one is generated and written back to
+ * Reads the preload's settings from the environment through `@ferret/internal`'s env reader:
+ * blank counts as unset; a malformed value (a path, glob or id that is over-long or holds a
+ * control character, a budget outside the number grammar, an unknown library) warns once per
+ * variable (code `FERRET_ENV`, the value quoted and cut to 64 characters) and the default applies. When no run id is set, one is generated and written back to
  * `env` (with the owner pid), so child processes join the same run.
  */
 export function readRunSettings(env: NodeJS.ProcessEnv = process.env): RunSettings {
-  const db = env[ENV.db]?.trim() || DEFAULT_DB;
-  let budget = DEFAULT_BUDGET;
-  const budgetText = env[ENV.budget]?.trim();
-  if (budgetText !== undefined && budgetText !== '') {
-    const value = Number(budgetText);
-    if (/^\d+(\.\d+)?$/.test(budgetText) && Number.isFinite(value)) budget = value;
-    else warnEnv(ENV.budget, budgetText, 'a number >= 0', `${DEFAULT_BUDGET}`);
-  }
-  let libs: LibraryName[] = [...KNOWN_LIBRARIES];
-  const libsText = env[ENV.libs];
-  if (libsText !== undefined) {
-    const parsed = parseLibraries(libsText);
-    if (parsed.unknown.length > 0) {
-      warnEnv(
-        ENV.libs,
-        libsText,
-        `none, all or a list of ${KNOWN_LIBRARIES.join(', ')}`,
-        'the names it knows',
-      );
-    }
-    libs = parsed.libs;
-  }
+  const db =
+    readEnvString(env, ENV.db, isTextSetting, `a file path: ${TEXT_EXPECTED}`, DEFAULT_DB) ??
+    DEFAULT_DB;
+  const budget =
+    readEnvNumber(env, ENV.budget, RUN_BUDGET_RANGE, `${DEFAULT_BUDGET}`) ?? DEFAULT_BUDGET;
+  // Unknown names warn once, naming the variable; the names it knows still apply.
+  readEnvString(
+    env,
+    ENV.libs,
+    (value) => parseLibraries(value).unknown.length === 0,
+    `none, all or a list of ${KNOWN_LIBRARIES.join(', ')}`,
+    'the names it knows',
+  );
+  const libsText = env[ENV.libs]?.trim();
+  const libs = libsText ? parseLibraries(libsText).libs : [...KNOWN_LIBRARIES];
   const stallMs = readEnvNumber(
     env,
     ENV.stall,
     { min: 1, max: MAX_STALL_THRESHOLD_MS },
     'no stall watchdog',
   );
-  let runId = env[ENV.runId]?.trim() ?? '';
+  const functions = readEnvString(
+    env,
+    ENV.functions,
+    isTextSetting,
+    `a glob: ${TEXT_EXPECTED}`,
+    'no function spans',
+  );
+  const ids = readEnvString(
+    env,
+    ENV.runId,
+    (value) => textSettingProblem(value, MAX_RUN_ID_LENGTH) === undefined,
+    `an id of at most ${MAX_RUN_ID_LENGTH} characters without control characters`,
+    'a new run id',
+  );
+  let runId = ids ?? '';
   if (runId === '') {
     runId = randomUUID();
     env[ENV.runId] = runId;
@@ -127,7 +138,6 @@ export function readRunSettings(env: NodeJS.ProcessEnv = process.env): RunSettin
     env[ENV.ownerPid] = String(process.pid);
     ownsRun = true;
   } else ownsRun = owner === String(process.pid);
-  const functions = env[ENV.functions]?.trim() || undefined;
   return {
     db,
     budget,

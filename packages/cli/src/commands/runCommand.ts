@@ -4,11 +4,19 @@ import { createRequire } from 'node:module';
 import { constants } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import {
+  MAX_RUN_ID_LENGTH,
+  MAX_TEXT_SETTING_LENGTH,
+  parseNumber,
+  quoted,
+  RUN_BUDGET_RANGE,
+  readEnvString,
+  textSettingProblem,
+} from '@ferret/internal';
 import { MAX_STALL_THRESHOLD_MS } from '@ferret/profiler';
 import type { RunLog } from '@ferret/store-sqlite';
 import { type Command, InvalidArgumentError } from 'commander';
 import { type CliContext, withReader } from '../CliContext.js';
-import { parseNonEmpty } from '../optionParsers.js';
 import { terminalText } from '../terminalText.js';
 import { analyzeSummary } from './analyzeCommand.js';
 
@@ -30,11 +38,26 @@ interface RunOptions {
 }
 
 function parseBudget(value: string): number {
-  const number = Number(value);
-  if (!/^\d+(\.\d+)?$/.test(value.trim()) || !Number.isFinite(number)) {
-    throw new InvalidArgumentError(`Expected a number of spans per second >= 0, got '${value}'.`);
+  const number = parseNumber(value.trim(), RUN_BUDGET_RANGE);
+  if (number === undefined) {
+    throw new InvalidArgumentError(
+      `Expected a number of spans per second >= 0 (or Infinity), got ${quoted(value)}.`,
+    );
   }
   return number;
+}
+
+/** `--db`, `--functions`: a path or glob, refused when blank, over-long or holding control characters. */
+function parseTextSetting(what: string, maxLength = MAX_TEXT_SETTING_LENGTH) {
+  return (value: string): string => {
+    const problem = textSettingProblem(value, maxLength);
+    if (problem !== undefined) {
+      throw new InvalidArgumentError(
+        `Expected ${what} of at most ${maxLength} characters without control characters, but ${problem}.`,
+      );
+    }
+    return value;
+  };
 }
 
 function parseStall(value: string): number {
@@ -47,8 +70,21 @@ function parseStall(value: string): number {
   return number;
 }
 
+/** The names `--libs` takes: @ferret/run's KNOWN_LIBRARIES, `fetch` (undici) and `all`/`none`. */
+const LIBRARY_WORDS = [
+  'http',
+  'undici',
+  'fetch',
+  'express',
+  'fastify',
+  'ioredis',
+  'pg',
+  'mysql2',
+  'mongodb',
+] as const;
+
 function parseLibs(value: string): string {
-  const known = ['http', 'undici', 'fetch', 'express', 'all', 'none'];
+  const known: readonly string[] = [...LIBRARY_WORDS, 'all', 'none'];
   const words = value
     .split(',')
     .map((word) => word.trim().toLowerCase())
@@ -56,10 +92,29 @@ function parseLibs(value: string): string {
   const unknown = words.filter((word) => !known.includes(word));
   if (words.length === 0 || unknown.length > 0) {
     throw new InvalidArgumentError(
-      `Expected a comma-separated list of http, undici (or fetch), express, or all/none, got '${value}'.`,
+      `Expected a comma-separated list of ${LIBRARY_WORDS.join(', ')}, or all/none, got ${quoted(value)}.`,
     );
   }
   return words.join(',');
+}
+
+/** A path or id variable, through the one env reader (warns once and returns `fallback` when malformed). */
+function readTextVariable(
+  env: Record<string, string | undefined>,
+  name: string,
+  what: string,
+  fallback: { value: string; said: string },
+  maxLength = MAX_TEXT_SETTING_LENGTH,
+): string {
+  return (
+    readEnvString(
+      env,
+      name,
+      (value) => textSettingProblem(value, maxLength) === undefined,
+      `${what}: text of at most ${maxLength} characters without control characters`,
+      fallback.said,
+    ) ?? fallback.value
+  );
 }
 
 /** The preload's file URL: `dist/register.js` of the installed `@ferret/run`. */
@@ -86,24 +141,28 @@ export function registerRunCommand(program: Command, context: CliContext): void 
     .option(
       '--db <path>',
       'span database to write (default: $FERRET_DB or ferret.db)',
-      parseNonEmpty,
+      parseTextSetting('a file path'),
     )
     .option(
       '--budget <n>',
       'spans per second for measure() and library spans together (default: $FERRET_MAX_SPANS_PER_SECOND or 1000)',
       parseBudget,
     )
-    .option('--run-id <id>', 'id of the run (default: $FERRET_RUN_ID or a new UUID)', parseNonEmpty)
+    .option(
+      '--run-id <id>',
+      'id of the run (default: $FERRET_RUN_ID or a new UUID)',
+      parseTextSetting('an id', MAX_RUN_ID_LENGTH),
+    )
     .option(
       '--libs <list>',
-      'libraries to instrument: http,undici,express (default: all)',
+      `libraries to instrument, comma-separated: ${LIBRARY_WORDS.join(',')} (default: all)`,
       parseLibs,
     )
     .option('--no-libs', 'instrument no library: only measure() blocks are recorded')
     .option(
       '--functions <glob>',
       "record the functions of matching files as spans (e.g. 'src/**'; never node_modules)",
-      parseNonEmpty,
+      parseTextSetting('a glob'),
     )
     .option(
       '--stall <ms>',
@@ -113,8 +172,23 @@ export function registerRunCommand(program: Command, context: CliContext): void 
     .option('--quiet', 'do not print the summary after the command ends')
     .action(async (command: string[], options: RunOptions) => {
       const env = { ...context.env };
-      const db = resolve(options.db ?? (env.FERRET_DB?.trim() || 'ferret.db'));
-      const runId = options.runId ?? (env.FERRET_RUN_ID?.trim() || randomUUID());
+      // The same readers as the preload's: a malformed variable warns once and the default applies.
+      const db = resolve(
+        options.db ??
+          readTextVariable(env, 'FERRET_DB', 'a file path', {
+            value: 'ferret.db',
+            said: 'ferret.db',
+          }),
+      );
+      const runId =
+        options.runId ??
+        readTextVariable(
+          env,
+          'FERRET_RUN_ID',
+          'an id',
+          { value: randomUUID(), said: 'a new run id' },
+          MAX_RUN_ID_LENGTH,
+        );
       const { RunLog } = await import('@ferret/store-sqlite');
       const log = new RunLog(db);
       let profiling = true;
