@@ -2,38 +2,24 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 // The module binding, not the global: in Node 20 `globalThis.performance` is a lazy getter
 // that costs a function call on every read.
 import { performance } from 'node:perf_hooks';
-import { isPromise } from 'node:util/types';
-import { threadId } from 'node:worker_threads';
-import { ProcessExitRegistry, reportError, WarnOnce } from '@ferret/internal';
 import type { Clock } from '@ferret/ratelimit';
-import { BatchFlusher } from './BatchFlusher.js';
+import type { BatchFlusher } from './BatchFlusher.js';
 import type { ExternalContext, ExternalSpanContext } from './ExternalContext.js';
 import { IdGenerator } from './IdGenerator.js';
 import { measuredDecorator, type SpanNameSource, wrapMeasured } from './instrument.js';
+import { type CallAndEnd, callAndEndFor } from './measuredCall.js';
 import type { NameEntry } from './NameEntry.js';
-import { NameTable } from './NameTable.js';
+import type { NameTable } from './NameTable.js';
 import { NOOP_SPAN, NoOpSpan } from './NoOpSpan.js';
-import type { ProfilerError } from './ProfilerError.js';
-import {
-  checkBudget,
-  type ProfilerOptions,
-  type ResolvedProfilerOptions,
-  resolveProfilerOptions,
-} from './ProfilerOptions.js';
+import { checkBudget, type ProfilerOptions, resolveProfilerOptions } from './ProfilerOptions.js';
+import { ProfilerPipeline } from './ProfilerPipeline.js';
 import type { AnySpan } from './ProfilerSpan.js';
 import type { ProfilerStats } from './ProfilerStats.js';
-import { DROP, RootAdmission, VIA_SHARE } from './RootAdmission.js';
+import { DROP, type RootAdmission, VIA_SHARE } from './RootAdmission.js';
 import { Span } from './Span.js';
 import type { Attributes, SpanStatus } from './SpanRecord.js';
-import { SpanRecordBuilder } from './SpanRecordBuilder.js';
-import { StallRecorder } from './StallRecorder.js';
+import type { SpanRecordBuilder } from './SpanRecordBuilder.js';
 import type { StallWatchdog } from './StallWatchdog.js';
-
-// The intrinsic, so that a promise subclass overriding `then` is not asked to do anything more.
-const promiseThen = Promise.prototype.then;
-
-/** One `beforeExit` and one `exit` listener for every profiler of the process. */
-const exitRegistry = new ProcessExitRegistry();
 
 /**
  * The Ferret profiler: `measure()` and `start()` record spans while a spans-per-second budget
@@ -47,6 +33,8 @@ const exitRegistry = new ProcessExitRegistry();
  * await profiler.close();
  */
 export class Profiler {
+  // This class holds the API and the hot path (the decisions and the measured call); what runs
+  // behind it (queue, sink, counts, stall recorder, exit hooks, stats) is `ProfilerPipeline`.
   readonly #als = new AsyncLocalStorage<AnySpan>();
   readonly #clock: Clock;
   /** The injected clock; undefined means `performance.now()`, called inline on the hot path. */
@@ -57,28 +45,20 @@ export class Profiler {
   /** `enabled` and not closed. */
   #active: boolean;
   #closed = false;
-  /** `close()` has drained and closed the sink: nothing is left for the exit hook. */
-  #closeFinished = false;
-  readonly #enabled: boolean;
   readonly #maxSpansPerTrace: number;
   readonly #external: ExternalContext | undefined;
+  readonly #pipeline: ProfilerPipeline;
+  // The pipeline's parts the hot path touches, held here directly.
   readonly #names: NameTable;
   readonly #ids = new IdGenerator();
   readonly #builder: SpanRecordBuilder;
   readonly #flusher: BatchFlusher;
-  readonly #options: ResolvedProfilerOptions;
-  readonly #epochOffset: number;
-  #intervalStart: number;
-  #closing: Promise<void> | undefined;
-  readonly #warnings = new WarnOnce();
   /** The last root name decided and its entry: skips the map lookup for repeated names. */
   #lastName: string | undefined;
   #lastEntry: NameEntry | undefined;
   #recordedSpans = 0;
   #truncatedSpans = 0;
   #droppedAfterClose = 0;
-  #internalErrors = 0;
-  readonly #stalls: StallRecorder | undefined;
   /** The stall watchdog, when one runs: recorded `measure()` blocks publish themselves to it. */
   readonly #watchdog: StallWatchdog | undefined;
 
@@ -90,66 +70,32 @@ export class Profiler {
    */
   constructor(options?: ProfilerOptions) {
     const o = resolveProfilerOptions(options);
-    this.#options = o;
     this.runId = o.runId;
     this.#customClock = o.clock;
     this.#clock = o.clock ?? (() => performance.now());
     this.#now = this.#clock();
-    this.#epochOffset = o.clock === undefined ? performance.timeOrigin : Date.now() - this.#now;
-    this.#enabled = o.enabled;
     this.#active = o.enabled;
     this.#maxSpansPerTrace = o.maxSpansPerTrace;
     this.#external = o.externalContext;
-    const nowClock: Clock = () => this.#now;
-    this.#names = new NameTable({
-      maxNames: o.maxNames,
-      windowMs: o.windowMs,
-      clock: nowClock,
+    const pipeline = new ProfilerPipeline({
+      options: o,
+      owner: this,
+      ids: this.#ids,
+      clock: this.#clock,
+      cachedClock: () => this.#now,
       now: this.#now,
-    });
-    this.#admission = new RootAdmission({
-      bucket: o.bucket,
-      maxSpansPerSecond: o.maxSpansPerSecond,
-      burst: o.burst,
-      clock: nowClock,
-      names: this.#names,
-    });
-    this.#builder = new SpanRecordBuilder(o.runId, process.pid, threadId, this.#epochOffset);
-    this.#intervalStart = this.#epochNow();
-    this.#flusher = new BatchFlusher({
-      sink: o.sink,
-      maxQueueSize: o.maxQueueSize,
-      maxBatchSize: o.maxBatchSize,
-      flushIntervalMs: o.flushIntervalMs,
-      sinkTimeoutMs: o.sinkTimeoutMs,
-      builder: this.#builder,
-      collectCounts: () => {
-        const end = this.#epochNow();
-        const records = this.#names.collectCounts(this.#intervalStart, end, this.runId);
+      onCountsCollected: () => {
         // Collecting may evict entries: forget the cached one.
         this.#lastName = undefined;
         this.#lastEntry = undefined;
-        this.#intervalStart = end;
-        return records;
       },
-      report: (error) => this.#report(error),
     });
-    if (!o.enabled) this.#flusher.stopTimers();
-    if (o.enabled && o.stallThresholdMs !== undefined) {
-      const stalls = new StallRecorder({
-        thresholdMs: o.stallThresholdMs,
-        captureStacks: o.captureStallStacks,
-        owner: this,
-        ids: this.#ids,
-        clock: this.#clock,
-        epochOffset: this.#epochOffset,
-        record: (span) => this.#flusher.push(span),
-        report: (error) => this.#report(error),
-      });
-      this.#stalls = stalls;
-      this.#watchdog = stalls.watchdog;
-    }
-    if (o.enabled && o.flushOnExit) exitRegistry.register(this);
+    this.#pipeline = pipeline;
+    this.#names = pipeline.names;
+    this.#admission = pipeline.admission;
+    this.#builder = pipeline.builder;
+    this.#flusher = pipeline.flusher;
+    this.#watchdog = pipeline.stalls?.watchdog;
   }
 
   /** False when built with `enabled: false` (or `FERRET_ENABLED=false`) or after `close()`. */
@@ -246,7 +192,7 @@ export class Profiler {
   ): (this: This, ...args: Args) => Return {
     return wrapMeasured(
       this,
-      (error) => this.#report(error),
+      this.#pipeline.report,
       nameOrFn as SpanNameSource<This, Args>,
       maybeFn,
     );
@@ -266,7 +212,7 @@ export class Profiler {
     target: (this: This, ...args: Args) => Return,
     context: ClassMethodDecoratorContext<This, (this: This, ...args: Args) => Return>,
   ) => (this: This, ...args: Args) => Return {
-    return measuredDecorator(this, (error) => this.#report(error), name);
+    return measuredDecorator(this, this.#pipeline.report, name);
   }
 
   /**
@@ -275,12 +221,8 @@ export class Profiler {
    */
   setMaxSpansPerSecond(maxSpansPerSecond: number, burst?: number): void {
     checkBudget(maxSpansPerSecond, burst);
-    const capacity =
-      maxSpansPerSecond === Number.POSITIVE_INFINITY
-        ? Number.POSITIVE_INFINITY
-        : (burst ?? Math.max(1, maxSpansPerSecond));
     this.#now = this.#clock();
-    this.#admission.setBudget(maxSpansPerSecond, capacity);
+    this.#admission.setBudget(maxSpansPerSecond, burst);
   }
 
   /**
@@ -312,7 +254,7 @@ export class Profiler {
    * process alive); spans still queued then stay queued. Never rejects.
    */
   flush(): Promise<void> {
-    return this.#flusher.flush();
+    return this.#pipeline.flush();
   }
 
   /**
@@ -321,64 +263,24 @@ export class Profiler {
    * never rejects.
    */
   close(): Promise<void> {
-    if (this.#closing !== undefined) return this.#closing;
     this.#active = false;
     this.#closed = true;
-    // The exit hook stays until the drain has finished: `void profiler.close(); process.exit()`
-    // must still hand the queue to the sink synchronously at `exit`.
-    this.#stalls?.close();
-    this.#closing = this.#flusher.close().finally(() => {
-      this.#closeFinished = true;
-      exitRegistry.unregister(this);
-    });
-    return this.#closing;
+    return this.#pipeline.close();
   }
 
   /** Counters since construction: a snapshot, safe to keep. */
   stats(): ProfilerStats {
-    const { calls, recordedRoots, names } = this.#names.stats();
-    const flusher = this.#flusher;
-    const sink = flusher.sinkStats();
-    return {
+    return this.#pipeline.stats({
       enabled: this.#active,
-      maxSpansPerSecond: this.#admission.rate,
-      burst: this.#admission.burst,
-      calls,
-      recordedRoots,
-      droppedBySampling: calls - recordedRoots,
       recordedSpans: this.#recordedSpans,
       truncatedSpans: this.#truncatedSpans,
-      queued: flusher.queued,
-      exportedSpans: flusher.exportedSpans,
-      storedSpans: sink?.storedSpans,
-      lostSpans: sink?.lostSpans,
-      droppedByQueue: flusher.droppedByQueue,
-      droppedBySink: flusher.droppedBySink,
       droppedAfterClose: this.#droppedAfterClose,
-      droppedCountRecords: flusher.droppedCountRecords,
-      droppedAttributes: this.#builder.droppedAttributes,
-      sinkErrors: flusher.sinkErrors,
-      sinkTimeouts: flusher.sinkTimeouts,
-      internalErrors: this.#internalErrors,
-      stallWatchdog: this.#stalls?.state ?? 'off',
-      stalls: this.#stalls?.stalls ?? 0,
-      stallsNotRecorded: this.#stalls?.notRecorded ?? 0,
-      overflowCalls: this.#names.overflowCalls,
-      activeNames: this.#names.activeNames,
-      names,
-    };
+    });
   }
 
   /** E.g. `Profiler{enabled=true, maxSpansPerSecond=1000, burst=1000, maxSpansPerTrace=1000, ...}`. */
   toString(): string {
-    const o = this.#options;
-    const admission = this.#admission;
-    return (
-      `Profiler{enabled=${this.#active}, maxSpansPerSecond=${admission.rate}, burst=${admission.burst}, ` +
-      `maxSpansPerTrace=${o.maxSpansPerTrace}, maxNames=${o.maxNames}, maxQueueSize=${o.maxQueueSize}, ` +
-      `maxBatchSize=${o.maxBatchSize}, flushIntervalMs=${o.flushIntervalMs}, sinkTimeoutMs=${o.sinkTimeoutMs}, ` +
-      `bucket=${admission.describeBucket()}, runId=${this.runId}}`
-    );
+    return this.#pipeline.describe(this.#active);
   }
 
   /** @internal Called by `Span.end()` and by `measure()` when `fn` finishes. */
@@ -400,20 +302,9 @@ export class Profiler {
     this.#builder.droppedAttributes++;
   }
 
-  /** @internal `beforeExit`: flush if anything is pending. */
-  flushBeforeExit(): void {
-    if (this.#closed) return;
-    // Not flush(): its ref'd time-out would keep the process alive and `beforeExit` firing.
-    if (this.#flusher.queued > 0 || this.#names.hasUnreportedCounts()) {
-      void this.#flusher.drain(true).then(() => this.#flusher.flushSink());
-    }
-  }
-
-  /** @internal `exit`: hand everything to the sink synchronously (also while `close()` drains). */
+  /** @internal What the `exit` hook runs: hands everything to the sink synchronously. */
   flushAtExit(): void {
-    if (this.#closeFinished) return;
-    this.#flusher.stopTimers();
-    this.#flusher.drainSync();
+    this.#pipeline.flushAtExit();
   }
 
   /**
@@ -519,47 +410,8 @@ export class Profiler {
     );
   }
 
-  /**
-   * Runs `fn(span)` inside `#als.run(span, ...)` and ends the span when `fn` returns, throws, or
-   * (a native promise) settles. The settlement handlers are attached here, inside the span's
-   * context, so their reaction runs with the span as the current store: two shared functions
-   * find it there, and a recorded call allocates no closures of its own.
-   *
-   * Only a native promise is followed to its end. Another thenable is returned as a value, its
-   * span ending now: calling a foreign `then` could start work a second time (query builders such
-   * as Knex or Mongoose run their query in `then`).
-   */
-  readonly #callAndEnd = (fn: (span: AnySpan) => unknown, span: Span): unknown => {
-    let result: unknown;
-    try {
-      result = fn(span);
-    } catch (error) {
-      span.recordError(error);
-      this._endSpan(span, 'error');
-      throw error;
-    }
-    if (isPromise(result)) {
-      promiseThen.call(result, this.#endCurrent, this.#failCurrent);
-      return result;
-    }
-    this._endSpan(span, undefined);
-    return result;
-  };
-
-  /** A measured promise fulfilled: ends the span current in the reaction (see {@link #callAndEnd}). */
-  readonly #endCurrent = (): void => {
-    const span = this.#als.getStore();
-    if (span instanceof Span) this._endSpan(span, undefined);
-  };
-
-  /** A measured promise rejected: records the error on the current span and ends it. */
-  readonly #failCurrent = (error: unknown): void => {
-    const span = this.#als.getStore();
-    if (span instanceof Span) {
-      span.recordError(error);
-      this._endSpan(span, 'error');
-    }
-  };
+  /** Runs `fn(span)` and ends the span when `fn` returns, throws or settles (see {@link callAndEndFor}). */
+  readonly #callAndEnd: CallAndEnd = callAndEndFor(this, this.#als);
 
   /** {@link runRecorded} with `span` published to the stall watchdog while `fn` runs synchronously. */
   #runWatched<R>(span: Span, fn: (span: AnySpan) => R, watchdog: StallWatchdog): R {
@@ -569,14 +421,5 @@ export class Profiler {
     } finally {
       watchdog.leave(outer);
     }
-  }
-
-  #epochNow(): number {
-    return this.#epochOffset + this.#clock();
-  }
-
-  #report(error: ProfilerError): void {
-    this.#internalErrors++;
-    reportError(error, this.#options.onError, this.#warnings, error.code, `FERRET_${error.code}`);
   }
 }

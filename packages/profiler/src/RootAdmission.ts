@@ -95,11 +95,16 @@ export class RootAdmission {
 
   /**
    * Changes the budget. The bucket keeps its balance (clamped to the new burst), so a change
-   * never hands out a fresh burst; fair shares follow on each name's next call.
+   * never hands out a fresh burst; fair shares follow on each name's next call. `burst` defaults
+   * to `max(1, maxSpansPerSecond)` (Infinity with an unlimited rate). Arguments are checked by the caller.
    */
-  setBudget(maxSpansPerSecond: number, burst: number): void {
-    this.#bucket.setRate(maxSpansPerSecond, burst);
-    this.#apply(maxSpansPerSecond, burst);
+  setBudget(maxSpansPerSecond: number, burst: number | undefined): void {
+    const capacity =
+      maxSpansPerSecond === Number.POSITIVE_INFINITY
+        ? Number.POSITIVE_INFINITY
+        : (burst ?? Math.max(1, maxSpansPerSecond));
+    this.#bucket.setRate(maxSpansPerSecond, capacity);
+    this.#apply(maxSpansPerSecond, capacity);
   }
 
   /** `RootAdmission{rate=..., burst=..., bucket=own|...}`. */
