@@ -3,7 +3,8 @@ import type { ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { describeError, FerretStoreError } from './FerretStoreError.js';
 import { BrokenSpanError, otelSpanRecord } from './otelSpanRecord.js';
-import { SqliteSpanStore, type SqliteSpanStoreOptions } from './SqliteSpanStore.js';
+import { SqliteSpanStore } from './SqliteSpanStore.js';
+import type { SqliteSpanStoreOptions } from './SqliteSpanStoreOptions.js';
 import type { StoredSpanRecord } from './spanRow.js';
 
 /** `ExportResultCode` values of @opentelemetry/core (not imported: it is an optional peer). */

@@ -1,52 +1,11 @@
-import { existsSync } from 'node:fs';
-import {
-  MessageChannel,
-  type MessagePort,
-  receiveMessageOnPort,
-  Worker,
-} from 'node:worker_threads';
-import {
-  assertBoolean,
-  assertFunction,
-  assertOptionsObject,
-  assertPositiveInteger,
-  ProcessExitRegistry,
-  reportError,
-  WarnOnce,
-} from '@ferret/internal';
+import { reportError, WarnOnce } from '@ferret/internal';
 import type { CountRecord, SpanRecord, SpanSink } from '@ferret/profiler';
 import { inspectDatabaseFile } from './databaseFile.js';
 import { describeError, FerretStoreError } from './FerretStoreError.js';
 import { SpanWriter, type WriteOutcome } from './SpanWriter.js';
+import { resolveStoreOptions, type SqliteSpanStoreOptions } from './SqliteSpanStoreOptions.js';
 import { encodeSpanBatch, type SpanBatch } from './spanBatch.js';
-import {
-  type FromWriter,
-  HANDLED_SEQ,
-  type ToWriter,
-  type WriterWorkerData,
-} from './writerProtocol.js';
-
-/** Options for {@link SqliteSpanStore}. */
-export interface SqliteSpanStoreOptions {
-  /** Database file, created when missing; `':memory:'` for a private in-memory database. Required. */
-  path: string;
-  /**
-   * Called with every write-side failure (a refused record, a failed transaction, a dropped
-   * batch). Default: one `process.emitWarning` per error code. Errors never reach `write()`'s caller.
-   */
-  onError?: (error: FerretStoreError) => void;
-  /** Write in a worker thread (true) or on the calling thread (false). Default: true for files, false for `':memory:'`. */
-  worker?: boolean;
-  /** How long a writer waits for another process's write lock (`PRAGMA busy_timeout`). Default 10000. */
-  busyTimeoutMs?: number;
-  /**
-   * Most spans handed to the worker and not yet committed. Beyond it, new batches are dropped
-   * (counted, reported) instead of queueing without bound. Default 200000.
-   */
-  maxPendingSpans?: number;
-  /** Longest wait at process exit for the worker to commit what it was handed. Default 5000. */
-  exitFlushTimeoutMs?: number;
-}
+import { type RecordKind, WriterThread } from './WriterThread.js';
 
 /** Counters of a {@link SqliteSpanStore}, all since construction. */
 export interface SpanStoreStats {
@@ -73,11 +32,6 @@ export interface SpanStoreStats {
   lostSpans: number;
 }
 
-interface Waiter {
-  seq: number;
-  resolve: () => void;
-}
-
 /**
  * A {@link SpanSink} that stores spans and count records in a SQLite file (better-sqlite3, WAL,
  * `synchronous=NORMAL`, one transaction per batch). For a file, a worker thread owns the
@@ -95,36 +49,18 @@ interface Waiter {
  * ```
  */
 export class SqliteSpanStore implements SpanSink {
+  // This class checks and encodes what it is handed and keeps the counts; the writing is done by
+  // a `SpanWriter` on this thread (`worker: false`) or by the `WriterThread`'s worker.
   /** The database path this store writes. */
   readonly path: string;
   readonly #onError: ((error: FerretStoreError) => void) | undefined;
   readonly #maxPendingSpans: number;
-  readonly #exitFlushTimeoutMs: number;
-  /** The worker's progress when a `flushSync()` wait last ran out; undefined once it moves. */
-  #stalledAt: number | undefined;
   readonly #busyTimeoutMs: number;
   readonly #inThread: SpanWriter | undefined;
-  readonly #worker: Worker | undefined;
-  readonly #progress: Int32Array | undefined;
-  /** The worker's replies. A port of our own (not `parentPort`) so that `flushSync()` can read them synchronously. */
-  readonly #replies: MessagePort | undefined;
-  readonly #pendingByBatch = new Map<number, number>();
-  readonly #waiters: Waiter[] = [];
-  /** What the exit registry holds (weakly): alive exactly as long as this store. */
-  readonly #exitFlush = {
-    flushBeforeExit: () => this.#flushBeforeExit(),
-    flushAtExit: () => this.flushSync(),
-  };
-  #beforeExitWaiter: Waiter | undefined;
-  #beforeExitGaveUp = false;
-  #seq = 0;
-  #handledSeq = 0;
-  #pendingSpans = 0;
-  #workerGone = false;
+  readonly #thread: WriterThread | undefined;
   #fileReplacedReported = false;
   #closed = false;
   #closing: Promise<void> | undefined;
-  #resolveClosed: (() => void) | undefined;
   #stats = {
     spansWritten: 0,
     countsWritten: 0,
@@ -141,76 +77,35 @@ export class SqliteSpanStore implements SpanSink {
    *   modified.
    */
   constructor(options: SqliteSpanStoreOptions) {
-    assertOptionsObject('options', options);
-    if (options === undefined)
-      throw new TypeError('Expected `options` to be an object, got undefined');
-    const { path } = options;
-    if (typeof path !== 'string' || path.length === 0) {
-      throw new TypeError(
-        `Expected \`path\` to be a non-empty string, got ${typeof path === 'string' ? 'an empty string' : typeof path}`,
-      );
-    }
-    const {
-      onError,
-      busyTimeoutMs = 10_000,
-      maxPendingSpans = 200_000,
-      exitFlushTimeoutMs = 5_000,
-    } = options;
-    if (onError !== undefined) assertFunction('onError', onError);
-    assertPositiveInteger('busyTimeoutMs', busyTimeoutMs, { allowZero: true });
-    assertPositiveInteger('maxPendingSpans', maxPendingSpans);
-    assertPositiveInteger('exitFlushTimeoutMs', exitFlushTimeoutMs, { allowZero: true });
-    const memory = path === ':memory:';
-    const useWorker = options.worker ?? !memory;
-    assertBoolean('worker', useWorker);
-    if (memory && useWorker) {
-      throw new RangeError(
-        'Expected `worker` to be false for `:memory:` (a worker cannot share an in-memory database)',
-      );
-    }
+    const o = resolveStoreOptions(options);
+    const { path, busyTimeoutMs } = o;
     this.path = path;
-    this.#onError = onError;
+    this.#onError = o.onError;
     this.#busyTimeoutMs = busyTimeoutMs;
-    this.#maxPendingSpans = maxPendingSpans;
-    this.#exitFlushTimeoutMs = exitFlushTimeoutMs;
+    this.#maxPendingSpans = o.maxPendingSpans;
 
-    if (!useWorker) {
+    if (!o.worker) {
       this.#inThread = new SpanWriter(path, { busyTimeoutMs });
       return;
     }
     // Refuse a bad file here, synchronously, with the file untouched; the worker creates a
     // missing file (atomically) and opens it.
     inspectDatabaseFile(path);
-    const progress = new SharedArrayBuffer(4);
-    this.#progress = new Int32Array(progress);
-    const channel = new MessageChannel();
-    const workerData: WriterWorkerData = { path, busyTimeoutMs, progress, replies: channel.port2 };
-    this.#worker = new Worker(writerEntry(), {
-      workerData,
-      transferList: [channel.port2],
-      // The writer is a self-contained module that needs none of the host's Node flags, and
-      // inheriting them fails for flags a worker refuses (`--input-type` with `-e`, for one).
-      execArgv: [],
+    this.#thread = new WriterThread({
+      path,
+      busyTimeoutMs,
+      maxPendingSpans: o.maxPendingSpans,
+      exitFlushTimeoutMs: o.exitFlushTimeoutMs,
+      account: (kind, records, outcome) => this.#account(kind, records, outcome),
+      lost: (kind, records, failure, code) => this.#lost(kind, records, failure, code),
+      drop: (kind, records) => this.#drop(kind, records),
+      report: (code, message, cause) => this.#report(code, message, cause),
     });
-    // The worker must not keep the host alive; it is ref'd only while someone awaits it.
-    this.#worker.unref();
-    this.#replies = channel.port1;
-    this.#replies.on('message', (message: FromWriter) => this.#onMessage(message));
-    this.#replies.unref();
-    this.#worker.on('error', (error) => {
-      this.#report(
-        'WRITE_FAILED',
-        `${path}: writer thread failed (${describeError(error)})`,
-        error,
-      );
-    });
-    this.#worker.on('exit', () => this.#onWorkerExit());
-    exitRegistry.register(this.#exitFlush);
   }
 
   /** A snapshot of the counters since construction. */
   stats(): SpanStoreStats {
-    return { ...this.#stats, pendingSpans: this.#pendingSpans };
+    return { ...this.#stats, pendingSpans: this.#thread?.pendingSpans ?? 0 };
   }
 
   /** Hands a batch over for storage. Returns at once; never throws. */
@@ -225,13 +120,7 @@ export class SqliteSpanStore implements SpanSink {
 
   /** Resolves once everything handed over before the call is committed (or reported lost). Never rejects. */
   flush(): Promise<void> {
-    if (this.#inThread !== undefined || this.#workerGone || this.#handledSeq >= this.#seq) {
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      this.#waiters.push({ seq: this.#seq, resolve });
-      this.#worker!.ref();
-    });
+    return this.#thread?.flush() ?? Promise.resolve();
   }
 
   /**
@@ -244,33 +133,7 @@ export class SqliteSpanStore implements SpanSink {
    * (`worker: false`), whose writes are already synchronous.
    */
   flushSync(): void {
-    const progress = this.#progress;
-    if (progress === undefined || this.#workerGone) return;
-    // After a wait ran out, a worker that has not moved since is still stuck (a lock held by
-    // another process, a disk that does not answer): a second exit hook waiting again would only
-    // double the time exit takes.
-    if (this.#stalledAt !== undefined && Atomics.load(progress, HANDLED_SEQ) === this.#stalledAt) {
-      this.#readReplies();
-      return;
-    }
-    this.#stalledAt = undefined;
-    const deadline = performance.now() + this.#exitFlushTimeoutMs;
-    for (;;) {
-      const handled = Atomics.load(progress, HANDLED_SEQ);
-      if (handled >= this.#seq) break;
-      const remaining = deadline - performance.now();
-      if (remaining <= 0) {
-        this.#stalledAt = handled;
-        this.#readReplies();
-        this.#report(
-          'WRITE_FAILED',
-          `${this.path}: flushSync() stopped waiting after ${this.#exitFlushTimeoutMs} ms (exitFlushTimeoutMs); ${this.#seq - handled} batches uncommitted`,
-        );
-        return;
-      }
-      Atomics.wait(progress, HANDLED_SEQ, handled, remaining);
-    }
-    this.#readReplies();
+    this.#thread?.flushSync();
   }
 
   /** Commits everything handed over, then closes the database. Idempotent; never rejects. */
@@ -286,25 +149,15 @@ export class SqliteSpanStore implements SpanSink {
       this.#closing = Promise.resolve();
       return this.#closing;
     }
-    // The exit flush stays registered until the worker exits: `close()` without `await` followed by
-    // `process.exit()` must still commit what was handed over.
-    if (this.#workerGone) {
-      this.#closing = Promise.resolve();
-      return this.#closing;
-    }
-    this.#closing = new Promise<void>((resolve) => {
-      this.#resolveClosed = resolve;
-    });
-    this.#worker!.ref();
-    this.#post({ kind: 'close' });
+    this.#closing = this.#thread!.close();
     return this.#closing;
   }
 
   toString(): string {
-    return `SqliteSpanStore(path=${this.path}, worker=${this.#worker !== undefined}, busyTimeoutMs=${this.#busyTimeoutMs}, maxPendingSpans=${this.#maxPendingSpans})`;
+    return `SqliteSpanStore(path=${this.path}, worker=${this.#thread !== undefined}, busyTimeoutMs=${this.#busyTimeoutMs}, maxPendingSpans=${this.#maxPendingSpans})`;
   }
 
-  #hand(kind: 'spans' | 'counts', records: readonly SpanRecord[] | readonly CountRecord[]): void {
+  #hand(kind: RecordKind, records: readonly SpanRecord[] | readonly CountRecord[]): void {
     if (!Array.isArray(records)) {
       this.#report(
         'INVALID_ARGUMENT',
@@ -313,7 +166,7 @@ export class SqliteSpanStore implements SpanSink {
       return;
     }
     if (records.length === 0) return;
-    if (this.#closed || this.#workerGone) {
+    if (this.#closed || this.#thread?.gone === true) {
       this.#drop(kind, records.length);
       this.#report('DROPPED', `${this.path}: store is closed; dropped ${records.length} ${kind}`);
       return;
@@ -332,93 +185,23 @@ export class SqliteSpanStore implements SpanSink {
         return;
       }
     }
-    if (this.#inThread !== undefined) {
-      try {
-        const outcome =
-          batch !== undefined
-            ? this.#inThread.writeSpans(batch)
-            : this.#inThread.writeCounts(records as readonly CountRecord[]);
-        this.#account(kind, records.length, outcome);
-      } catch (error) {
-        this.#lost(
-          kind,
-          records.length,
-          describeError(error),
-          error instanceof FerretStoreError ? error.code : undefined,
-        );
-      }
+    if (this.#inThread === undefined) {
+      this.#thread!.send(kind, records, batch);
       return;
     }
-    const spanCount = kind === 'spans' ? records.length : 0;
-    if (this.#pendingSpans + spanCount > this.#maxPendingSpans) {
-      this.#drop(kind, records.length);
-      this.#report(
-        'DROPPED',
-        `${this.path}: ${this.#pendingSpans} spans await the writer (maxPendingSpans ${this.#maxPendingSpans}); dropped ${records.length} ${kind}`,
-      );
-      return;
-    }
-    const seq = this.#seq + 1;
-    const message: ToWriter =
-      batch !== undefined
-        ? { kind: 'spans', seq, batch }
-        : { kind: 'counts', seq, records: records as readonly CountRecord[] };
-    if (
-      !this.#post(message, batch === undefined ? undefined : [batch.numbers.buffer as ArrayBuffer])
-    ) {
-      this.#drop(kind, records.length);
-      return;
-    }
-    this.#seq = seq;
-    if (spanCount > 0) {
-      this.#pendingSpans += spanCount;
-      this.#pendingByBatch.set(seq, spanCount);
-    }
-  }
-
-  #post(message: ToWriter, transfer?: ArrayBuffer[]): boolean {
     try {
-      this.#worker!.postMessage(message, transfer);
-      return true;
+      const outcome =
+        batch !== undefined
+          ? this.#inThread.writeSpans(batch)
+          : this.#inThread.writeCounts(records as readonly CountRecord[]);
+      this.#account(kind, records.length, outcome);
     } catch (error) {
-      // DataCloneError: a record holds a function, symbol or the like.
-      this.#report(
-        'DROPPED',
-        `${this.path}: batch cannot be sent to the writer (${describeError(error)})`,
-        error,
+      this.#lost(
+        kind,
+        records.length,
+        describeError(error),
+        error instanceof FerretStoreError ? error.code : undefined,
       );
-      return false;
-    }
-  }
-
-  #onMessage(message: FromWriter): void {
-    switch (message.kind) {
-      case 'open-failed':
-        this.#report(
-          message.code === 'WRITE_FAILED'
-            ? 'WRITE_FAILED'
-            : (message.code as FerretStoreError['code']),
-          message.message,
-        );
-        return;
-      case 'closed':
-        return;
-      case 'done': {
-        const spans = this.#pendingByBatch.get(message.seq);
-        if (spans !== undefined) {
-          this.#pendingByBatch.delete(message.seq);
-          this.#pendingSpans -= spans;
-        }
-        const kind = spans !== undefined ? 'spans' : 'counts';
-        if (message.failure !== undefined) {
-          this.#lost(kind, message.records, message.failure, message.failureCode);
-        } else {
-          this.#account(kind, message.records, message);
-        }
-        this.#handledSeq = message.seq;
-        this.#releaseWaiters();
-        return;
-      }
     }
   }
 
@@ -426,7 +209,7 @@ export class SqliteSpanStore implements SpanSink {
    * Counts a batch the writer could not commit and reports it; a file deleted or replaced under
    * the store (`FILE_REPLACED`) fails every later batch too, and is reported once.
    */
-  #lost(kind: 'spans' | 'counts', records: number, failure: string, code?: string): void {
+  #lost(kind: RecordKind, records: number, failure: string, code?: string): void {
     this.#drop(kind, records);
     if (code === 'FILE_REPLACED') {
       if (this.#fileReplacedReported) return;
@@ -438,12 +221,12 @@ export class SqliteSpanStore implements SpanSink {
   }
 
   /** Counts records lost after `write()`/`writeCounts()` accepted them. */
-  #drop(kind: 'spans' | 'counts', records: number): void {
+  #drop(kind: RecordKind, records: number): void {
     this.#stats.dropped += records;
     if (kind === 'spans') this.#stats.lostSpans += records;
   }
 
-  #account(kind: 'spans' | 'counts', records: number, outcome: WriteOutcome): void {
+  #account(kind: RecordKind, records: number, outcome: WriteOutcome): void {
     if (kind === 'spans') {
       this.#stats.spansWritten += outcome.written;
       this.#stats.storedSpans += outcome.written;
@@ -458,75 +241,6 @@ export class SqliteSpanStore implements SpanSink {
     }
   }
 
-  #releaseWaiters(): void {
-    let kept = 0;
-    for (const waiter of this.#waiters) {
-      if (waiter.seq <= this.#handledSeq || this.#workerGone) waiter.resolve();
-      else this.#waiters[kept++] = waiter;
-    }
-    this.#waiters.length = kept;
-    if (kept === 0 && this.#resolveClosed === undefined) this.#worker?.unref();
-  }
-
-  #onWorkerExit(): void {
-    // Replies posted just before the worker ended may not have been delivered yet.
-    this.#readReplies();
-    this.#workerGone = true;
-    exitRegistry.unregister(this.#exitFlush);
-    this.#replies?.close();
-    if (this.#pendingSpans > 0) {
-      this.#drop('spans', this.#pendingSpans);
-      this.#report(
-        'WRITE_FAILED',
-        `${this.path}: writer thread stopped with ${this.#pendingSpans} spans uncommitted`,
-      );
-      this.#pendingSpans = 0;
-      this.#pendingByBatch.clear();
-    }
-    this.#releaseWaiters();
-    this.#resolveClosed?.();
-  }
-
-  /** Handles the worker's replies already sent, synchronously (the event loop may not run again). */
-  #readReplies(): void {
-    const replies = this.#replies;
-    if (replies === undefined) return;
-    for (;;) {
-      const received = receiveMessageOnPort(replies);
-      if (received === undefined) return;
-      this.#onMessage(received.message as FromWriter);
-    }
-  }
-
-  /**
-   * `beforeExit` (the event loop emptied): wait asynchronously, keeping the process alive up to
-   * `exitFlushTimeoutMs`, so that replies and error reports are still processed and the `exit`
-   * hook finds nothing left to block on. Gives up once; the `exit` hook then waits again.
-   */
-  #flushBeforeExit(): void {
-    const worker = this.#worker;
-    if (worker === undefined || this.#workerGone || this.#handledSeq >= this.#seq) return;
-    if (this.#beforeExitWaiter !== undefined || this.#beforeExitGaveUp) return;
-    const timer = setTimeout(() => {
-      this.#beforeExitGaveUp = true;
-      const index = this.#waiters.indexOf(waiter);
-      if (index >= 0) this.#waiters.splice(index, 1);
-      this.#beforeExitWaiter = undefined;
-      this.#releaseWaiters();
-    }, this.#exitFlushTimeoutMs);
-    timer.unref(); // the ref'd worker keeps the process alive while this waits
-    const waiter: Waiter = {
-      seq: this.#seq,
-      resolve: () => {
-        clearTimeout(timer);
-        this.#beforeExitWaiter = undefined;
-      },
-    };
-    this.#beforeExitWaiter = waiter;
-    this.#waiters.push(waiter);
-    worker.ref();
-  }
-
   #report(code: FerretStoreError['code'], message: string, cause?: unknown): void {
     const error = new FerretStoreError(code, message, cause === undefined ? undefined : { cause });
     reportError(error, this.#onError, storeWarnings, code, `FERRET_STORE_${code}`);
@@ -535,12 +249,3 @@ export class SqliteSpanStore implements SpanSink {
 
 /** Without an `onError`: one warning per error code per process, for all stores. */
 const storeWarnings = new WarnOnce();
-/** One `beforeExit` and one `exit` listener for every open store. */
-const exitRegistry = new ProcessExitRegistry();
-
-/** dist/writer.worker.js next to this module; from src/ (tests run on sources) the built one. */
-function writerEntry(): URL {
-  const sibling = new URL('./writer.worker.js', import.meta.url);
-  if (existsSync(sibling)) return sibling;
-  return new URL('../dist/writer.worker.js', import.meta.url);
-}

@@ -44,10 +44,7 @@ export type {
   WaterfallSpan,
   WaterfallTrace,
 } from './runProfileTypes.js';
-export {
-  type SpanStoreStats,
-  SqliteSpanStore,
-  type SqliteSpanStoreOptions,
-} from './SqliteSpanStore.js';
+export { type SpanStoreStats, SqliteSpanStore } from './SqliteSpanStore.js';
+export type { SqliteSpanStoreOptions } from './SqliteSpanStoreOptions.js';
 export { FERRET_APPLICATION_ID, SCHEMA_VERSION } from './schema.js';
 export { MAX_STALL_ROWS, type StallSummary } from './stallSummary.js';
