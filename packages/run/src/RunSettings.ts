@@ -10,7 +10,16 @@ import {
 import { MAX_STALL_THRESHOLD_MS } from '@ferret/profiler';
 
 /** The library instrumentations `@ferret/run` knows, by the name `--libs` uses. */
-export const KNOWN_LIBRARIES = ['http', 'undici', 'express'] as const;
+export const KNOWN_LIBRARIES = [
+  'http',
+  'undici',
+  'express',
+  'fastify',
+  'ioredis',
+  'pg',
+  'mysql2',
+  'mongodb',
+] as const;
 
 /** One of {@link KNOWN_LIBRARIES}. */
 export type LibraryName = (typeof KNOWN_LIBRARIES)[number];

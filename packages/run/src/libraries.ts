@@ -4,21 +4,57 @@ import type { LibraryName } from './RunSettings.js';
 
 const require = createRequire(import.meta.url);
 
-/** How each library's instrumentation is found: its package and exported class. */
-const INSTRUMENTATIONS: Record<LibraryName, { module: string; exportName: string }> = {
+/** How each library's instrumentation is found: its package, exported class and configuration. */
+const INSTRUMENTATIONS: Record<
+  LibraryName,
+  { module: string; exportName: string; config?: object }
+> = {
   http: { module: '@opentelemetry/instrumentation-http', exportName: 'HttpInstrumentation' },
-  undici: { module: '@opentelemetry/instrumentation-undici', exportName: 'UndiciInstrumentation' },
+  undici: {
+    module: '@opentelemetry/instrumentation-undici',
+    exportName: 'UndiciInstrumentation',
+  },
   express: {
     module: '@opentelemetry/instrumentation-express',
     exportName: 'ExpressInstrumentation',
   },
+  // Fastify's own instrumentation (OpenTelemetry's is deprecated and stops before fastify 5). It
+  // patches nothing: with `registerOnInitialization` it registers its plugin on every fastify
+  // instance through the `fastify.initialization` diagnostics channel, ESM or CommonJS alike.
+  fastify: {
+    module: '@fastify/otel',
+    exportName: 'FastifyOtelInstrumentation',
+    config: { registerOnInitialization: true },
+  },
+  ioredis: {
+    module: '@opentelemetry/instrumentation-ioredis',
+    exportName: 'IORedisInstrumentation',
+  },
+  pg: { module: '@opentelemetry/instrumentation-pg', exportName: 'PgInstrumentation' },
+  mysql2: {
+    module: '@opentelemetry/instrumentation-mysql2',
+    exportName: 'MySQL2Instrumentation',
+  },
+  mongodb: {
+    module: '@opentelemetry/instrumentation-mongodb',
+    exportName: 'MongoDBInstrumentation',
+  },
 };
 
-/** Modules whose ES-module imports the loader hook must wrap for these instrumentations. */
+/**
+ * Modules whose ES-module imports the loader hook must wrap for these instrumentations. The
+ * database drivers are CommonJS, so an `import` of them still goes through `require`, where the
+ * instrumentations patch their prototypes; fastify needs no hook at all.
+ */
 export const HOOKED_MODULES: Record<LibraryName, readonly string[]> = {
   http: ['http', 'https', 'node:http', 'node:https'],
   undici: ['undici'],
   express: ['express'],
+  fastify: [],
+  ioredis: ['ioredis'],
+  pg: ['pg', 'pg-pool'],
+  mysql2: ['mysql2'],
+  mongodb: ['mongodb'],
 };
 
 /** The instrumentations that loaded, and a message per library that did not. */
@@ -38,7 +74,7 @@ export function loadInstrumentations(
   const instrumentations: Instrumentation[] = [];
   const failures: string[] = [];
   for (const lib of libs) {
-    const { module, exportName } = INSTRUMENTATIONS[lib];
+    const { module, exportName, config } = INSTRUMENTATIONS[lib];
     try {
       const exports = load(module) as Record<string, unknown>;
       const Instrumentation = exports[exportName] as
@@ -49,7 +85,7 @@ export function loadInstrumentations(
       if (typeof Instrumentation !== 'function') {
         throw new TypeError(`${module} has no ${exportName}`);
       }
-      instrumentations.push(new Instrumentation());
+      instrumentations.push(new Instrumentation(config));
     } catch (error) {
       const reason = error instanceof Error ? error.message.split('\n', 1)[0] : String(error);
       failures.push(`${lib} (${module}): ${reason}`);

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { SpanRecord } from '@ferret/profiler';
 import { openSpanReader } from '@ferret/store-sqlite';
 import { afterEach, describe, expect, it } from 'vitest';
+import { type Started, startFerretRun } from './helpers/ferretRun.js';
 
 const FERRET = fileURLToPath(new URL('../../cli/bin/ferret.js', import.meta.url));
 const APP = fileURLToPath(new URL('./fixtures/app.cjs', import.meta.url));
@@ -17,55 +18,8 @@ afterEach(() => {
   if (dir !== '') rmSync(dir, { recursive: true, force: true });
 });
 
-interface Started {
-  child: ChildProcess;
-  port: number;
-  appPid: number;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
 function startRun(db: string, options: { app?: string; args?: string[] } = {}): Promise<Started> {
-  const child = spawn(
-    process.execPath,
-    [
-      FERRET,
-      'run',
-      '--db',
-      db,
-      '--budget',
-      String(BUDGET),
-      ...(options.args ?? []),
-      '--',
-      process.execPath,
-      options.app ?? APP,
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (chunk) => {
-    out += chunk;
-  });
-  child.stderr!.on('data', (chunk) => {
-    err += chunk;
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`app did not start: ${out} ${err}`)), 60_000);
-    child.stdout!.on('data', () => {
-      const match = /READY (\d+) (\d+)/.exec(out);
-      if (match === null) return;
-      clearTimeout(timer);
-      resolve({
-        child,
-        port: Number(match[1]),
-        appPid: Number(match[2]),
-        output: () => out + err,
-        exited,
-      });
-    });
-  });
+  return startFerretRun(db, { app: options.app ?? APP, budget: BUDGET, args: options.args ?? [] });
 }
 
 /** A bounded load loop: `requests` GETs, 4 at a time, to 127.0.0.1. */

@@ -172,6 +172,22 @@ describe('ferret run: flags are checked at the boundary (usage error, exit 2)', 
     expect(child.stderr).toMatch(message);
   });
 
+  it('accepts every library @ferret/run knows in --libs', async () => {
+    const { KNOWN_LIBRARIES } = await load();
+    const dir = mkdtempSync(join(tmpdir(), 'ferret-run-libs-'));
+    try {
+      const child = spawnSync(
+        process.execPath,
+        [FERRET, 'run', '--quiet', '--libs', [...KNOWN_LIBRARIES, 'fetch'].join(','), '--', 'true'],
+        { cwd: dir, encoding: 'utf8' },
+      );
+      expect(child.stderr).toBe('');
+      expect(child.status).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a malformed FERRET_DB in the environment warns once (cut) and the run uses ferret.db', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ferret-run-env-'));
     try {
