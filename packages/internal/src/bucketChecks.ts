@@ -1,4 +1,4 @@
-import { assertPositiveNumber } from './optionChecks.js';
+import { assertPositiveInteger, assertPositiveNumber } from './optionChecks.js';
 
 /**
  * Checks the rate and capacity every bucket-backed limiter takes (a rate >= 0, `Infinity`
@@ -34,6 +34,20 @@ function assertCapacity(
   if (capacity < 1) {
     throw new RangeError(
       `Expected \`${option}\` to be >= 1 (a smaller bucket could never grant a token), got ${capacity}`,
+    );
+  }
+}
+
+/**
+ * Checks how many tokens one call takes: a whole number >= 1, and at most `limit` (a larger
+ * take could never succeed). `from` names the limit in the message, e.g. `from a bucket of
+ * capacity`.
+ */
+export function assertTakeCount(n: unknown, limit: number, from: string): asserts n is number {
+  assertPositiveInteger('tokens', n);
+  if (n > limit) {
+    throw new RangeError(
+      `Cannot take ${n} tokens at once ${from} ${limit}: it could never succeed`,
     );
   }
 }

@@ -1,11 +1,13 @@
 /**
- * Plumbing shared by every Ferret package: option checks, the environment reader, the warn-once
+ * Plumbing shared by every Ferret package: option checks, the bounded form of client keys, the environment reader, the warn-once
  * reporter, the process-exit registry, the package version, and the tracestate codecs
  * (OpenTelemetry's `ot` entry, Ferret's `ferret=p:` weight). Private: tsup bundles it into
  * each package, so no published package depends on it.
  * @packageDocumentation
  */
-export { checkRateAndCapacity } from './bucketChecks.js';
+
+export { assertKeyLengthBound, boundedKey, DEFAULT_MAX_KEY_LENGTH } from './boundedKey.js';
+export { assertTakeCount, checkRateAndCapacity } from './bucketChecks.js';
 export {
   describeRange,
   ENV_WARNING_CODE,

@@ -1,6 +1,5 @@
-import { assertPositiveInteger } from '@ferret/internal';
+import { assertPositiveInteger, assertTakeCount } from '@ferret/internal';
 import { type RateBucket, TokenBucket } from '@ferret/ratelimit';
-import { checkRateAndBurst } from './bucketOptions.js';
 import { DemandMeter } from './DemandMeter.js';
 import {
   type LeasedTokenBucketOptions,
@@ -77,8 +76,6 @@ export class LeasedTokenBucket implements RateBucket {
   readonly #options: ResolvedLeaseOptions;
   readonly #demand: DemandMeter;
   readonly #idleTimer: NodeJS.Timeout;
-  #rate: number;
-  #capacity: number;
   #leaseSize: number;
   /** Leased tokens not yet spent. */
   #local = 0;
@@ -113,8 +110,6 @@ export class LeasedTokenBucket implements RateBucket {
     this.#reporter = new OutageReporter(this.#options.onError);
     const { redis, key, ratePerSecond, capacity, leaseSize, leasePeriodMs } = this.#options;
     this.#shared = new RedisTokenBucket({ redis, key, ratePerSecond, burst: capacity });
-    this.#rate = ratePerSecond;
-    this.#capacity = capacity;
     this.#leaseSize = leaseSize;
     this.#demand = new DemandMeter(leasePeriodMs, performance.now());
     this.#idleTimer = setInterval(() => this.#onIdleCheck(), leasePeriodMs);
@@ -123,17 +118,17 @@ export class LeasedTokenBucket implements RateBucket {
 
   /** Tokens added per second to the shared bucket (the whole fleet's budget). */
   get ratePerSecond(): number {
-    return this.#rate;
+    return this.#shared.ratePerSecond;
   }
 
   /** The shared bucket's burst. */
   get burst(): number {
-    return this.#capacity;
+    return this.#shared.burst;
   }
 
   /** The same as {@link burst}. */
   get capacity(): number {
-    return this.#capacity;
+    return this.#shared.burst;
   }
 
   /** The largest supply this process holds at once. */
@@ -194,8 +189,9 @@ export class LeasedTokenBucket implements RateBucket {
     this.#checkCount(n);
     if (this.#local >= n) return 0;
     if (this.#fallback !== undefined) return this.#fallback.retryAfterMs(n);
-    if (this.#rate === 0) return Number.POSITIVE_INFINITY;
-    return Math.ceil(((n - Math.max(0, this.#local)) * 1000) / this.#rate);
+    const rate = this.#shared.ratePerSecond;
+    if (rate === 0) return Number.POSITIVE_INFINITY;
+    return Math.ceil(((n - Math.max(0, this.#local)) * 1000) / rate);
   }
 
   /** Fills the shared bucket to its burst (in the background; a failure goes to `onError`). */
@@ -209,15 +205,13 @@ export class LeasedTokenBucket implements RateBucket {
    * process sharing the key should use the same values.
    */
   setRate(ratePerSecond: number, burst?: number): void {
-    const checked = checkRateAndBurst(ratePerSecond, burst, undefined);
-    this.#shared.setRate(checked.ratePerSecond, checked.capacity);
-    this.#rate = checked.ratePerSecond;
-    this.#capacity = checked.capacity;
+    this.#shared.setRate(ratePerSecond, burst);
+    const capacity = this.#shared.burst;
     const { leaseFraction } = this.#options;
     this.#leaseSize =
       leaseFraction === undefined
-        ? Math.min(this.#options.leaseSize, checked.capacity)
-        : leaseSizeFor(checked.capacity, leaseFraction);
+        ? Math.min(this.#options.leaseSize, capacity)
+        : leaseSizeFor(capacity, leaseFraction);
     this.#fallback?.setRate(this.#fallbackRate(), this.#fallbackBurst());
   }
 
@@ -257,7 +251,7 @@ export class LeasedTokenBucket implements RateBucket {
 
   /** e.g. `LeasedTokenBucket{key="ferret:spans", ratePerSecond=200, burst=200, leaseSize=20, mode=lease}`. */
   toString(): string {
-    return `LeasedTokenBucket{key=${JSON.stringify(this.#options.key)}, ratePerSecond=${this.#rate}, burst=${this.#capacity}, leaseSize=${this.#leaseSize}, mode=${this.mode}}`;
+    return `LeasedTokenBucket{key=${JSON.stringify(this.#options.key)}, ratePerSecond=${this.ratePerSecond}, burst=${this.burst}, leaseSize=${this.#leaseSize}, mode=${this.mode}}`;
   }
 
   #takeShort(n: number): boolean {
@@ -312,7 +306,7 @@ export class LeasedTokenBucket implements RateBucket {
     try {
       call = this.#shared.lease(want, {
         charge,
-        initialTokens: this.#seen ? 0 : this.#capacity,
+        initialTokens: this.#seen ? 0 : this.#shared.burst,
       });
     } catch (error) {
       call = Promise.reject(error);
@@ -379,7 +373,10 @@ export class LeasedTokenBucket implements RateBucket {
   }
 
   #fallbackRate(): number {
-    return this.#options.fallbackRatePerSecond ?? this.#rate / this.#options.expectedReplicas;
+    return (
+      this.#options.fallbackRatePerSecond ??
+      this.#shared.ratePerSecond / this.#options.expectedReplicas
+    );
   }
 
   #fallbackBurst(): number {
@@ -413,11 +410,6 @@ export class LeasedTokenBucket implements RateBucket {
   }
 
   #checkCount(n: number): void {
-    assertPositiveInteger('tokens', n);
-    if (n > this.#leaseSize) {
-      throw new RangeError(
-        `Cannot take ${n} tokens at once from a leased bucket of leaseSize ${this.#leaseSize}: it could never succeed`,
-      );
-    }
+    assertTakeCount(n, this.#leaseSize, 'from a leased bucket of leaseSize');
   }
 }

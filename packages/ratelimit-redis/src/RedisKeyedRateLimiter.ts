@@ -1,10 +1,12 @@
-import { createHash } from 'node:crypto';
 import {
   assertBoolean,
   assertFunction,
   assertIntegerAtLeast,
+  assertKeyLengthBound,
   assertNumberAtLeast,
-  assertPositiveInteger,
+  assertTakeCount,
+  boundedKey,
+  DEFAULT_MAX_KEY_LENGTH,
   describe,
 } from '@ferret/internal';
 import {
@@ -56,9 +58,6 @@ export interface RedisKeyedLimiterStats {
 }
 
 const DEFAULT_PREFIX = 'ferret:rl:';
-const DEFAULT_MAX_KEY_LENGTH = 256;
-const MIN_MAX_KEY_LENGTH = 128;
-const KEPT_PREFIX = 64;
 const DEFAULT_TIMEOUT_MS = 1000;
 
 /**
@@ -117,7 +116,7 @@ export class RedisKeyedRateLimiter {
       options.burst,
       options.capacity,
     );
-    assertIntegerAtLeast('maxKeyLength', maxKeyLength, MIN_MAX_KEY_LENGTH);
+    assertKeyLengthBound(maxKeyLength);
     assertBoolean('enabled', enabled);
     assertNumberAtLeast('timeoutMs', timeoutMs, 1);
     assertIntegerAtLeast('expectedReplicas', expectedReplicas, 1);
@@ -157,13 +156,8 @@ export class RedisKeyedRateLimiter {
    */
   check(key: string, tokens = 1): Promise<RateLimitDecision> {
     const stored = this.#storedKey(key);
-    if (tokens !== 1) assertPositiveInteger('tokens', tokens);
     const limit = this.#limitOf(key);
-    if (tokens > limit.capacity) {
-      throw new RangeError(
-        `Cannot take ${tokens} tokens at once for a key of burst ${limit.capacity}: it could never succeed`,
-      );
-    }
+    assertTakeCount(tokens, limit.capacity, 'for a key of burst');
     this.#requests++;
     return this.#call(stored, limit, tokens, true).then(
       (reply) => {
@@ -260,9 +254,7 @@ export class RedisKeyedRateLimiter {
   /** The Redis key of a client key: long keys become a prefix and a SHA-256 hash. */
   #storedKey(key: string): string {
     checkKey('key', key);
-    if (key.length <= this.#maxKeyLength) return this.#prefix + key;
-    const digest = createHash('sha256').update(key).digest('base64url');
-    return `${this.#prefix}${key.slice(0, KEPT_PREFIX)}…#${digest}`;
+    return this.#prefix + (key.length <= this.#maxKeyLength ? key : boundedKey(key));
   }
 
   /** One script call, or a rejection after `timeoutMs`. */

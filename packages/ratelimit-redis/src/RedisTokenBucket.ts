@@ -1,4 +1,4 @@
-import { assertPositiveInteger, assertPositiveNumber } from '@ferret/internal';
+import { assertPositiveInteger, assertPositiveNumber, assertTakeCount } from '@ferret/internal';
 import { checkBucketOptions, checkRateAndBurst, type RedisBucketOptions } from './bucketOptions.js';
 import { type BucketReply, type RedisScriptClient, runBucketScript } from './runBucketScript.js';
 
@@ -85,7 +85,7 @@ export class RedisTokenBucket {
    * @throws RangeError (synchronously) when `n` is not a positive integer or exceeds the burst.
    */
   take(n = 1): Promise<RedisTakeResult> {
-    this.#checkCount(n);
+    assertTakeCount(n, this.#capacity, 'from a bucket of burst');
     return this.#run(n, false, 0, this.#capacity).then((reply) => ({
       granted: reply.granted === n,
       remaining: Math.floor(reply.tokens),
@@ -158,14 +158,5 @@ export class RedisTokenBucket {
       expire: false,
       count: false,
     });
-  }
-
-  #checkCount(n: number): void {
-    assertPositiveInteger('tokens', n);
-    if (n > this.#capacity) {
-      throw new RangeError(
-        `Cannot take ${n} tokens at once from a bucket of burst ${this.#capacity}: it could never succeed`,
-      );
-    }
   }
 }

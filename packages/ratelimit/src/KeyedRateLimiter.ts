@@ -1,4 +1,3 @@
-import { boundedKey, DEFAULT_MAX_KEY_LENGTH } from './boundedKey.js';
 import { type Clock, monotonicClock } from './clock.js';
 import { grown, KeyTable } from './KeyTable.js';
 import { RateLimitMetrics } from './RateLimitMetrics.js';
@@ -6,10 +5,13 @@ import { nextReading, refill, waitFor } from './refill.js';
 import {
   assertBoolean,
   assertFunction,
+  assertKeyLengthBound,
   assertOptionsObject,
   assertPositiveInteger,
+  boundedKey,
   burstOption,
   checkRateAndCapacity,
+  DEFAULT_MAX_KEY_LENGTH,
   describe,
 } from './validate.js';
 
@@ -390,18 +392,5 @@ export class KeyedRateLimiter {
     this.#state[at + LAST] = nextReading(this.#state[at + LAST]!, now);
     this.#state[at + RATE] = ratePerMs;
     this.#state[at + CAPACITY] = capacity;
-  }
-}
-
-/**
- * Checks a `maxKeyLength` option: a whole number of at least 128, so that a bounded key (64
- * characters, a separator and a 43-character hash) is never itself longer than the bound.
- */
-export function assertKeyLengthBound(maxKeyLength: unknown): asserts maxKeyLength is number {
-  assertPositiveInteger('maxKeyLength', maxKeyLength);
-  if (maxKeyLength < 128) {
-    throw new RangeError(
-      `Expected \`maxKeyLength\` to be >= 128 (long keys are kept as a 109-character prefix and hash), got ${maxKeyLength}`,
-    );
   }
 }

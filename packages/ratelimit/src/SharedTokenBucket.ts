@@ -4,6 +4,7 @@ import {
   assertFunction,
   assertOptionsObject,
   assertPositiveInteger,
+  assertTakeCount,
   burstOption,
   checkInitialTokens,
   checkRateAndCapacity,
@@ -312,11 +313,7 @@ export class SharedTokenBucket implements RefundableBucket {
   }
 
   #checkCount(n: number, boundByCapacity = true): void {
-    assertPositiveInteger('tokens', n);
-    if (boundByCapacity && n > this.#config[CAPACITY]!) {
-      throw new RangeError(
-        `Cannot take ${n} tokens at once from a bucket of capacity ${this.#config[CAPACITY]}: it could never succeed`,
-      );
-    }
+    if (boundByCapacity) assertTakeCount(n, this.#config[CAPACITY]!, 'from a bucket of capacity');
+    else assertPositiveInteger('tokens', n);
   }
 }

@@ -1,19 +1,17 @@
-import { boundedKey, DEFAULT_MAX_KEY_LENGTH } from './boundedKey.js';
 import { type Clock, monotonicClock } from './clock.js';
-import {
-  assertKeyLengthBound,
-  type KeyedLimiterStats,
-  type RateLimitDecision,
-} from './KeyedRateLimiter.js';
+import type { KeyedLimiterStats, RateLimitDecision } from './KeyedRateLimiter.js';
 import { grown, KeyTable } from './KeyTable.js';
 import { RateLimitMetrics } from './RateLimitMetrics.js';
 import { SteadyClock } from './refill.js';
 import {
   assertBoolean,
   assertFunction,
+  assertKeyLengthBound,
   assertOptionsObject,
   assertPositiveInteger,
   assertPositiveNumber,
+  boundedKey,
+  DEFAULT_MAX_KEY_LENGTH,
   describe,
 } from './validate.js';
 

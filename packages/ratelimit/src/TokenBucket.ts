@@ -4,6 +4,7 @@ import {
   assertFunction,
   assertOptionsObject,
   assertPositiveInteger,
+  assertTakeCount,
   burstOption,
   checkInitialTokens,
   checkRateAndCapacity,
@@ -191,11 +192,7 @@ export class TokenBucket implements RefundableBucket {
   }
 
   #checkCount(n: number, boundByCapacity = true): void {
-    assertPositiveInteger('tokens', n);
-    if (boundByCapacity && n > this.#capacity) {
-      throw new RangeError(
-        `Cannot take ${n} tokens at once from a bucket of capacity ${this.#capacity}: it could never succeed`,
-      );
-    }
+    if (boundByCapacity) assertTakeCount(n, this.#capacity, 'from a bucket of capacity');
+    else assertPositiveInteger('tokens', n);
   }
 }

@@ -6,11 +6,15 @@ export {
   assertBoolean,
   assertFunction,
   assertIntegerAtLeast,
+  assertKeyLengthBound,
   assertNumberAtLeast,
   assertOptionsObject,
   assertPositiveInteger,
   assertPositiveNumber,
+  assertTakeCount,
+  boundedKey,
   checkRateAndCapacity,
+  DEFAULT_MAX_KEY_LENGTH,
   describe,
 } from '@ferret/internal';
 
