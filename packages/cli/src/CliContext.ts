@@ -3,7 +3,7 @@ import type { Palette } from './Palette.js';
 import type { SpanReader } from './readerTypes.js';
 
 /** Opens a span database read-only; throws `FerretStoreError` for a missing or foreign file. */
-export type OpenSpanReader = (path: string) => SpanReader;
+export type OpenSpanReader = (path: string, options?: { queryTimeoutMs?: number }) => SpanReader;
 
 /** What every command needs: resolved io, the colour decision and the way to open a database. */
 export interface CliContext {

@@ -1,3 +1,4 @@
+import { readEnvNumber } from '@ferret/internal';
 import { Command, CommanderError } from 'commander';
 import type { CliContext } from './CliContext.js';
 import { CliError } from './CliError.js';
@@ -70,6 +71,22 @@ function buildProgram(context: CliContext): Command {
   return program;
 }
 
+/** The variable that bounds each reader query of every command, in ms. */
+const QUERY_TIMEOUT_ENV = 'FERRET_QUERY_TIMEOUT_MS';
+
+/**
+ * `FERRET_QUERY_TIMEOUT_MS`, when set and valid (a number > 0, at most 2³¹−1): the reader's
+ * `queryTimeoutMs`. Malformed: one `FERRET_ENV` warning, and the reader's default.
+ */
+function queryTimeoutFromEnv(env: Record<string, string | undefined>): number | undefined {
+  return readEnvNumber(
+    env,
+    QUERY_TIMEOUT_ENV,
+    { min: 0, excludeMin: true, max: 2 ** 31 - 1 },
+    "the reader's default of 60000 ms",
+  );
+}
+
 /** How the CLI reaches the store; replaced in tests. */
 export interface CliDependencies {
   openReader: CliContext['openReader'];
@@ -92,7 +109,11 @@ export async function runCli(
     palette: Palette.forOutput(io.isTTY === true, env),
     isTTY: io.isTTY === true,
     stdin: io.stdin,
-    openReader: dependencies.openReader,
+    openReader: async () => {
+      const open = await dependencies.openReader();
+      const queryTimeoutMs = queryTimeoutFromEnv(env);
+      return queryTimeoutMs === undefined ? open : (path) => open(path, { queryTimeoutMs });
+    },
     env,
   };
   const program = buildProgram(context);

@@ -6,6 +6,7 @@ import { type CountTotals, rootNameFactors, scaleByRootName, toSummary } from '.
 import { FerretStoreError } from './FerretStoreError.js';
 import { NameAccumulator, UNPACKED_NAMES } from './NameAccumulator.js';
 import { openFailure } from './openErrors.js';
+import { BUDGET, budgetCall, QueryBudget } from './QueryBudget.js';
 import type { ChildWeightsByRoot } from './RunProfileBuilder.js';
 import type { NameSummary, RunInfo, SpanReader, TraceTree } from './readerTypes.js';
 import { profileFromPass, profileLimits, readRunPass } from './readRunProfile.js';
@@ -43,26 +44,34 @@ export class SqliteSpanReader implements SpanReader {
   readonly #runIds = new Map<number, string>();
   readonly #check: RowChecker;
   readonly #onClose: (() => void) | undefined;
+  readonly #budget: QueryBudget;
 
-  /** @param onClose - Runs once after the connection closed (removes a private copy). */
-  constructor(path: string, db: Database.Database, onClose?: () => void) {
+  /**
+   * @param queryTimeoutMs - Bound on each reader call (checked, see `openSpanReader`).
+   * @param onClose - Runs once after the connection closed (removes a private copy).
+   */
+  constructor(path: string, db: Database.Database, queryTimeoutMs: number, onClose?: () => void) {
     this.path = path;
     this.#db = db;
     this.#check = new RowChecker(path);
     this.#onClose = onClose;
+    this.#budget = new QueryBudget(path, queryTimeoutMs);
+    this.#budget.install(db);
   }
 
   runs(): RunInfo[] {
     return this.#guard(() => {
       const rows = (
         this.#db
-          .prepare(`SELECT ${RUN_COLUMNS} FROM runs ORDER BY first_start ASC, run_key ASC`)
+          .prepare(
+            `SELECT ${RUN_COLUMNS} FROM runs WHERE ${BUDGET} ORDER BY first_start ASC, run_key ASC`,
+          )
           .all() as Record<keyof RunRow, unknown>[]
       ).map((row) => this.#runRow(row));
       // Count records are few (names × flush intervals), so one grouped pass over them is cheap.
       const countsByRun = new Map<number, number>();
       const counted = this.#db
-        .prepare('SELECT run_key, sum(calls) AS calls FROM counts GROUP BY run_key')
+        .prepare(`SELECT run_key, sum(calls) AS calls FROM counts WHERE ${BUDGET} GROUP BY run_key`)
         .raw()
         .all() as [unknown, unknown][];
       for (const [runKey, calls] of counted) {
@@ -79,7 +88,7 @@ export class SqliteSpanReader implements SpanReader {
         const weight = this.#db
           .prepare(
             `SELECT coalesce(sum(weight), 0) FROM ${this.#runSource(row.run_key)}
-             WHERE run_key = ? AND is_root = 1`,
+             WHERE ${BUDGET} AND run_key = ? AND is_root = 1`,
           )
           .pluck()
           .get(row.run_key);
@@ -106,7 +115,7 @@ export class SqliteSpanReader implements SpanReader {
       const rows = this.#db
         .prepare(
           `SELECT name, duration, status, weight, is_root, truncated_children
-           FROM ${this.#runSource(runKey)} WHERE run_key = ?`,
+           FROM ${this.#runSource(runKey)} WHERE ${BUDGET} AND run_key = ?`,
         )
         .raw()
         .iterate(runKey) as IterableIterator<SummaryRow>;
@@ -174,7 +183,7 @@ export class SqliteSpanReader implements SpanReader {
     const counts = this.#db
       .prepare(
         `SELECT name, sum(calls) AS calls, sum(recorded) AS recorded, sum(dropped) AS dropped
-         FROM counts WHERE run_key = ? GROUP BY name`,
+         FROM counts WHERE ${BUDGET} AND run_key = ? GROUP BY name`,
       )
       .all(runKey) as ({ name: string } & CountTotals)[];
     for (const { name, calls, recorded, dropped } of counts) {
@@ -269,7 +278,7 @@ export class SqliteSpanReader implements SpanReader {
       // ORDER BY … LIMIT runs as a top-N sort: SQLite keeps only `limit` candidates while it scans.
       const roots = this.#db
         .prepare(
-          `SELECT span_id, trace_id FROM spans WHERE run_key = ? AND is_root = 1
+          `SELECT span_id, trace_id FROM spans WHERE ${BUDGET} AND run_key = ? AND is_root = 1
            AND (? IS NULL OR name GLOB ?) ORDER BY duration DESC, start_time ASC LIMIT ?`,
         )
         .raw()
@@ -285,7 +294,7 @@ export class SqliteSpanReader implements SpanReader {
       const rows = this.#db
         .prepare(
           `SELECT ${SPAN_SELECT_COLUMNS} FROM ${this.#runSource(runKey)}
-           WHERE run_key = ? AND trace_id IN (SELECT value FROM json_each(?))`,
+           WHERE ${BUDGET} AND run_key = ? AND trace_id IN (SELECT value FROM json_each(?))`,
         )
         .raw()
         .iterate(runKey, JSON.stringify(traceIds)) as IterableIterator<SpanRow>;
@@ -309,7 +318,7 @@ export class SqliteSpanReader implements SpanReader {
       if (traceId !== undefined && options.runId === undefined) {
         return this.#db
           .prepare(
-            `SELECT ${SPAN_SELECT_COLUMNS} FROM spans WHERE trace_id = ? ORDER BY start_time`,
+            `SELECT ${SPAN_SELECT_COLUMNS} FROM spans WHERE ${BUDGET} AND trace_id = ? ORDER BY start_time`,
           )
           .raw()
           .iterate(traceId);
@@ -318,13 +327,13 @@ export class SqliteSpanReader implements SpanReader {
       return traceId === undefined
         ? this.#db
             .prepare(
-              `SELECT ${SPAN_SELECT_COLUMNS} FROM spans WHERE run_key = ? ORDER BY start_time`,
+              `SELECT ${SPAN_SELECT_COLUMNS} FROM spans WHERE ${BUDGET} AND run_key = ? ORDER BY start_time`,
             )
             .raw()
             .iterate(runKey)
         : this.#db
             .prepare(
-              `SELECT ${SPAN_SELECT_COLUMNS} FROM spans WHERE run_key = ? AND trace_id = ? ORDER BY start_time`,
+              `SELECT ${SPAN_SELECT_COLUMNS} FROM spans WHERE ${BUDGET} AND run_key = ? AND trace_id = ? ORDER BY start_time`,
             )
             .raw()
             .iterate(runKey, traceId);
@@ -357,7 +366,10 @@ export class SqliteSpanReader implements SpanReader {
   readonly #runIdOf = (runKey: number): string => {
     let runId = this.#runIds.get(runKey);
     if (runId === undefined) {
-      const rows = this.#db.prepare('SELECT run_key, run_id FROM runs').raw().all() as unknown[][];
+      const rows = this.#db
+        .prepare(`SELECT run_key, run_id FROM runs WHERE ${BUDGET}`)
+        .raw()
+        .all() as unknown[][];
       for (const [key, id] of rows) {
         this.#runIds.set(
           this.#check.integer(key, 'runs.run_key'),
@@ -376,7 +388,7 @@ export class SqliteSpanReader implements SpanReader {
   #runSource(runKey: number): string {
     const { share } = this.#db
       .prepare(
-        'SELECT coalesce((SELECT span_count FROM runs WHERE run_key = ?) * 1.0 / nullif(sum(span_count), 0), 0) AS share FROM runs',
+        `SELECT coalesce((SELECT span_count FROM runs WHERE run_key = ?) * 1.0 / nullif(sum(span_count), 0), 0) AS share FROM runs WHERE ${BUDGET}`,
       )
       .get(runKey) as { share: unknown };
     return this.#check.number(share, 'runs.span_count') >= 0.25 ? 'spans NOT INDEXED' : 'spans';
@@ -406,7 +418,7 @@ export class SqliteSpanReader implements SpanReader {
     this.#db
       .prepare(
         `CREATE TEMP TABLE ferret_roots AS SELECT trace_id, name FROM spans
-         WHERE run_key = ? AND is_root = 1 AND name IN (SELECT value FROM json_each(?))`,
+         WHERE ${BUDGET} AND run_key = ? AND is_root = 1 AND name IN (SELECT value FROM json_each(?))`,
       )
       .run(runKey, JSON.stringify([...factors.keys()]));
     let rows: [unknown, unknown, unknown, unknown][];
@@ -416,7 +428,8 @@ export class SqliteSpanReader implements SpanReader {
         .prepare(
           `SELECT c.name, r.name, sum(c.weight), sum(c.weight * c.duration)
            FROM spans c NOT INDEXED JOIN temp.ferret_roots r ON r.trace_id = c.trace_id
-           WHERE c.run_key = ? AND c.is_root = 0 GROUP BY c.name, r.name`,
+           WHERE ${budgetCall('c.rowid', 'r.rowid')} AND c.run_key = ? AND c.is_root = 0
+           GROUP BY c.name, r.name`,
         )
         .raw()
         .all(runKey) as [unknown, unknown, unknown, unknown][];
@@ -438,7 +451,9 @@ export class SqliteSpanReader implements SpanReader {
 
   #latestRun(): RunRow | undefined {
     const row = this.#db
-      .prepare(`SELECT ${RUN_COLUMNS} FROM runs ORDER BY first_start DESC, run_key DESC LIMIT 1`)
+      .prepare(
+        `SELECT ${RUN_COLUMNS} FROM runs WHERE ${BUDGET} ORDER BY first_start DESC, run_key DESC LIMIT 1`,
+      )
       .get() as Record<keyof RunRow, unknown> | undefined;
     return row === undefined ? undefined : this.#runRow(row);
   }
@@ -464,13 +479,13 @@ export class SqliteSpanReader implements SpanReader {
       }
       return latest.run_key;
     }
-    const row = this.#db.prepare('SELECT run_key FROM runs WHERE run_id = ?').get(runId) as
-      | { run_key: unknown }
-      | undefined;
+    const row = this.#db
+      .prepare(`SELECT run_key FROM runs WHERE ${BUDGET} AND run_id = ?`)
+      .get(runId) as { run_key: unknown } | undefined;
     if (row === undefined) {
       const known = (
         this.#db
-          .prepare('SELECT run_id FROM runs ORDER BY first_start DESC LIMIT 6')
+          .prepare(`SELECT run_id FROM runs WHERE ${BUDGET} ORDER BY first_start DESC LIMIT 6`)
           .pluck()
           .all() as unknown[]
       ).map((id) => this.#check.text(id, 'runs.run_id'));
@@ -492,7 +507,7 @@ export class SqliteSpanReader implements SpanReader {
       throw new TypeError(`${this.path}: the reader is closed`);
     }
     try {
-      return work();
+      return this.#budget.run(work);
     } catch (error) {
       if (error instanceof FerretStoreError) throw error;
       if (error instanceof TypeError && /busy executing a query/.test(error.message)) {

@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import { assertReadableVersion, inspectDatabaseFile } from './databaseFile.js';
 import { describeError, FerretStoreError } from './FerretStoreError.js';
 import { isSharedMemoryUnavailable, openFailure } from './openErrors.js';
+import { resolveQueryTimeout } from './QueryBudget.js';
 import { assertFerretTables } from './readerSchema.js';
 import type { SpanReader } from './readerTypes.js';
 import { SqliteSpanReader } from './SqliteSpanReader.js';
@@ -20,6 +21,13 @@ export interface OpenSpanReaderOptions {
    * `FERRET_STORE_PRIVATE_COPY`).
    */
   onWarning?: (message: string) => void;
+  /**
+   * Bound on each reader call, in ms (for `spans()`, on each step of the iterator): a call
+   * still running past it stops with `FerretStoreError` `TOO_SLOW`, so a crafted or unexpectedly
+   * huge file cannot stall the caller. A number > 0, at most 2³¹−1. Default 60,000 (a
+   * 1,000,000-span analysis takes a few seconds).
+   */
+  queryTimeoutMs?: number;
 }
 
 /**
@@ -35,7 +43,8 @@ export interface OpenSpanReaderOptions {
  * @throws TypeError when `path` is not a non-empty string or an option has the wrong type.
  * @throws FerretStoreError `NOT_FOUND`, `PERMISSION` (not readable by this process), `EMPTY_FILE`,
  *   `NOT_FERRET`, `NEWER_SCHEMA`, `DAMAGED` (not the tables Ferret writes), `CORRUPT` (SQLite
- *   reports the file malformed), `IO_ERROR`.
+ *   reports the file malformed), `IO_ERROR`. Every query method may throw `TOO_SLOW` (past
+ *   `queryTimeoutMs`), besides the codes it documents.
  */
 export function openSpanReader(path: string, options: OpenSpanReaderOptions = {}): SpanReader {
   if (typeof path !== 'string' || path.length === 0) {
@@ -46,16 +55,17 @@ export function openSpanReader(path: string, options: OpenSpanReaderOptions = {}
   assertOptionsObject('options', options);
   const { onWarning = defaultOnWarning } = options;
   assertFunction('onWarning', onWarning);
+  const queryTimeoutMs = resolveQueryTimeout(options.queryTimeoutMs);
   inspectDatabaseFile(path, { mustExist: true });
   let db: Database.Database | undefined;
   try {
     db = new Database(path, { readonly: true, fileMustExist: true });
     checkDatabase(path, db);
-    return new SqliteSpanReader(path, db);
+    return new SqliteSpanReader(path, db, queryTimeoutMs);
   } catch (error) {
     db?.close();
     if (!isSharedMemoryUnavailable(error)) throw openFailure(path, error, 'read');
-    return openPrivateCopy(path, error, onWarning);
+    return openPrivateCopy(path, error, onWarning, queryTimeoutMs);
   }
 }
 
@@ -80,6 +90,7 @@ function openPrivateCopy(
   path: string,
   cause: unknown,
   onWarning: (message: string) => void,
+  queryTimeoutMs: number,
 ): SpanReader {
   let directory: string | undefined;
   let db: Database.Database | undefined;
@@ -116,7 +127,7 @@ function openPrivateCopy(
   } catch {
     // Removed at close().
   }
-  return new SqliteSpanReader(path, db, () => {
+  return new SqliteSpanReader(path, db, queryTimeoutMs, () => {
     if (leftover !== undefined) rmSync(leftover, { recursive: true, force: true });
   });
 }

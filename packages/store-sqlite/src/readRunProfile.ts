@@ -1,6 +1,7 @@
 import { assertIntegerAtLeast, assertOptionsObject } from '@ferret/internal';
 import type Database from 'better-sqlite3';
 import { NameAccumulator, UNPACKED_NAMES } from './NameAccumulator.js';
+import { BUDGET } from './QueryBudget.js';
 import { DEFAULT_PROFILE_LIMITS, RunProfileBuilder } from './RunProfileBuilder.js';
 import type { NameSummary, RunInfo } from './readerTypes.js';
 import type { LatencyHistogram, RunProfile, RunProfileLimits } from './runProfileTypes.js';
@@ -42,7 +43,7 @@ export function readRunPass(
 ): RunPass {
   const range = db
     .prepare(
-      'SELECT min(interval_start) AS first, max(interval_end) AS last FROM counts WHERE run_key = ?',
+      `SELECT min(interval_start) AS first, max(interval_end) AS last FROM counts WHERE ${BUDGET} AND run_key = ?`,
     )
     .get(runKey) as { first: number | null; last: number | null };
   const start = Math.min(run.firstStartTime, range.first ?? Number.POSITIVE_INFINITY);
@@ -54,7 +55,7 @@ export function readRunPass(
   );
   const counts = db
     .prepare(
-      'SELECT interval_start, interval_end, calls, recorded, dropped FROM counts WHERE run_key = ?',
+      `SELECT interval_start, interval_end, calls, recorded, dropped FROM counts WHERE ${BUDGET} AND run_key = ?`,
     )
     .raw()
     .iterate(runKey) as IterableIterator<[number, number, number, number, number]>;
@@ -69,7 +70,7 @@ export function readRunPass(
     .prepare(
       `SELECT trace_id, span_id, parent_span_id, name, start_time, duration, status, weight,
               is_root, truncated_children
-       FROM ${source} WHERE run_key = ?`,
+       FROM ${source} WHERE ${BUDGET} AND run_key = ?`,
     )
     .raw()
     .iterate(runKey) as IterableIterator<ProfileRow>;

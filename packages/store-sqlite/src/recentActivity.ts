@@ -1,5 +1,6 @@
 import { assertNumberAtLeast } from '@ferret/internal';
 import type Database from 'better-sqlite3';
+import { BUDGET } from './QueryBudget.js';
 import type { RecentActivity, RecentName, TimelineBucket } from './runProfileTypes.js';
 
 /** Spans read per call at most: a window holding more is summarised over its newest spans. */
@@ -79,7 +80,7 @@ export function readRecentActivity(
   const counts = db
     .prepare(
       `SELECT name, calls, recorded, dropped, interval_start, interval_end FROM counts
-       WHERE run_key = ? ORDER BY rowid DESC`,
+       WHERE ${BUDGET} AND run_key = ? ORDER BY rowid DESC`,
     )
     .raw()
     .iterate(runKey) as IterableIterator<[string, number, number, number, number, number]>;
@@ -109,7 +110,7 @@ export function readRecentActivity(
   const spans = db
     .prepare(
       `SELECT name, duration, status, weight, start_time FROM spans
-       WHERE run_key = ? AND start_time >= ? AND start_time < ? ORDER BY start_time DESC`,
+       WHERE ${BUDGET} AND run_key = ? AND start_time >= ? AND start_time < ? ORDER BY start_time DESC`,
     )
     .raw()
     .iterate(runKey, windowStart, windowEnd) as IterableIterator<

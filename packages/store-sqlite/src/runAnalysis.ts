@@ -5,6 +5,7 @@ import type Database from 'better-sqlite3';
 import type { AnalysisRow, AnalyzeOptions, AttributeGroup } from './analysisTypes.js';
 import { type CountTotals, toSummary } from './callEstimates.js';
 import { NameAccumulator, UNPACKED_NAMES } from './NameAccumulator.js';
+import { BUDGET } from './QueryBudget.js';
 import { streamRun } from './runStream.js';
 import { SelfTimeWalk } from './selfTimeWalk.js';
 
@@ -238,7 +239,7 @@ function countTotals(db: Database.Database, runKey: number): Map<string, CountTo
   const rows = db
     .prepare(
       `SELECT name, sum(calls) AS calls, sum(recorded) AS recorded, sum(dropped) AS dropped
-       FROM counts WHERE run_key = ? GROUP BY name`,
+       FROM counts WHERE ${BUDGET} AND run_key = ? GROUP BY name`,
     )
     .all(runKey) as ({ name: string } & CountTotals)[];
   for (const { name, calls, recorded, dropped } of rows) {

@@ -1,6 +1,7 @@
 // `reader.resolveRunId()`: from what a user types (`latest`, `previous`, a prefix) to a run id.
 import type Database from 'better-sqlite3';
 import { FerretStoreError } from './FerretStoreError.js';
+import { BUDGET } from './QueryBudget.js';
 
 /** Candidates listed when a prefix matches several runs. */
 const LISTED_CANDIDATES = 5;
@@ -12,10 +13,15 @@ const LISTED_CANDIDATES = 5;
  *   previous run), `AMBIGUOUS_RUN` (several runs start with `spec`; the message lists them).
  */
 export function lookUpRunId(db: Database.Database, path: string, spec: string): string {
-  const exact = db.prepare('SELECT run_id FROM runs WHERE run_id = ?').pluck().get(spec);
+  const exact = db
+    .prepare(`SELECT run_id FROM runs WHERE ${BUDGET} AND run_id = ?`)
+    .pluck()
+    .get(spec);
   if (exact !== undefined) return String(exact);
   const newestFirst = db
-    .prepare('SELECT run_id FROM runs ORDER BY first_start DESC, run_key DESC LIMIT ?')
+    .prepare(
+      `SELECT run_id FROM runs WHERE ${BUDGET} ORDER BY first_start DESC, run_key DESC LIMIT ?`,
+    )
     .pluck();
   if (spec === 'latest' || spec === 'previous') {
     const latest = newestFirst.all(2) as unknown[];
@@ -31,7 +37,7 @@ export function lookUpRunId(db: Database.Database, path: string, spec: string): 
   }
   const candidates = db
     .prepare(
-      `SELECT run_id FROM runs WHERE substr(run_id, 1, length(?)) = ?
+      `SELECT run_id FROM runs WHERE ${BUDGET} AND substr(run_id, 1, length(?)) = ?
        ORDER BY first_start DESC, run_key DESC LIMIT ?`,
     )
     .pluck()

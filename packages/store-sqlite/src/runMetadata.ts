@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { BUDGET } from './QueryBudget.js';
 import { schemaVersionOf } from './schema.js';
 
 /** What `ferret run` and its preload recorded about a run (schema version 2 and later). */
@@ -50,14 +51,14 @@ export function readRunMetadata(db: Database.Database): Map<number, RunMetadata>
   if (schemaVersionOf(db) < 2) return byRun;
   const processes = db
     .prepare(
-      'SELECT run_key, pid, node_version, closed_cleanly FROM run_processes ORDER BY started_at, rowid',
+      `SELECT run_key, pid, node_version, closed_cleanly FROM run_processes WHERE ${BUDGET} ORDER BY started_at, rowid`,
     )
     .all() as ProcessRow[];
   const rows = db
     .prepare(
       `SELECT run_key, command, started_at, ended_at, exit_code, exit_signal FROM runs
-       WHERE started_at IS NOT NULL OR ended_at IS NOT NULL
-          OR run_key IN (SELECT run_key FROM run_processes)`,
+       WHERE ${BUDGET} AND (started_at IS NOT NULL OR ended_at IS NOT NULL
+          OR run_key IN (SELECT run_key FROM run_processes))`,
     )
     .all() as MetadataRow[];
   for (const row of rows) {

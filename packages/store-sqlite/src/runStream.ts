@@ -2,6 +2,7 @@
 // order, through the (run_key, start_time) index, with only the columns the analysis needs.
 import type Database from 'better-sqlite3';
 import { FerretStoreError } from './FerretStoreError.js';
+import { BUDGET } from './QueryBudget.js';
 
 /** What the analysis reads of a span. `attribute` is the JSON text of one attribute, if asked. */
 export interface StreamRow {
@@ -82,7 +83,7 @@ export function streamRun(
     .prepare(
       `SELECT trace_id, span_id, parent_span_id, name, start_time, duration, status, weight,
               is_root, truncated_children, ${attributeColumn}
-       FROM spans WHERE run_key = ? ORDER BY start_time`,
+       FROM spans WHERE ${BUDGET} AND run_key = ? ORDER BY start_time`,
     )
     .raw();
   const rows = (

@@ -2,6 +2,7 @@
 // profiler's stall watchdog records.
 import { STALL_SPAN_NAME } from '@ferret/profiler';
 import type Database from 'better-sqlite3';
+import { BUDGET } from './QueryBudget.js';
 import type { RowChecker } from './rowChecks.js';
 
 /** Most rows {@link readStalls} returns: the stalled names with the most blocked time. */
@@ -37,7 +38,7 @@ export function readStalls(
                      AND json_type(attributes, '$."ferret.stall.span.name"') = 'text'
                 THEN json_extract(attributes, '$."ferret.stall.span.name"') END AS span_name,
                 duration
-         FROM ${source} WHERE run_key = ? AND name = ?)
+         FROM ${source} WHERE ${BUDGET} AND run_key = ? AND name = ?)
        GROUP BY span_name ORDER BY sum(duration) DESC, span_name LIMIT ?`,
     )
     .raw()

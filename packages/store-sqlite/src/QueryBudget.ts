@@ -1,0 +1,93 @@
+// The time bound of every reader query. better-sqlite3 cannot interrupt a running statement, so
+// each statement calls `ferret_budget()` (an application function) for every row it visits:
+// the function counts rows, reads the clock every 1,024 of them, and throws `TOO_SLOW` past the
+// deadline, which aborts the statement from inside SQLite (an aggregate or a sort included).
+import { assertPositiveNumber } from '@ferret/internal';
+import type Database from 'better-sqlite3';
+import { FerretStoreError } from './FerretStoreError.js';
+
+/** Default bound on one reader call (ms): a 1,000,000-span analysis takes a few seconds. */
+export const DEFAULT_QUERY_TIMEOUT_MS = 60_000;
+/** Largest bound accepted (ms): about 24.8 days, the longest Node timer. */
+export const MAX_QUERY_TIMEOUT_MS = 2 ** 31 - 1;
+
+/** The SQL function each reader statement calls once per visited row. */
+const FUNCTION = 'ferret_budget';
+
+/**
+ * The call to put first in a statement's WHERE clause. Single-table statements use it bare; a
+ * join passes a column of each table (`budgetCall('c.rowid', 'r.rowid')`) so SQLite evaluates it
+ * in the innermost loop rather than once per outer row.
+ */
+export const BUDGET = `${FUNCTION}()`;
+
+/** {@link BUDGET} for a join: the arguments are ignored, they only place the call. */
+export function budgetCall(...columns: string[]): string {
+  return `${FUNCTION}(${columns.join(', ')})`;
+}
+
+/** Rows visited between two clock reads. */
+const ROWS_PER_CLOCK_READ = 1024;
+
+/** Checks and defaults the reader's `queryTimeoutMs` option. */
+export function resolveQueryTimeout(value: unknown): number {
+  if (value === undefined) return DEFAULT_QUERY_TIMEOUT_MS;
+  assertPositiveNumber('queryTimeoutMs', value);
+  if ((value as number) > MAX_QUERY_TIMEOUT_MS) {
+    throw new RangeError(
+      `Expected \`queryTimeoutMs\` to be at most ${MAX_QUERY_TIMEOUT_MS} (about 24.8 days), got ${String(value)}`,
+    );
+  }
+  return value as number;
+}
+
+/**
+ * One reader's deadline. {@link run} arms it for one reader call (nested calls share the outer
+ * deadline); the statements' `ferret_budget()` calls enforce it.
+ */
+export class QueryBudget {
+  readonly #path: string;
+  readonly #timeoutMs: number;
+  readonly #now: () => number;
+  #deadline = Number.POSITIVE_INFINITY;
+  #rows = 0;
+  #depth = 0;
+
+  /** @param now - Monotonic clock in ms (tests inject one). */
+  constructor(path: string, timeoutMs: number, now: () => number = () => performance.now()) {
+    this.#path = path;
+    this.#timeoutMs = timeoutMs;
+    this.#now = now;
+  }
+
+  /** Registers `ferret_budget()` on the connection (callable from top-level statements only). */
+  install(db: Database.Database): void {
+    db.function(FUNCTION, { deterministic: false, directOnly: true, varargs: true }, this.tick);
+  }
+
+  /** Runs `work` as one bounded reader call (the outermost call arms the deadline). */
+  run<T>(work: () => T): T {
+    if (this.#depth === 0) {
+      this.#rows = 0;
+      this.#deadline = this.#now() + this.#timeoutMs;
+    }
+    this.#depth++;
+    try {
+      return work();
+    } finally {
+      this.#depth--;
+      if (this.#depth === 0) this.#deadline = Number.POSITIVE_INFINITY;
+    }
+  }
+
+  /** One visited row: 1, or `TOO_SLOW` once the deadline has passed. */
+  readonly tick = (): 1 => {
+    if (++this.#rows % ROWS_PER_CLOCK_READ === 0 && this.#now() > this.#deadline) {
+      throw new FerretStoreError(
+        'TOO_SLOW',
+        `${this.#path}: a query ran past its ${this.#timeoutMs} ms bound after visiting ${this.#rows.toLocaleString('en-US')} rows, and was stopped (the file is far larger than expected, or crafted; raise queryTimeoutMs, or FERRET_QUERY_TIMEOUT_MS for the CLI, to wait longer)`,
+      );
+    }
+    return 1;
+  };
+}
