@@ -167,6 +167,37 @@ describe('calls with sampling and a trace lost before storage', () => {
   });
 });
 
+describe('a trace with two local roots (OpenTelemetry spans under remote parents)', () => {
+  // One trace: GET /a (4 calls, 1 recorded: factor 4), then consume (2 calls, 1 recorded:
+  // factor 2) as a second local root; db.query (weight 1) under GET /a stands for 4 calls.
+  function twoRoots(): { spans: SpanRecord[]; counts: CountRecord[] } {
+    const traceId = hex(++seq, 32);
+    const first = spanOf({ name: 'GET /a', runId: 'otel', traceId, duration: 10 });
+    const second = spanOf({ name: 'consume', runId: 'otel', traceId, duration: 10 });
+    const child = spanOf({
+      name: 'db.query',
+      runId: 'otel',
+      traceId,
+      parentSpanId: first.spanId,
+      duration: 1,
+    });
+    return {
+      spans: [first, second, child],
+      counts: [count('otel', 'GET /a', 4, 1), count('otel', 'consume', 2, 1)],
+    };
+  }
+
+  it('summary() scales each child once, by the earliest root (was once per root: 5 calls)', async () => {
+    const { spans, counts } = twoRoots();
+    const reader = await write(spans, counts);
+    expect(byName(reader.summary())['db.query']).toMatchObject({ calls: 4, recorded: 1 });
+    // The streaming passes follow the child's own parent chain and agree.
+    expect(byName(reader.profile().summary)['db.query']).toMatchObject({ calls: 4 });
+    const analyzed = reader.analyze().rows.find((row) => row.name === 'db.query');
+    expect(analyzed).toMatchObject({ calls: 4 });
+  });
+});
+
 describe('when estimates are exact', () => {
   it('a run that dropped nothing: children of weight 1 are exact counts', async () => {
     const spans = [
