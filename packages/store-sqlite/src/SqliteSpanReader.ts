@@ -398,8 +398,9 @@ export class SqliteSpanReader implements SpanReader {
    * Applies {@link rootNameFactors} to the children of the corrected root names, from the pairs
    * the caller collected or else from a join. Only runs that need it pay for the join (about
    * 1.5 s per million spans here); children whose root is not stored keep their weight. A trace
-   * with several local roots (OpenTelemetry spans under remote parents) counts each child once,
-   * under the trace's earliest root.
+   * with several local roots (OpenTelemetry spans under remote parents) scales each child once,
+   * by the earliest of its roots that has a factor (a root renamed after sampling, such as an
+   * HTTP server span, has no count records under its stored name).
    */
   #scaleChildWeights(
     runKey: number,
@@ -413,17 +414,19 @@ export class SqliteSpanReader implements SpanReader {
       scaleByRootName(childWeightsByRoot, factors, byName);
       return;
     }
-    // Each trace's earliest root, when its name is one to correct, goes to an indexed temporary
-    // table (the temp database is writable on a read-only connection and lives in SQLite's page
-    // cache and temp files, so memory stays bounded); a join on the spans table itself would
-    // rescan the run per child. SQLite takes a bare column of a min() group from the min's row.
+    // Each trace's earliest root among those whose name is to be corrected goes to an indexed
+    // temporary table (the temp database is writable on a read-only connection and lives in
+    // SQLite's page cache and temp files, so memory stays bounded); a join on the spans table
+    // itself would rescan the run per child. SQLite takes a bare column of a min() group from the
+    // min's row.
     this.#db.exec('DROP TABLE IF EXISTS temp.ferret_roots');
     this.#db
       .prepare(
         `CREATE TEMP TABLE ferret_roots AS SELECT trace_id, name FROM (
            SELECT trace_id, name, min(start_time) FROM spans
-           WHERE ${BUDGET} AND run_key = ? AND is_root = 1 GROUP BY trace_id)
-         WHERE name IN (SELECT value FROM json_each(?))`,
+           WHERE ${BUDGET} AND run_key = ? AND is_root = 1
+             AND name IN (SELECT value FROM json_each(?))
+           GROUP BY trace_id)`,
       )
       .run(runKey, JSON.stringify([...factors.keys()]));
     let rows: [unknown, unknown, unknown, unknown][];

@@ -196,6 +196,14 @@ describe('a trace with two local roots (OpenTelemetry spans under remote parents
     const analyzed = reader.analyze().rows.find((row) => row.name === 'db.query');
     expect(analyzed).toMatchObject({ calls: 4 });
   });
+
+  it('the earliest root with count records scales the children (an earlier one has none)', async () => {
+    // An HTTP server span is counted under the name it had when sampled ('GET') and stored
+    // renamed ('GET /a'): the later root's factor still applies to the trace's children.
+    const { spans } = twoRoots();
+    const reader = await write(spans, [count('otel', 'consume', 2, 1)]);
+    expect(byName(reader.summary())['db.query']).toMatchObject({ calls: 2 });
+  });
 });
 
 describe('when estimates are exact', () => {
