@@ -45,9 +45,12 @@ export interface TimingOptions {
   /** Samples per case. Default 41 (9 with --quick). */
   samples?: number;
   /**
-   * Collect garbage (outside the timed region) before every sample, so that a collection of one
-   * case's garbage does not land at random in another case's sample. For allocation-heavy
-   * cases; needs `--expose-gc` (the runner passes it). Default false.
+   * Empty the young generation (a scavenge, outside the timed region) before every sample, so
+   * that a scavenge of one case's garbage does not land at random in another case's sample. For
+   * allocation-heavy cases; needs `--expose-gc` (the runner passes it). Default false.
+   * Only a scavenge: a full collection between samples clears optimized code that embeds objects
+   * the collection frees ("weak objects" deoptimisations), so every sample would time the code
+   * while V8 optimizes it again (3-5× slower, and by a different amount for each case).
    */
   gcBetweenSamples?: boolean;
 }
@@ -76,6 +79,11 @@ export class Report {
     options: TimingOptions = {},
   ): Record<string, number> {
     const entries = Object.entries(cases);
+    // Warm-up first, in interleaved rounds: a batch size calibrated on cold code is tiny (tens of
+    // calls for a 1 µs case), and samples would then time the interpreter and the optimizer.
+    for (let round = 0; round < WARM_UP_ROUNDS; round++) {
+      for (const [, fn] of entries) runFor(fn, WARM_UP_MS_PER_ROUND);
+    }
     const batches = entries.map(([, fn]) => options.batch ?? calibrate(fn));
     const samples = options.samples ?? (quick ? 9 : 41);
     const perCase: number[][] = entries.map(() => []);
@@ -83,7 +91,7 @@ export class Report {
       for (let i = 0; i < entries.length; i++) {
         const fn = entries[i]![1];
         const batch = batches[i]!;
-        if (options.gcBetweenSamples) collectGarbage();
+        if (options.gcBetweenSamples) collectYoungGarbage();
         const start = process.hrtime.bigint();
         for (let j = 0; j < batch; j++) fn();
         const ns = Number(process.hrtime.bigint() - start);
@@ -103,6 +111,9 @@ export class Report {
     options: TimingOptions = {},
   ): Promise<Record<string, number>> {
     const entries = Object.entries(cases);
+    for (let round = 0; round < WARM_UP_ROUNDS; round++) {
+      for (const [, fn] of entries) await runForAsync(fn, WARM_UP_MS_PER_ROUND);
+    }
     const batches: number[] = [];
     for (const [, fn] of entries) batches.push(options.batch ?? (await calibrateAsync(fn)));
     const samples = options.samples ?? (quick ? 9 : 41);
@@ -185,6 +196,18 @@ export function collectGarbage(): boolean {
   return true;
 }
 
+/**
+ * Scavenges the young generation when the process runs with `--expose-gc`: what a case allocated
+ * is freed without a full collection (which would deoptimize the hot code). Returns false
+ * without `--expose-gc`.
+ */
+export function collectYoungGarbage(): boolean {
+  const gc = (globalThis as { gc?: (options?: { type: 'minor' | 'major' }) => void }).gc;
+  if (!gc) return false;
+  gc({ type: 'minor' });
+  return true;
+}
+
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
@@ -217,6 +240,24 @@ export function formatNumber(value: number): string {
   if (abs >= 1000) return Math.round(value).toLocaleString('en-US');
   if (abs >= 10) return value.toFixed(1);
   return value.toFixed(abs >= 1 ? 2 : 3);
+}
+
+/** Interleaved warm-up rounds before a timing, and how long each case runs in each. */
+const WARM_UP_ROUNDS = 4;
+const WARM_UP_MS_PER_ROUND = quick ? 5 : 15;
+
+function runFor(fn: () => unknown, ms: number): void {
+  const end = performance.now() + ms;
+  do {
+    for (let j = 0; j < 64; j++) fn();
+  } while (performance.now() < end);
+}
+
+async function runForAsync(fn: () => Promise<unknown>, ms: number): Promise<void> {
+  const end = performance.now() + ms;
+  do {
+    for (let j = 0; j < 16; j++) await fn();
+  } while (performance.now() < end);
 }
 
 function calibrate(fn: () => unknown): number {
