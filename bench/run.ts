@@ -2,7 +2,8 @@
  * `pnpm bench [--quick] [--write] [name…]`: runs every scenario in `scenarios/` (or the named
  * ones) in its own process, prints each result, and with `--write` regenerates the page of this
  * Node major from this run, stating the machine: `docs/benchmarks.md` on Node 20 (the oldest
- * supported), `docs/benchmarks-node<major>.md` on any other (`bash scripts/with-node.sh <major> pnpm --filter @ferret/bench bench --write`).
+ * supported), `docs/benchmarks-node<major>.md` on any other (`pnpm bench:node24 --write`, or
+ * `bash scripts/with-node.sh <major> pnpm --filter @ferret/bench bench --write` for another major).
  */
 import { spawnSync } from 'node:child_process';
 import { readdirSync, writeFileSync } from 'node:fs';
