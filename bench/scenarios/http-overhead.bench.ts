@@ -1,24 +1,35 @@
 /**
  * What Ferret costs a real service at saturation. The service in `http-overhead/service.ts` runs
- * once per variant in its own process (pinned to CPU 0 with `taskset` where available) and a
- * real load generator (`wrk`, pinned to CPU 1; `autocannon` from npm when `wrk` is missing)
- * saturates it over loopback. Variants run in interleaved rounds (the order rotates each
- * round); each figure is the median over rounds, and every goal is a ratio to the uninstrumented
- * service measured in the same run.
+ * once per variant and round in its own process (pinned to CPU 0 with `taskset` where available)
+ * and a real load generator (`wrk`, pinned to CPU 1; `autocannon` from npm when `wrk` is missing)
+ * saturates it over loopback (`http-overhead/driver.ts`). Each service gets a warm-up load before
+ * its measured one; variants run in interleaved rounds (the order rotates each round); each
+ * figure is the median over rounds, and every goal is a ratio to the uninstrumented service
+ * measured in the same run. Beside throughput, the service's own CPU time per request is read
+ * from `/proc`: it does not depend on the service being saturated, so it checks the throughput
+ * ratios. A variant whose rounds spread more than {@link SPREAD_LIMIT} of its median, a service
+ * the load did not keep busy, and an uninstrumented baseline slower than the context floor are
+ * flagged in the notes: their ratios are not to be trusted.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
-import { median, quick, scenario } from '../harness.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const serviceFile = join(here, '..', 'http-overhead', 'service.ts');
-const ROUNDS = quick ? 1 : 5;
+import { median, quick, scenario } from '../harness.js';
+import {
+  CONNECTIONS,
+  canPin,
+  type LoadResult,
+  loadGenerator,
+  measuredLoad,
+  startService,
+  stopService,
+} from '../http-overhead/driver.js';
+
+const ROUNDS = quick ? 2 : 7;
 const SECONDS = quick ? 2 : 4;
-const WARMUP_SECONDS = 1;
-const CONNECTIONS = 32;
+const WARMUP_SECONDS = 2;
+/** Largest (max − min) ÷ median of a variant's round throughputs before it is flagged. */
+const SPREAD_LIMIT = 0.1;
+/** Least CPU time ÷ wall time of a service under load before it is flagged as not saturated. */
+const BUSY_FLOOR = 0.9;
 
 const VARIANTS: { id: string; label: string }[] = [
   { id: 'none', label: 'uninstrumented node:http' },
@@ -33,89 +44,33 @@ const VARIANTS: { id: string; label: string }[] = [
   { id: 'fastify-ferret-sqlite', label: 'Fastify + Ferret, default budget, SqliteSpanStore' },
 ];
 
-function has(command: string): boolean {
-  try {
-    execFileSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const canPin = has('taskset') && (await import('node:os')).cpus().length >= 2;
-const loadGenerator = has('wrk') ? 'wrk' : 'autocannon';
-
-function pinned(cpu: number, command: string, args: string[]): [string, string[]] {
-  return canPin ? ['taskset', ['-c', String(cpu), command, ...args]] : [command, args];
-}
-
-interface Service {
-  child: ChildProcess;
-  port: number;
-  lines: AsyncIterableIterator<string>;
-}
-
-async function startService(variant: string): Promise<Service> {
-  const [command, args] = pinned(0, process.execPath, ['--import', 'tsx', serviceFile]);
-  const child = spawn(command, args, {
-    cwd: join(here, '..'),
-    env: { ...process.env, FERRET_BENCH_VARIANT: variant },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
-  for (;;) {
-    const { value, done } = await lines.next();
-    if (done) throw new Error(`service ${variant} exited before listening`);
-    const match = /^listening (\d+)$/.exec(value);
-    if (match) return { child, port: Number(match[1]), lines };
-  }
-}
-
-async function stopService(service: Service): Promise<Record<string, number>> {
-  service.child.kill('SIGTERM');
-  let stats: Record<string, number> = {};
-  for (;;) {
-    const { value, done } = await service.lines.next();
-    if (done) break;
-    if (value.startsWith('stats ')) stats = JSON.parse(value.slice(6)) as Record<string, number>;
-  }
-  if (service.child.exitCode === null) await once(service.child, 'exit');
-  return stats;
-}
-
-/** Requests per second the load generator got through in `seconds`. */
-async function load(port: number, seconds: number): Promise<number> {
-  const url = `http://127.0.0.1:${port}/users/42`;
-  if (loadGenerator === 'wrk') {
-    const [command, args] = pinned(1, 'wrk', ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, url]);
-    const out = execFileSync(command, args, { encoding: 'utf8' });
-    const match = /Requests\/sec:\s+([\d.]+)/.exec(out);
-    if (!match) throw new Error(`unexpected wrk output:\n${out}`);
-    return Number(match[1]);
-  }
-  const { default: autocannon } = await import('autocannon');
-  const result = await autocannon({ url, connections: CONNECTIONS, duration: seconds });
-  return result.requests.average;
-}
-
 await scenario(
   `End to end: a node:http service at saturation (${loadGenerator})`,
   async (report) => {
-    const throughput = new Map<string, number[]>(VARIANTS.map((v) => [v.id, []]));
+    const results = new Map<string, LoadResult[]>(VARIANTS.map((v) => [v.id, []]));
     const lastStats = new Map<string, Record<string, number>>();
     for (let round = 0; round < ROUNDS; round++) {
       const order = VARIANTS.map((_, i) => VARIANTS[(i + round) % VARIANTS.length]!);
       for (const variant of order) {
         const service = await startService(variant.id);
         try {
-          await load(service.port, WARMUP_SECONDS);
-          throughput.get(variant.id)!.push(await load(service.port, SECONDS));
+          await measuredLoad(service, WARMUP_SECONDS);
+          results.get(variant.id)!.push(await measuredLoad(service, SECONDS));
         } finally {
           lastStats.set(variant.id, await stopService(service));
         }
       }
     }
-    const rps = (id: string) => median(throughput.get(id)!);
+    const rounds = (id: string) => results.get(id)!;
+    const rps = (id: string) => median(rounds(id).map((r) => r.rps));
+    const cpuPerRequest = (id: string) => {
+      const values = rounds(id).map((r) => r.cpuUsPerRequest);
+      return values.every((v) => v !== undefined) ? median(values as number[]) : undefined;
+    };
+    const spread = (id: string) => {
+      const values = rounds(id).map((r) => r.rps);
+      return (Math.max(...values) - Math.min(...values)) / median(values);
+    };
     for (const variant of VARIANTS) {
       report.record(`${variant.label}: requests/s`, rps(variant.id), 'req/s', {
         anchor: variant.id === 'none' || variant.id === 'fastify' || variant.id.startsWith('otel'),
@@ -130,6 +85,22 @@ await scenario(
         rps(variant.id) / rps(anchorId),
         '×',
       );
+    }
+    for (const variant of VARIANTS) {
+      const cpu = cpuPerRequest(variant.id);
+      if (cpu !== undefined) {
+        report.record(`${variant.label}: service CPU per request`, cpu, 'µs', {
+          anchor:
+            variant.id === 'none' || variant.id === 'fastify' || variant.id.startsWith('otel'),
+        });
+      }
+    }
+    for (const variant of VARIANTS) {
+      const anchorId = variant.id.startsWith('fastify') ? 'fastify' : 'none';
+      const cpu = cpuPerRequest(variant.id);
+      const anchorCpu = cpuPerRequest(anchorId);
+      if (variant.id === anchorId || cpu === undefined || anchorCpu === undefined) continue;
+      report.record(`${variant.label}: CPU per request ÷ uninstrumented`, cpu / anchorCpu, '×');
     }
     report.absolute(
       'Ferret (default budget, SqliteSpanStore) / uninstrumented',
@@ -190,7 +161,46 @@ await scenario(
         .join('; ')}.`,
     );
     report.note(
-      `${ROUNDS} interleaved rounds of ${SECONDS} s per variant, ${CONNECTIONS} connections, medians; server ${canPin ? 'pinned to CPU 0 and load generator to CPU 1 with taskset' : 'not pinned (no taskset or one CPU)'}; Node ${process.version}.`,
+      `${ROUNDS} interleaved rounds of ${SECONDS} s per variant (after ${WARMUP_SECONDS} s of warm-up load on each service), ${CONNECTIONS} connections, medians; server ${canPin ? 'pinned to CPU 0 and load generator to CPU 1 with taskset' : 'not pinned (no taskset or one CPU)'}; Node ${process.version}.`,
+    );
+    // Checks of the run itself: each flag says which figures not to trust.
+    const percent = (x: number) => `${(x * 100).toFixed(1)}%`;
+    report.note(
+      `Spread of each variant's round throughputs, (max − min) ÷ median: ${VARIANTS.map((v) => `${v.id} ${percent(spread(v.id))}`).join(', ')}.`,
+    );
+    const flags: string[] = [];
+    const spready = VARIANTS.filter((v) => rounds(v.id).length > 1 && spread(v.id) > SPREAD_LIMIT);
+    if (spready.length > 0) {
+      flags.push(
+        `rounds spread more than ${percent(SPREAD_LIMIT)} for ${spready.map((v) => v.id).join(', ')}: their ratios are within that noise`,
+      );
+    }
+    const idle = VARIANTS.filter((v) =>
+      rounds(v.id).some((r) => r.busy !== undefined && r.busy < BUSY_FLOOR),
+    );
+    if (idle.length > 0) {
+      flags.push(
+        `the load kept the service busy less than ${percent(BUSY_FLOOR)} of the time in some round of ${idle
+          .map(
+            (v) =>
+              `${v.id} (${rounds(v.id)
+                .map((r) => (r.busy === undefined ? '?' : percent(r.busy)))
+                .join('/')})`,
+          )
+          .join(
+            ', ',
+          )}: not saturated, so throughput understates what it can serve (CPU per request still holds)`,
+      );
+    }
+    if (rps('none') < rps('als')) {
+      flags.push(
+        `the uninstrumented service served fewer requests/s than the bare-AsyncLocalStorage floor (${Math.round(rps('none'))} < ${Math.round(rps('als'))}): throughput ratios to it are not trustworthy in this run; compare CPU per request`,
+      );
+    }
+    report.note(
+      flags.length === 0
+        ? 'Run checks: every variant within the spread limit, every service saturated, baseline above the context floor.'
+        : `Run checks FAILED: ${flags.join('; ')}.`,
     );
   },
 );
