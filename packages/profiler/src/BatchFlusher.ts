@@ -2,6 +2,7 @@ import { ProfilerError, type ProfilerErrorCode } from './ProfilerError.js';
 import type { Span } from './Span.js';
 import type { CountRecord, SpanRecord } from './SpanRecord.js';
 import type { SpanRecordBuilder } from './SpanRecordBuilder.js';
+import { SpanRing } from './SpanRing.js';
 import { readSinkStats, type SinkStats, type SpanSink } from './SpanSink.js';
 import {
   isPromiseLike,
@@ -30,7 +31,8 @@ export interface BatchFlusherOptions {
 
 /**
  * The hand-off between callers and the sink, modelled on OpenTelemetry JS's
- * `BatchSpanProcessorBase`: a bounded queue that callers only append to; a full batch is flushed
+ * `BatchSpanProcessorBase`: a bounded queue (a ring allocated up front, so appending allocates
+ * nothing) that callers only append to; a full batch is flushed
  * on the next `setImmediate`, the rest every `flushIntervalMs` by an unref'd timer. Count records
  * are handed over every `flushIntervalMs` too, between two span batches if the queue never
  * empties. One sink call runs at a time, each bounded by `sinkTimeoutMs`; a throw (reading the
@@ -46,7 +48,7 @@ export class BatchFlusher {
   readonly #builder: SpanRecordBuilder;
   readonly #collectCounts: () => CountRecord[];
   readonly #report: (error: ProfilerError) => void;
-  #queue: Span[] = [];
+  readonly #queue: SpanRing;
   #timer: NodeJS.Timeout | undefined;
   #immediate: NodeJS.Immediate | undefined;
   #chain: Promise<void> = Promise.resolve();
@@ -72,6 +74,7 @@ export class BatchFlusher {
   constructor(options: BatchFlusherOptions) {
     this.#sink = options.sink;
     this.#maxQueueSize = options.maxQueueSize;
+    this.#queue = new SpanRing(options.maxQueueSize);
     this.#maxBatchSize = options.maxBatchSize;
     this.#sinkTimeoutMs = options.sinkTimeoutMs;
     this.#builder = options.builder;
@@ -91,12 +94,11 @@ export class BatchFlusher {
   /** The only work on the caller's path: append, or drop and count. */
   push(span: Span): void {
     const queue = this.#queue;
-    if (queue.length >= this.#maxQueueSize) {
+    if (!queue.push(span)) {
       this.droppedByQueue++;
       this.#droppedSinceReport++;
       return;
     }
-    queue.push(span);
     if (queue.length === this.#maxBatchSize && this.#immediate === undefined) {
       this.#immediate = setImmediate(() => {
         this.#immediate = undefined;
@@ -175,8 +177,7 @@ export class BatchFlusher {
     const drained = this.drain(true).then(() => this.flushSink());
     const finished = await settleWithin(drained, this.#sinkTimeoutMs);
     if (!finished) {
-      const left = this.#queue.length;
-      this.#queue = [];
+      const left = this.#queue.clear();
       this.droppedBySink += left;
       this.#report(
         new ProfilerError(
@@ -204,7 +205,7 @@ export class BatchFlusher {
   drainSync(): void {
     const sink = this.#sink;
     while (this.#queue.length > 0) {
-      const batch = this.#queue.splice(0, this.#maxBatchSize);
+      const batch = this.#queue.take(this.#maxBatchSize);
       if (sink === undefined) continue;
       if (this.#countsSpansOnly()) {
         this.#callSinkSync('SINK_WRITE', 'countSpans', batch.length, batch.length);
@@ -240,7 +241,7 @@ export class BatchFlusher {
     }
     const sink = this.#sink;
     while (this.#queue.length > 0) {
-      const batch = this.#queue.splice(0, this.#maxBatchSize);
+      const batch = this.#queue.take(this.#maxBatchSize);
       if (sink === undefined) continue;
       if (this.#countsSpansOnly()) {
         await this.#callSink('SINK_WRITE', 'countSpans', batch.length, batch.length);
@@ -296,7 +297,7 @@ export class BatchFlusher {
   }
 
   /**
-   * The batch's records, built in place (the array spliced off the queue becomes the array handed
+   * The batch's records, built in place (the array taken off the queue becomes the array handed
    * to the sink), or `undefined` (the batch dropped, counted and reported).
    */
   #build(batch: Span[]): SpanRecord[] | undefined {
