@@ -7,7 +7,8 @@
  * `NodeTracerProvider` with `AlwaysOnSampler` (or, with `FERRET_BENCH_OTEL_SAMPLER=off`,
  * `ParentBased(AlwaysOff)`: the cost of the instrumentations alone) and a `BatchSpanProcessor`
  * whose exporter discards, so no network cost is counted. On exit it prints
- * `otel-spans <ended> <exported>`.
+ * `stats {"otel.ended":…,"otel.exported":…}` after the service's own line, which the driver's
+ * `stopService` then returns.
  *
  * Used as `node --import tsx --import ./preload-overhead/otelRegister.ts app`.
  */
@@ -87,5 +88,7 @@ register('@opentelemetry/instrumentation/hook.mjs', import.meta.url, {
 registerInstrumentations({ instrumentations, tracerProvider: provider });
 
 process.on('exit', () => {
-  process.stdout.write(`otel-spans ${ended} ${exported}\n`);
+  process.stdout.write(
+    `stats ${JSON.stringify({ 'otel.ended': ended, 'otel.exported': exported })}\n`,
+  );
 });

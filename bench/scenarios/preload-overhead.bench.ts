@@ -14,24 +14,27 @@
  * interleaved rounds with the order rotating; each figure is the median over rounds, and every
  * ratio is to the uninstrumented service measured in the same run.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { openSpanReader } from '@ferret/store-sqlite';
 import { median, quick, scenario } from '../harness.js';
+import {
+  CONNECTIONS,
+  canPin,
+  load,
+  loadGenerator,
+  measuredLoad,
+  startService,
+  stopService,
+} from '../http-overhead/driver.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const benchDir = join(here, '..');
-const serviceFile = join(benchDir, 'http-overhead', 'service.ts');
-const otelRegister = join(benchDir, 'preload-overhead', 'otelRegister.ts');
+const otelRegister = join(here, '..', 'preload-overhead', 'otelRegister.ts');
 const ROUNDS = quick ? 1 : 5;
 const SECONDS = quick ? 2 : 4;
 const WARMUP_SECONDS = 1;
-const CONNECTIONS = 32;
 
 interface Variant {
   id: string;
@@ -40,6 +43,21 @@ interface Variant {
   preload: string[];
   env: Record<string, string>;
 }
+
+// Every variable the preload (and its profiler) reads, blank (= unset): each variant runs with
+// the defaults whatever the caller's environment holds; the Ferret variant then gets its file.
+const CLEAN_FERRET_ENV: Record<string, string> = Object.fromEntries(
+  [
+    'FERRET_DB',
+    'FERRET_MAX_SPANS_PER_SECOND',
+    'FERRET_ENABLED',
+    'FERRET_RUN_ID',
+    'FERRET_RUN_OWNER_PID',
+    'FERRET_LIBS',
+    'FERRET_FUNCTIONS',
+    'FERRET_STALL_MS',
+  ].map((name) => [name, '']),
+);
 
 const VARIANTS: Variant[] = [
   { id: 'none', label: 'uninstrumented Fastify', preload: [], env: {} },
@@ -64,117 +82,21 @@ const VARIANTS: Variant[] = [
   },
 ];
 
-function has(command: string): boolean {
-  try {
-    execFileSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const canPin = has('taskset') && cpus().length >= 2;
-const loadGenerator = has('wrk') ? 'wrk' : 'autocannon';
-
-function pinned(cpu: number, command: string, args: string[]): [string, string[]] {
-  return canPin ? ['taskset', ['-c', String(cpu), command, ...args]] : [command, args];
-}
-
-interface Service {
-  child: ChildProcess;
-  port: number;
-  lines: AsyncIterableIterator<string>;
-  db: string | undefined;
-}
-
-async function startService(variant: Variant, dir: string, round: number): Promise<Service> {
-  const db = variant.id === 'ferret' ? join(dir, `ferret-${round}.db`) : undefined;
-  const [command, args] = pinned(0, process.execPath, [
-    '--import',
-    'tsx',
-    ...variant.preload,
-    serviceFile,
-  ]);
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    ...variant.env,
-    FERRET_BENCH_VARIANT: 'fastify',
-  };
-  // A clean Ferret environment: the variant's own database, every default (budget, libraries).
-  for (const key of Object.keys(env))
-    if (
-      key.startsWith('FERRET_') &&
-      key !== 'FERRET_BENCH_VARIANT' &&
-      key !== 'FERRET_BENCH_OTEL_SAMPLER'
-    )
-      delete env[key];
-  if (db !== undefined) env.FERRET_DB = db;
-  const child = spawn(command, args, { cwd: benchDir, env, stdio: ['ignore', 'pipe', 'inherit'] });
-  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
-  for (;;) {
-    const { value, done } = await lines.next();
-    if (done) throw new Error(`service ${variant.id} exited before listening`);
-    const match = /^listening (\d+)$/.exec(value);
-    if (match) return { child, port: Number(match[1]), lines, db };
-  }
-}
-
-/** Stops the service; returns what it says it recorded. */
-async function stopService(service: Service): Promise<string> {
-  service.child.kill('SIGTERM');
-  let said = '';
-  for (;;) {
-    const { value, done } = await service.lines.next();
-    if (done) break;
-    const otel = /^otel-spans (\d+) (\d+)$/.exec(value);
-    if (otel) said = `${otel[1]} spans ended, ${otel[2]} exported`;
-  }
-  if (service.child.exitCode === null) await once(service.child, 'exit');
-  if (service.db !== undefined) {
-    const reader = openSpanReader(service.db);
+/** What a stopped variant recorded, in words. */
+function recorded(stats: Record<string, number>, db: string | undefined): string {
+  if (db !== undefined) {
+    const reader = openSpanReader(db);
     try {
       const [run] = reader.runs();
-      said = `${run?.rootCalls ?? 0} root calls counted, ${run?.spanCount ?? 0} spans stored`;
+      return `${run?.rootCalls ?? 0} root calls counted, ${run?.spanCount ?? 0} spans stored`;
     } finally {
       reader.close();
     }
   }
-  return said;
-}
-
-/** CPU time (user + system) the process has used so far, ms; undefined where /proc is missing. */
-function cpuMs(pid: number): number | undefined {
-  try {
-    // Fields 14 and 15 of /proc/<pid>/stat (after the parenthesised command name): utime, stime.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
-  } catch {
-    return undefined;
+  if (stats['otel.ended'] !== undefined) {
+    return `${stats['otel.ended']} spans ended, ${stats['otel.exported']} exported`;
   }
-}
-const CLOCK_TICKS = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-
-/** Requests per second and requests served in `seconds` of saturation. */
-async function load(port: number, seconds: number): Promise<{ rps: number; requests: number }> {
-  const url = `http://127.0.0.1:${port}/users/42`;
-  if (loadGenerator === 'wrk') {
-    const [command, args] = pinned(1, 'wrk', ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, url]);
-    const out = execFileSync(command, args, { encoding: 'utf8' });
-    const rps = /Requests\/sec:\s+([\d.]+)/.exec(out);
-    const requests = /(\d+) requests in/.exec(out);
-    if (!rps || !requests) throw new Error(`unexpected wrk output:\n${out}`);
-    return { rps: Number(rps[1]), requests: Number(requests[1]) };
-  }
-  const { default: autocannon } = await import('autocannon');
-  const result = await autocannon({ url, connections: CONNECTIONS, duration: seconds });
-  return { rps: result.requests.average, requests: result.requests.total };
+  return 'nothing';
 }
 
 await scenario(
@@ -188,22 +110,23 @@ await scenario(
       for (let round = 0; round < ROUNDS; round++) {
         const order = VARIANTS.map((_, i) => VARIANTS[(i + round) % VARIANTS.length]!);
         for (const variant of order) {
-          const service = await startService(variant, dir, round);
+          const db = variant.id === 'ferret' ? join(dir, `ferret-${round}.db`) : undefined;
+          const service = await startService('fastify', {
+            nodeArgs: variant.preload,
+            env: { ...CLEAN_FERRET_ENV, ...variant.env, ...(db ? { FERRET_DB: db } : {}) },
+          });
+          let stats: Record<string, number> = {};
           try {
             await load(service.port, WARMUP_SECONDS);
-            const pid = service.child.pid!;
-            const cpuBefore = cpuMs(pid);
-            const measured = await load(service.port, SECONDS);
-            const cpuAfter = cpuMs(pid);
+            const measured = await measuredLoad(service, SECONDS);
             throughput.get(variant.id)!.push(measured.rps);
-            if (cpuBefore !== undefined && cpuAfter !== undefined && measured.requests > 0) {
-              cpuPerRequest
-                .get(variant.id)!
-                .push(((cpuAfter - cpuBefore) * 1000) / measured.requests);
+            if (measured.cpuUsPerRequest !== undefined) {
+              cpuPerRequest.get(variant.id)!.push(measured.cpuUsPerRequest);
             }
           } finally {
-            said.set(variant.id, await stopService(service));
+            stats = await stopService(service);
           }
+          said.set(variant.id, recorded(stats, db));
         }
       }
     } finally {
@@ -220,7 +143,8 @@ await scenario(
       report.record(`${variant.label}: ratio to uninstrumented`, rps(variant.id) / base, '×');
     }
     // CPU per request (the service's user + system time over the measured seconds, all its
-    // threads) is steadier than throughput on a shared machine: it does not count waiting.
+    // threads: Ferret's SQLite writer thread included) is steadier than throughput on a shared
+    // machine, as it does not count waiting.
     if (VARIANTS.every((variant) => cpuPerRequest.get(variant.id)!.length > 0)) {
       for (const variant of VARIANTS) {
         report.record(
