@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { SpanRecord } from '@ferret/profiler';
 import { openSpanReader, SqliteSpanStore } from '@ferret/store-sqlite';
 import Database from 'better-sqlite3';
@@ -17,6 +18,11 @@ const SUMMARY_SPANS = quick ? 200_000 : 1_000_000;
 const NAMES = 40;
 /** Spans written before the clock starts, so both sides are measured with warm JIT and caches. */
 const WARM_UP = 10 * BATCH;
+/** The low-rate case: the profiler's default budget, spans/s, handed over in two batches a second. */
+const LOW_RATE = 1000;
+const LOW_RATE_BATCH = LOW_RATE / 2;
+const LOW_RATE_SECONDS = quick ? 3 : 6;
+const LOW_RATE_ROUNDS = quick ? 1 : 3;
 
 const dir = mkdtempSync(join(tmpdir(), 'ferret-bench-store-'));
 
@@ -52,6 +58,69 @@ function fresh(name: string): string {
   return path;
 }
 
+/** CPU time of this process so far (user + system, every thread: host, writer worker, V8's), ms. */
+function processCpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
+
+/**
+ * {@link LOW_RATE} spans/s for `seconds`, handed to `store` as a profiler at the default budget
+ * hands them over (a batch of {@link LOW_RATE_BATCH} every 500 ms: one when the queue reaches a
+ * batch, one at the flush interval; count records every second), then committed. Without a store,
+ * the same timers write nothing: the floor to subtract. Returns the process CPU time and spans.
+ */
+async function lowRateWindow(
+  store: SqliteSpanStore | undefined,
+  seconds: number,
+  spans: SpanRecord[],
+): Promise<{ cpuMs: number; wallMs: number; spans: number }> {
+  const cpuBefore = processCpuMs();
+  const begin = performance.now();
+  let written = 0;
+  for (let tick = 1; tick <= seconds * 2; tick++) {
+    await sleep(begin + tick * 500 - performance.now());
+    if (store === undefined) continue;
+    store.write(spans.slice(written, written + LOW_RATE_BATCH));
+    written += LOW_RATE_BATCH;
+    if (tick % 2 === 0) {
+      store.writeCounts([
+        {
+          name: 'op.0',
+          runId: 'low-rate',
+          calls: 4 * LOW_RATE,
+          recorded: LOW_RATE,
+          dropped: 3 * LOW_RATE,
+          intervalStart: tick * 500 - 1000,
+          intervalEnd: tick * 500,
+        },
+      ]);
+    }
+  }
+  await store?.flush();
+  return { cpuMs: processCpuMs() - cpuBefore, wallMs: performance.now() - begin, spans: written };
+}
+
+/**
+ * The store's CPU time per span at {@link LOW_RATE} spans/s (µs): a warmed-up store's low-rate
+ * window minus an idle window of the same length, in interleaved rounds (median).
+ */
+async function lowRateCpuPerSpan(): Promise<number> {
+  const perSpan: number[] = [];
+  for (let round = 0; round < LOW_RATE_ROUNDS; round++) {
+    const idle = await lowRateWindow(undefined, LOW_RATE_SECONDS, []);
+    const store = new SqliteSpanStore({ path: fresh(`low-rate-${round}.db`) });
+    for (let i = 0; i < WARM_UP; i += BATCH) store.write(makeSpans(BATCH, 'warm-up', i));
+    await store.flush();
+    const spans = makeSpans(LOW_RATE * LOW_RATE_SECONDS, 'low-rate');
+    const busy = await lowRateWindow(store, LOW_RATE_SECONDS, spans);
+    await store.close();
+    const storeCpuMs = busy.cpuMs - (idle.cpuMs * busy.wallMs) / idle.wallMs;
+    perSpan.push((storeCpuMs * 1000) / busy.spans);
+  }
+  return median(perSpan);
+}
+
 /**
  * SqliteSpanStore into a fresh file, sustained: the clock starts once the worker is up and warm
  * ({@link WARM_UP} spans written and committed) and stops when close() has committed everything.
@@ -60,10 +129,11 @@ function fresh(name: string): string {
 async function ingestThroughStore(
   spans: SpanRecord[],
   path: string,
-): Promise<{ rate: number; hostNsPerSpan: number }> {
+): Promise<{ rate: number; hostNsPerSpan: number; cpuUsPerSpan: number }> {
   const store = new SqliteSpanStore({ path });
   for (let i = 0; i < WARM_UP; i += BATCH) store.write(makeSpans(BATCH, 'warm-up', i));
   await store.flush();
+  const cpuBefore = processCpuMs();
   const begin = performance.now();
   let hostMs = 0;
   for (let i = 0; i < spans.length; i += BATCH) {
@@ -75,9 +145,14 @@ async function ingestThroughStore(
   }
   await store.close();
   const ms = performance.now() - begin;
+  const cpuMs = processCpuMs() - cpuBefore;
   if (store.stats().spansWritten !== spans.length + WARM_UP)
     throw new Error(`store wrote ${store.stats().spansWritten}`);
-  return { rate: (spans.length / ms) * 1000, hostNsPerSpan: (hostMs * 1e6) / spans.length };
+  return {
+    rate: (spans.length / ms) * 1000,
+    hostNsPerSpan: (hostMs * 1e6) / spans.length,
+    cpuUsPerSpan: (cpuMs * 1000) / spans.length,
+  };
 }
 
 /** The practical ceiling: one connection, same schema and indexes, same batches, same row values. */
@@ -140,6 +215,7 @@ await scenario('store-sqlite: ingest and summary', async (report) => {
     const ours: number[] = [];
     const host: number[] = [];
     const bare: number[] = [];
+    const cpu: number[] = [];
     // Interleaved rounds so drift of the machine hits both alike.
     for (let round = 0; round < INGEST_ROUNDS; round++) {
       collectGarbage();
@@ -148,6 +224,7 @@ await scenario('store-sqlite: ingest and summary', async (report) => {
       const result = await ingestThroughStore(spans, fresh(`store-${round}.db`));
       ours.push(result.rate);
       host.push(result.hostNsPerSpan);
+      cpu.push(result.cpuUsPerSpan);
     }
     const anchorRate = report.record(
       'bare better-sqlite3 batched inserts (same schema, indexes, rows)',
@@ -167,7 +244,24 @@ await scenario('store-sqlite: ingest and summary', async (report) => {
       median(host),
       'ns/span',
     );
+    const fullIngestCpu = report.record(
+      'process CPU time per span at full ingest (every thread)',
+      median(cpu),
+      'µs/span',
+    );
+    const lowRateCpu = report.record(
+      `store CPU time per span at ${LOW_RATE.toLocaleString('en-US')} spans/s (every thread, idle floor subtracted)`,
+      await lowRateCpuPerSpan(),
+      'µs/span',
+    );
     report.absolute('SqliteSpanStore ingest spans/s >= 100,000', ourRate, '>=', 100_000);
+    report.ratio(
+      `store CPU per span at ${LOW_RATE.toLocaleString('en-US')} spans/s / at full ingest <= 2`,
+      lowRateCpu,
+      fullIngestCpu,
+      '<=',
+      2,
+    );
     report.ratio(
       'SqliteSpanStore ingest / bare better-sqlite3 loop >= 0.70',
       ourRate,
@@ -230,6 +324,9 @@ await scenario('store-sqlite: ingest and summary', async (report) => {
       summaryMs,
       '<=',
       3000,
+    );
+    report.note(
+      `Low rate: ${LOW_RATE.toLocaleString('en-US')} spans/s for ${LOW_RATE_SECONDS} s into a warmed-up store, as a profiler at the default budget hands them over (${LOW_RATE_BATCH}-span batches every 500 ms, count records every second), median of ${LOW_RATE_ROUNDS} rounds; the process's CPU time (host, writer worker and V8's threads) minus an idle window with the same timers. Full ingest: the same CPU time over the ingest below, per span.`,
     );
     report.note(
       'Ingest: from a started store (worker up, file open) to close() resolved (every batch committed); the anchor is timed from an open connection to its last commit. The anchor writes the same rows (attributes JSON-encoded) into the same schema and indexes in transactions of the same 512-span batches, on one connection, with no thread hand-over.',
