@@ -31,6 +31,12 @@ for dir in "${packages[@]}"; do
   # prepack (scripts/check-built.mjs) refuses a package whose build is missing or stale.
   (cd "$dir" && pnpm pack --pack-destination "$work/tarballs" >/dev/null)
 done
+for tarball in "$work"/tarballs/*.tgz; do
+  if ! tar -xzOf "$tarball" package/LICENSE | cmp -s - LICENSE; then
+    echo "$(basename "$tarball"): package/LICENSE is missing or differs from the root LICENSE" >&2
+    exit 1
+  fi
+done
 
 # Every tarball is a direct dependency of the app, so npm resolves @ferret/* ranges between them
 # to these files and never asks the registry for a @ferret package.
