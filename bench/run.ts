@@ -4,13 +4,17 @@
  * Node major from this run, stating the machine: `docs/benchmarks.md` on Node 20 (the oldest
  * supported), `docs/benchmarks-node<major>.md` on any other (`pnpm bench:node24 --write`, or
  * `bash scripts/with-node.sh <major> pnpm --filter @ferret/bench bench --write` for another major).
+ * `--write` also stores the results as JSON beside the page (`docs/benchmarks.json`: each
+ * scenario's latest result, so a partial run keeps the others) and, on Node 20, rewrites every
+ * figure the docs mark from it (see figures.ts).
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { type BenchmarkFile, figuresFrom, markedPages, rewriteMarkers } from './figures.js';
 import { formatScenario, type ScenarioResult } from './harness.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -28,6 +32,8 @@ const files = readdirSync(join(here, 'scenarios'))
   .sort();
 
 const results: ScenarioResult[] = [];
+/** This run's results by scenario file name (`profiler` for `profiler.bench.ts`). */
+const byFile: Record<string, ScenarioResult> = {};
 let failures = 0;
 for (const file of files) {
   process.stdout.write(`\n▶ ${file}\n`);
@@ -50,6 +56,7 @@ for (const file of files) {
   }
   const result = JSON.parse(line.slice('@@FERRET_BENCH@@'.length)) as ScenarioResult;
   results.push(result);
+  byFile[file.replace(/\.bench\.ts$/, '')] = result;
   process.stdout.write(`${formatScenario(result)}\n`);
 }
 
@@ -84,5 +91,49 @@ if (values.write) {
   ].join('\n');
   writeFileSync(resolve(here, '..', 'docs', page), doc);
   process.stdout.write(`wrote docs/${page}\n`);
+  writeFigures(major);
 }
-process.exitCode = failures > 0 ? 1 : 0;
+
+/** Stores the results in the JSON beside the page and, on Node 20, rewrites the marked figures. */
+function writeFigures(major: number): void {
+  const root = resolve(here, '..');
+  const json = major === 20 ? 'benchmarks.json' : `benchmarks-node${major}.json`;
+  const jsonPath = join(root, 'docs', json);
+  const previous = existsSync(jsonPath)
+    ? (JSON.parse(readFileSync(jsonPath, 'utf8')) as BenchmarkFile)
+    : undefined;
+  const date = new Date().toISOString().slice(0, 10);
+  const scenarios: BenchmarkFile['scenarios'] = { ...previous?.scenarios };
+  for (const [file, result] of Object.entries(byFile)) {
+    scenarios[file] = { ...result, node: process.version, date, quick: values.quick };
+  }
+  let figures: Record<string, string>;
+  try {
+    figures = figuresFrom(scenarios);
+  } catch (error) {
+    process.stdout.write(`✖ ${(error as Error).message}\nno figures written\n`);
+    process.exitCode = 1;
+    return;
+  }
+  const file: BenchmarkFile = {
+    generatedBy: 'pnpm bench --write (bench/run.ts); do not edit by hand',
+    scenarios,
+    figures,
+  };
+  writeFileSync(jsonPath, `${JSON.stringify(file, null, 2)}\n`);
+  process.stdout.write(`wrote docs/${json}\n`);
+  if (major !== 20) return;
+  for (const page of markedPages(root)) {
+    const text = readFileSync(page, 'utf8');
+    const { text: rewritten, unknown } = rewriteMarkers(text, figures);
+    if (unknown.length > 0) {
+      process.stdout.write(`✖ ${page}: unknown figures ${unknown.join(', ')}\n`);
+      process.exitCode = 1;
+    }
+    if (rewritten !== text) {
+      writeFileSync(page, rewritten);
+      process.stdout.write(`rewrote the figures of ${page.slice(root.length + 1)}\n`);
+    }
+  }
+}
+if (failures > 0) process.exitCode = 1;
