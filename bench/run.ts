@@ -81,6 +81,7 @@ if (values.write) {
     'Every goal is a ratio against an anchor measured in the same run on the same machine,',
     'so the ratios carry over between machines better than the absolute figures do.',
     otherPage,
+    'The figures other pages quote are marked there and rewritten from `benchmarks.json`, written by the same run.',
     '',
     `- Machine: ${os.cpus().length} × ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}`,
     `- Node ${process.version}${values.quick ? ' (quick run: fewer samples)' : ''}`,
