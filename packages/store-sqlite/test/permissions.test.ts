@@ -1,17 +1,24 @@
 // A database read or written by a user who may not write its directory (a file root or a
 // container wrote, read by a normal user). Tests usually run as root, who may write anywhere, so
 // the child process drops to `nobody` with setpriv; run as another user, the directory and file
-// are made read-only instead. The fixture imports the BUILT package by name.
+// are made read-only instead. The fixture imports the BUILT package by name, from a
+// world-readable copy under os.tmpdir() (unprivilegedRuntime), so the child never reads the
+// checkout, which may sit in a directory `nobody` cannot enter.
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SqliteSpanStore } from '../src/index.js';
 import { span, temporaryDirectory } from './helpers.js';
+import { unprivilegedRuntime } from './unprivilegedRuntime.js';
 
-const fixture = fileURLToPath(new URL('./fixtures/open-as-user.mjs', import.meta.url));
 const isRoot = process.getuid?.() === 0;
+
+let runtime: ReturnType<typeof unprivilegedRuntime>;
+beforeAll(() => {
+  runtime = unprivilegedRuntime(['open-as-user.mjs', 'spans.mjs']);
+});
+afterAll(() => runtime.cleanup());
 
 interface ChildResult {
   uid: number;
@@ -44,11 +51,12 @@ function protect(dir: string): void {
 }
 
 function asUnprivileged(mode: 'read' | 'write', path: string): ChildResult {
+  const fixture = join(runtime.dir, 'open-as-user.mjs');
   const command = isRoot ? 'setpriv' : process.execPath;
   const args = isRoot
     ? ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, fixture, mode, path]
     : [fixture, mode, path];
-  const child = spawnSync(command, args, { encoding: 'utf8', timeout: 60_000 });
+  const child = spawnSync(command, args, { cwd: runtime.dir, encoding: 'utf8', timeout: 60_000 });
   expect(child.stderr).toBe('');
   const result = JSON.parse(child.stdout) as ChildResult;
   expect(result.uid === 0).toBe(false);
