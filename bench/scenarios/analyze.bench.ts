@@ -1,5 +1,5 @@
-// `ferret analyze --by` and the whole-run stack tree over a 1,000,000-span run: time and the peak
-// RSS of a fresh process, with summary() over the same file as the anchor.
+// `ferret analyze --by`, the whole-run stack tree and `ferret report` over a 1,000,000-span run:
+// time and the peak RSS of a fresh process, with summary() over the same file as the anchor.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -61,7 +61,34 @@ function inChild(path: string, call: string): { ms: number; rssMiB: number } {
   return { ms, rssMiB: rss / 1024 };
 }
 
-await scenario('analyze: --by and the whole-run stack tree', async (report) => {
+/**
+ * `ferret report <path> -o <out>` through the CLI's `main` in a fresh process: wall time of the
+ * whole command (open, profile, render, write) and peak RSS.
+ */
+function reportInChild(path: string, out: string): { ms: number; rssMiB: number } {
+  const child = spawnSync(
+    process.execPath,
+    [
+      '--input-type=module',
+      '-e',
+      `import { main } from '@ferret/cli';
+       const begin = performance.now();
+       // @ferret/cli resolves from the workspace root (a root devDependency).
+       const code = await main(['report', ${JSON.stringify(path)}, '-o', ${JSON.stringify(out)}, '--force'], {
+         stdout: { write() {} },
+       });
+       const ms = performance.now() - begin;
+       if (code !== 0) process.exit(3);
+       process.stdout.write(JSON.stringify({ ms, rss: process.resourceUsage().maxRSS }));`,
+    ],
+    { encoding: 'utf8' },
+  );
+  if (child.status !== 0) throw new Error(`ferret report failed: ${child.stderr}`);
+  const { ms, rss } = JSON.parse(child.stdout) as { ms: number; rss: number };
+  return { ms, rssMiB: rss / 1024 };
+}
+
+await scenario('analyze: --by, the whole-run stack tree and ferret report', async (report) => {
   const dir = mkdtempSync(join(tmpdir(), 'ferret-bench-analyze-'));
   try {
     const path = join(dir, 'analyze.db');
@@ -76,20 +103,22 @@ await scenario('analyze: --by and the whole-run stack tree', async (report) => {
       analyzeBy: "analyze({ by: 'db.rows', maxValuesPerName: 20 })",
       stackTree: 'stackTree()',
     };
-    const results: Record<keyof typeof cases, Array<{ ms: number; rssMiB: number }>> = {
+    const results: Record<keyof typeof cases | 'report', Array<{ ms: number; rssMiB: number }>> = {
       summary: [],
       analyzeBy: [],
       stackTree: [],
+      report: [],
     };
     // Interleaved rounds, each call in its own process.
     for (let round = 0; round < ROUNDS; round++) {
       for (const [key, call] of Object.entries(cases) as Array<[keyof typeof cases, string]>) {
         results[key].push(inChild(path, call));
       }
+      results.report.push(reportInChild(path, join(dir, 'report.html')));
     }
     const spans = SPANS.toLocaleString('en-US');
-    const ms = (key: keyof typeof cases) => median(results[key].map((r) => r.ms));
-    const rss = (key: keyof typeof cases) => Math.max(...results[key].map((r) => r.rssMiB));
+    const ms = (key: keyof typeof results) => median(results[key].map((r) => r.ms));
+    const rss = (key: keyof typeof results) => Math.max(...results[key].map((r) => r.rssMiB));
     const anchor = report.record(
       `summary() over ${spans} spans (${NAMES} names)`,
       ms('summary'),
@@ -111,12 +140,24 @@ await scenario('analyze: --by and the whole-run stack tree', async (report) => {
     );
     report.record('peak RSS of a process running stackTree()', rss('stackTree'), 'MiB');
     report.record('peak RSS of a process running summary()', rss('summary'), 'MiB');
+    const reportMs = report.record(
+      `ferret report over ${spans} spans (profile, HTML, write)`,
+      ms('report'),
+      'ms',
+    );
+    const reportRss = report.record(
+      'peak RSS of a process running ferret report',
+      rss('report'),
+      'MiB',
+    );
     report.absolute(`analyze --by over ${spans} spans, ms <= 3000`, analyzeMs, '<=', 3000);
     report.absolute('analyze --by peak RSS, MiB <= 199', analyzeRss, '<=', 199);
     report.ratio('analyze --by / summary() <= 3', analyzeMs, anchor, '<=', 3);
     report.ratio('stackTree / summary() <= 3', treeMs, anchor, '<=', 3);
+    report.absolute(`ferret report over ${spans} spans, ms <= 3000`, reportMs, '<=', 3000);
+    report.absolute('ferret report peak RSS, MiB <= 199', reportRss, '<=', 199);
     report.note(
-      'Each call runs in a fresh process (open, query, close), so the RSS includes Node itself. analyze streams the run in start order through the (run_key, start_time) index and keeps only the spans in flight for self time; summary() scans the table without order.',
+      'Each call runs in a fresh process (open, query, close), so the RSS includes Node itself. analyze streams the run in start order through the (run_key, start_time) index and keeps only the spans in flight for self time; summary() scans the table without order. ferret report runs main() of @ferret/cli (one profile() pass in storage order, then the HTML page); this file stores each trace root first, the order that makes the profile remember every span for late children.',
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });

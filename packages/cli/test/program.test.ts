@@ -160,7 +160,16 @@ describe('ferret analyze', () => {
       { spanName: 'slow\u001b[31m handler', count: 2, maxMs: 600, totalMs: 1100 },
       { spanName: null, count: 1, maxMs: 250, totalMs: 250 },
     ];
-    const cli = setup({ ...fullData, stalls });
+    // The run's summary lists the stall spans themselves: that is what makes analyze read stalls.
+    const withStalls = {
+      ...fullData,
+      summary: [
+        ...fullData.summary,
+        summary({ name: 'ferret.stall', calls: 3, recorded: 3, dropped: 0, totalMs: 1350 }),
+      ],
+      stalls,
+    };
+    const cli = setup(withStalls);
     const { code, stdout } = await cli.run(['analyze', 'x.db']);
     expect(code).toBe(0);
     const lines = stdout.trimEnd().split('\n');
@@ -173,12 +182,16 @@ describe('ferret analyze', () => {
     expect(lines[heading + 2]).toMatch(/^slow\\x1b\[31m handler\s+2\s+600 ms\s+1.10 s$/);
     expect(lines[heading + 3]).toMatch(/^\(no span\)\s+1\s+250 ms\s+250 ms$/);
     expect(cli.opened[0]!.calls).toContainEqual({ method: 'stalls', options: { runId: 'run-1' } });
-    const json = await setup({ ...fullData, stalls }).run(['analyze', 'x.db', '--json']);
+    const json = await setup(withStalls).run(['analyze', 'x.db', '--json']);
     const document = JSON.parse(json.stdout);
     expect(validateAnalyze(document), JSON.stringify(validateAnalyze.errors)).toBe(true);
     expect(document.stalls).toEqual(stalls);
     // No stalls: no heading.
     expect((await setup(fullData).run(['analyze', 'x.db'])).stdout).not.toContain('stalled');
+    // No ferret.stall span in the run: the stall scan is skipped (unless --name hides rows).
+    const quiet = setup({ ...fullData, stalls });
+    await quiet.run(['analyze', 'x.db']);
+    expect(quiet.opened[0]!.calls.map((call) => call.method)).not.toContain('stalls');
   });
 
   it('colours on a TTY, but never with NO_COLOR', async () => {

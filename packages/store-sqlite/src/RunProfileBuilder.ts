@@ -1,4 +1,5 @@
 import { LatencyHistogramSet } from './LatencyHistogramSet.js';
+import { RecentMap } from './RecentMap.js';
 import type {
   LatencyHistogram,
   RunProfileLimits,
@@ -16,7 +17,7 @@ export const DEFAULT_PROFILE_LIMITS: Readonly<RunProfileLimits> = Object.freeze(
   stackFrames: 5_000,
   stackDepth: 64,
   pendingSpans: 200_000,
-  recentSpans: 100_000,
+  recentSpans: 10_000,
   histogramNames: 1_000,
   timelineBuckets: 3_600,
   slowestTraces: 10,
@@ -73,15 +74,17 @@ export class RunProfileBuilder {
   /** Σ weight and Σ weight × duration of child spans, by root name then child name. */
   readonly #childWeights = new Map<string, Map<string, [number, number]>>();
   /** The most recently merged spans by span id (at most `recentSpans`, oldest evicted first). */
-  readonly #merged = new Map<string, MergedSpan>();
+  readonly #merged: RecentMap<MergedSpan>;
   /** Root names of the most recently merged traces by trace id (same bound). */
-  readonly #rootNames = new Map<string, string>();
+  readonly #rootNames: RecentMap<string>;
 
   constructor(rootName: string, limits: RunProfileLimits, timeline: TimelineBuilder) {
     this.#limits = limits;
     this.#timeline = timeline;
     this.#tree = new StackTreeBuilder(rootName, limits.stackFrames);
     this.#histograms = new LatencyHistogramSet(limits.histogramNames);
+    this.#merged = new RecentMap(limits.recentSpans);
+    this.#rootNames = new RecentMap(limits.recentSpans);
   }
 
   /** One stored span; `isRoot` when it has no parent in the run. */
@@ -114,7 +117,7 @@ export class RunProfileBuilder {
     }
     if (isRoot || parentSpanId === null) {
       this.#pendingSpans -= span.size - 1;
-      this.#remember(this.#rootNames, traceId, name);
+      this.#rootNames.set(traceId, name);
       this.#merge(span, spanId, traceId, undefined);
       this.#keepIfSlow(traceId, span);
       return;
@@ -177,12 +180,6 @@ export class RunProfileBuilder {
     }
   }
 
-  /** Adds `key → value` to a map bounded by `recentSpans`, evicting the oldest entry. */
-  #remember<V>(map: Map<string, V>, key: string, value: V): void {
-    map.set(key, value);
-    if (map.size > this.#limits.recentSpans) map.delete(map.keys().next().value as string);
-  }
-
   /**
    * Adds a whole (sub)tree to the stack tree, depth first: at the top level for a root or a
    * detached span, else under the frame of its already merged `parent`. The top span is
@@ -207,7 +204,7 @@ export class RunProfileBuilder {
           ? parent.frame
           : tree.child(parent.frame, top.name);
     if (spanId !== undefined) {
-      this.#remember(this.#merged, spanId, { frame: topFrame, depth: topDepth, rootName });
+      this.#merged.set(spanId, { frame: topFrame, depth: topDepth, rootName });
     }
     const stack: [PendingSpan, MutableFrame, number][] = [[top, topFrame, topDepth]];
     while (stack.length > 0) {

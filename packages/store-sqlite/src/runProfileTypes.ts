@@ -95,6 +95,8 @@ export interface RunProfileLimits {
   /**
    * Spans (and traces) remembered after they were merged, so that a child ending after its parent
    * still joins the parent's stack; older ones are forgotten (their late children are detached).
+   * Spans are stored as they end, so children usually come first and only each trace's top span
+   * is remembered: the default, 10,000, is the last 10,000 traces.
    */
   recentSpans: number;
   /** Names with a latency histogram (the first seen). */

@@ -1,3 +1,4 @@
+import { STALL_SPAN_NAME } from '@ferret/profiler';
 import { type Command, Option } from 'commander';
 import { type CliContext, withReader, writeLines } from '../CliContext.js';
 import { CliError } from '../CliError.js';
@@ -66,7 +67,10 @@ export function analyzeSummary(
       : { by: options.by, maxValuesPerName: options.maxValues ?? DEFAULT_MAX_VALUES }),
     ...(options.name === undefined ? {} : { name: options.name }),
   });
-  const stalls = reader.stalls({ runId: analysis.runId });
+  // Stall spans are found by a scan of the run: skipped when the unfiltered table shows none.
+  const mayHaveStalls =
+    options.name !== undefined || analysis.rows.some((row) => row.name === STALL_SPAN_NAME);
+  const stalls = mayHaveStalls ? reader.stalls({ runId: analysis.runId }) : [];
   const sorted = sortSummary(analysis.rows, options.sort);
   const shown = options.limit === undefined ? sorted : sorted.slice(0, options.limit);
   if (options.json === true) {
