@@ -145,9 +145,35 @@ export class SqliteSpanReader implements SpanReader {
     const limits = profileLimits(options.limits);
     return this.#guard(() => {
       const runKey = this.#resolveRun(options.runId);
-      const runId = this.#runIdOf(runKey);
-      const run = this.runs().find((r) => r.runId === runId)!;
-      const pass = readRunPass(this.#db, runKey, this.#runSource(runKey), run, limits);
+      // The run's row and count records now; its root calls without count records come from the
+      // pass (Σ weight of the stored roots), which spares runs()' extra scan of the run.
+      const row = this.#runRow(
+        this.#db
+          .prepare(`SELECT ${RUN_COLUMNS} FROM runs WHERE ${BUDGET} AND run_key = ?`)
+          .get(runKey) as Record<keyof RunRow, unknown>,
+      );
+      const counted = this.#db
+        .prepare(`SELECT sum(calls) FROM counts WHERE ${BUDGET} AND run_key = ?`)
+        .pluck()
+        .get(runKey);
+      const countedCalls =
+        counted === null ? undefined : this.#check.number(counted, 'counts.calls');
+      const metadata = readRunMetadata(this.#db).get(runKey);
+      const pass = readRunPass(
+        this.#db,
+        runKey,
+        this.#runSource(runKey),
+        toRunInfo(row, 0, false, metadata),
+        limits,
+      );
+      let rootWeight = 0;
+      for (const accumulator of pass.byName.values()) rootWeight += accumulator.rootWeight;
+      const run = toRunInfo(
+        row,
+        countedCalls ?? Math.round(rootWeight),
+        countedCalls !== undefined,
+        metadata,
+      );
       const summary = this.#finishSummary(
         runKey,
         pass.byName,

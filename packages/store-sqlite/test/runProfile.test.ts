@@ -109,6 +109,13 @@ function frame(root: StackFrame, ...path: string[]): StackFrame | undefined {
 }
 
 describe('SpanReader.profile()', () => {
+  it("describes the run as runs() does; without count records, its root calls are the roots' Σ weight", async () => {
+    const r = await write([...request(0, 2), ...request(100, 3, true), ...request(200, 1)], []);
+    const { run } = r.profile();
+    expect(run).toEqual(r.runs()[0]);
+    expect(run).toMatchObject({ rootCalls: 6, calls: 6, callsExact: false, spanCount: 12 });
+  });
+
   it('has the same summary rows as summary(), weights scaled by the count records, in any storage order', async () => {
     // GET /orders: 30 calls, 6 stored at weights that lag the traffic (Σ weight 12 ≠ 30), so the
     // children's estimates are scaled by 30/12. Some traces are stored root first.
@@ -130,6 +137,7 @@ describe('SpanReader.profile()', () => {
     const profile = r.profile();
     expect(profile.summary).toEqual(r.summary());
     expect(profile.run.runId).toBe('svc');
+    expect(profile.run).toEqual(r.runs()[0]);
     expect(profile.omitted).toEqual({
       spansInOtherFrames: 0,
       detachedSpans: 0,
