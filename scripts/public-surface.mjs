@@ -6,9 +6,7 @@
 //   node scripts/public-surface.mjs            # markdown, one section per package entry
 //   node scripts/public-surface.mjs --json     # { "<package>/<entry>": { runtime, types } }
 //   node scripts/public-surface.mjs --check-docs
-//       exits 1 listing every runtime export that docs/api/<package>.md does not name (a type-only
-//       export not named there is listed as a note: most are described by their shape, as the
-//       options table of the constructor that takes them)
+//       exits 1 listing every export (runtime or type-only) that docs/api/<package>.md does not name
 //
 // Packages must be built first (`pnpm build`).
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -66,20 +64,16 @@ for (const name of readdirSync(packagesDir).sort()) {
 if (process.argv.includes('--check-docs')) {
   let missing = 0;
   for (const [entry, { runtime, types }] of Object.entries(surface)) {
-    const page = join(root, 'docs', 'api', `${entry.split('/')[1]}.md`);
-    const text = existsSync(page) ? readFileSync(page, 'utf8') : '';
+    const page = `docs/api/${entry.split('/')[1]}.md`;
+    const text = existsSync(join(root, page)) ? readFileSync(join(root, page), 'utf8') : '';
     const named = (name) =>
       new RegExp(`(?<![\\w$])${name.replace(/\$/g, '\\$')}(?![\\w$])`).test(text);
-    const undocumented = runtime.filter((name) => !name.startsWith('(') && !named(name));
-    const typeOnly = types.filter((name) => !runtime.includes(name) && !named(name));
+    const undocumented = [...new Set([...runtime, ...types])].filter(
+      (name) => !name.startsWith('(') && !named(name),
+    );
     if (undocumented.length > 0) {
       missing += undocumented.length;
-      console.log(
-        `${entry}: not named in docs/api/${entry.split('/')[1]}.md: ${undocumented.join(', ')}`,
-      );
-    }
-    if (typeOnly.length > 0) {
-      console.log(`${entry}: note: type-only, not named in its page: ${typeOnly.join(', ')}`);
+      console.log(`${entry}: not named in ${page}: ${undocumented.sort().join(', ')}`);
     }
   }
   process.exit(missing > 0 ? 1 : 0);
