@@ -25,13 +25,17 @@ afterEach(async () => {
 });
 
 /** Runs the app under `ferret run` against `url`, sends REQUESTS requests, stops it with SIGINT. */
-async function runApp(kind: string, url: string): Promise<{ spans: SpanRecord[]; output: string }> {
+async function runApp(
+  kind: string,
+  url: string,
+  budget = 1000,
+): Promise<{ spans: SpanRecord[]; output: string; rootCalls: number }> {
   const dir = mkdtempSync(join(tmpdir(), `ferret-libs-${kind}-`));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   const db = join(dir, 'ferret.db');
   const run = await startFerretRun(db, {
     app: APP,
-    budget: 1000,
+    budget,
     args: ['--quiet'],
     env: { DB_KIND: kind, DB_URL: url },
   });
@@ -49,7 +53,11 @@ async function runApp(kind: string, url: string): Promise<{ spans: SpanRecord[];
   try {
     const [info] = reader.runs();
     expect(info!.metadata).toMatchObject({ complete: true });
-    return { spans: [...reader.spans({ runId: info!.runId })], output: run.output() };
+    return {
+      spans: [...reader.spans({ runId: info!.runId })],
+      output: run.output(),
+      rootCalls: info!.rootCalls,
+    };
   } finally {
     reader.close();
   }
@@ -104,6 +112,15 @@ describe('ferret run: database libraries under one budget', () => {
     expectNestedQueries(spans, (span) => span.name === 'get');
     const get = spans.find((span) => span.name === 'get')!;
     expect(get.attributes).toMatchObject({ 'db.system.name': 'redis', 'db.operation.name': 'get' });
+    expectNoWarnings(output);
+  }, 120_000);
+
+  it('library spans spend the same budget: at --budget 0 no span is stored, every request is counted', async () => {
+    const redis = await RedisServer.start();
+    cleanups.push(() => redis.stop());
+    const { spans, rootCalls, output } = await runApp('redis', redis.url, 0);
+    expect(spans.map((span) => span.name)).toEqual([]);
+    expect(rootCalls).toBe(REQUESTS);
     expectNoWarnings(output);
   }, 120_000);
 
