@@ -21,15 +21,16 @@ export class RecentMap<V> {
 
   set(key: string, value: V): void {
     const map = this.#map;
-    if (!map.has(key)) {
-      const ring = this.#ring;
-      if (ring.length < this.#limit) ring.push(key);
-      else {
-        map.delete(ring[this.#oldest]!);
-        ring[this.#oldest] = key;
-        this.#oldest = (this.#oldest + 1) % this.#limit;
-      }
-    }
+    const size = map.size;
     map.set(key, value);
+    if (map.size === size) return; // a key it held: value updated, age kept
+    const ring = this.#ring;
+    if (ring.length < this.#limit) {
+      ring.push(key);
+      return;
+    }
+    map.delete(ring[this.#oldest]!);
+    ring[this.#oldest] = key;
+    this.#oldest = this.#oldest + 1 === this.#limit ? 0 : this.#oldest + 1;
   }
 }
