@@ -94,11 +94,12 @@ export function parseLibraries(text: string): { libs: LibraryName[]; unknown: st
 }
 
 /**
- * Reads the preload's settings from the environment through `@ferret/internal`'s env reader:
+ * Reads the preload's settings from the environment, as every Ferret package reads its variables:
  * blank counts as unset; a malformed value (a path, glob or id that is over-long or holds a
  * control character, a budget outside the number grammar, an unknown library) warns once per
- * variable (code `FERRET_ENV`, the value quoted and cut to 64 characters) and the default applies. When no run id is set, one is generated and written back to
- * `env` (with the owner pid), so child processes join the same run.
+ * variable (code `FERRET_ENV`, the value quoted and cut to 64 characters) and the default
+ * applies. When no run id is set, one is generated and written back to `env` (with the owner
+ * pid), so child processes join the same run.
  */
 export function readRunSettings(env: NodeJS.ProcessEnv = process.env): RunSettings {
   const db =
