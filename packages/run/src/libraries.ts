@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
+import { nameAnonymousHandler } from './fastifyHandlerName.js';
 import type { LibraryName } from './RunSettings.js';
 
 const require = createRequire(import.meta.url);
@@ -21,10 +22,11 @@ const INSTRUMENTATIONS: Record<
   // Fastify's own instrumentation (OpenTelemetry's is deprecated and stops before fastify 5). It
   // patches nothing: with `registerOnInitialization` it registers its plugin on every fastify
   // instance through the `fastify.initialization` diagnostics channel, ESM or CommonJS alike.
+  // Its `lifecycleHook` names an anonymous handler's span after the route.
   fastify: {
     module: '@fastify/otel',
     exportName: 'FastifyOtelInstrumentation',
-    config: { registerOnInitialization: true },
+    config: { registerOnInitialization: true, lifecycleHook: nameAnonymousHandler },
   },
   ioredis: {
     module: '@opentelemetry/instrumentation-ioredis',
@@ -42,9 +44,10 @@ const INSTRUMENTATIONS: Record<
 };
 
 /**
- * Modules whose ES-module imports the loader hook must wrap for these instrumentations. The
- * database drivers are CommonJS, so an `import` of them still goes through `require`, where the
- * instrumentations patch their prototypes; fastify needs no hook at all.
+ * Modules whose ES-module imports the loader hook (import-in-the-middle) wraps, so that a library
+ * the app `import`s is handed to its instrumentation as one it `require`s is (the instrumentations
+ * hook `require` themselves). Fastify needs no entry: @fastify/otel registers through a
+ * diagnostics channel.
  */
 export const HOOKED_MODULES: Record<LibraryName, readonly string[]> = {
   http: ['http', 'https', 'node:http', 'node:https'],

@@ -24,11 +24,15 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-/** Runs the app under `ferret run` against `url`, sends REQUESTS requests, stops it with SIGINT. */
+/**
+ * Runs the app under `ferret run` against `url`, sends REQUESTS requests (then one to each of
+ * `paths`), stops it with SIGINT.
+ */
 async function runApp(
   kind: string,
   url: string,
   budget = 1000,
+  paths: readonly string[] = [],
 ): Promise<{ spans: SpanRecord[]; output: string; rootCalls: number }> {
   const dir = mkdtempSync(join(tmpdir(), `ferret-libs-${kind}-`));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
@@ -44,6 +48,11 @@ async function runApp(
   });
   for (let id = 1; id <= REQUESTS; id++) {
     const response = await fetch(`http://127.0.0.1:${run.port}/items/${id}`);
+    expect(response.status, run.output()).toBe(200);
+    await response.text();
+  }
+  for (const path of paths) {
+    const response = await fetch(`http://127.0.0.1:${run.port}${path}`);
     expect(response.status, run.output()).toBe(200);
     await response.text();
   }
@@ -108,8 +117,14 @@ describe('ferret run: database libraries under one budget', () => {
   it('ioredis (real redis-server): each GET is nested under the Fastify route in one trace', async () => {
     const redis = await RedisServer.start();
     cleanups.push(() => redis.stop());
-    const { spans, output } = await runApp('redis', redis.url);
+    const { spans, output } = await runApp('redis', redis.url, 1000, ['/health/live']);
     expectNestedQueries(spans, (span) => span.name === 'get');
+    // The anonymous handler's span is named after its route, not after @fastify/otel's plugin.
+    const handlers = spans.filter((span) => span.name.startsWith('handler - '));
+    expect(handlers.map((span) => span.name).sort()).toEqual([
+      'handler - /health/:probe',
+      ...Array<string>(REQUESTS).fill('handler - getItem'),
+    ]);
     const get = spans.find((span) => span.name === 'get')!;
     expect(get.attributes).toMatchObject({ 'db.system.name': 'redis', 'db.operation.name': 'get' });
     expectNoWarnings(output);
