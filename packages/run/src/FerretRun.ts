@@ -96,6 +96,7 @@ export class FerretRun {
           db: settings.db,
           runId: settings.runId,
           libs: settings.libs,
+          ...(settings.serviceName === undefined ? {} : { serviceName: settings.serviceName }),
           warn: (message) => warnOnce(`ferret: ${message}`),
           onError,
         });

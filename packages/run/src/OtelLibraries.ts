@@ -6,6 +6,7 @@ import { context, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
+import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import { HOOKED_MODULES, loadInstrumentations } from './libraries.js';
 import { ProfilerSampler } from './ProfilerSampler.js';
@@ -18,6 +19,8 @@ export interface OtelLibrariesOptions {
   db: string;
   runId: string;
   libs: readonly LibraryName[];
+  /** `service.name` of the resource, stored with every library span. Default `unknown_service:node`. */
+  serviceName?: string;
   /** Called once per library that could not be instrumented, with a line naming it. */
   warn: (message: string) => void;
   onError: (error: FerretStoreError) => void;
@@ -54,6 +57,13 @@ export class OtelLibraries {
     const exporter = new SqliteSpanExporter({ path: db, runId, onError: options.onError });
     const processor = new StoreSpanProcessor(exporter);
     const provider = new BasicTracerProvider({
+      ...(options.serviceName === undefined
+        ? {}
+        : {
+            resource: defaultResource().merge(
+              resourceFromAttributes({ 'service.name': options.serviceName }),
+            ),
+          }),
       sampler: new ProfilerSampler(profiler),
       spanProcessors: [processor],
     });

@@ -8,6 +8,7 @@ import {
   textSettingProblem,
 } from '@ferret/internal';
 import { MAX_STALL_THRESHOLD_MS } from '@ferret/profiler';
+import { DEFAULT_SERVICE_NAME, nearestPackageName } from './serviceName.js';
 
 /** The library instrumentations `@ferret/run` knows, by the name `--libs` uses. */
 export const KNOWN_LIBRARIES = [
@@ -40,7 +41,15 @@ export const ENV = {
   stall: 'FERRET_STALL_MS',
   /** Pid of the process that records the run's start and end (set by the first one, or `ferret run`). */
   ownerPid: 'FERRET_RUN_OWNER_PID',
+  /**
+   * `service.name` of the library spans; `OTEL_SERVICE_NAME` when this is unset. Default: the
+   * `name` of the package.json nearest to the working directory, else `unknown_service:node`.
+   */
+  serviceName: 'FERRET_SERVICE_NAME',
 } as const;
+
+/** What {@link ENV}`.serviceName` falls back to: OpenTelemetry's own variable. */
+const OTEL_SERVICE_NAME_ENV = 'OTEL_SERVICE_NAME';
 
 /** Default database file. */
 export const DEFAULT_DB = 'ferret.db';
@@ -60,6 +69,8 @@ export interface RunSettings {
   ownsRun: boolean;
   /** Glob of the files whose functions become spans, relative to the working directory. */
   functions?: string;
+  /** `service.name` of the library spans. Default `unknown_service:node`. */
+  serviceName?: string;
 }
 
 /** What a path, glob or id setting must be, as warnings and usage errors say it. */
@@ -99,7 +110,9 @@ export function parseLibraries(text: string): { libs: LibraryName[]; unknown: st
  * control character, a budget outside the number grammar, an unknown library) warns once per
  * variable (code `FERRET_ENV`, the value quoted and cut to 64 characters) and the default
  * applies. When no run id is set, one is generated and written back to `env` (with the owner
- * pid), so child processes join the same run.
+ * pid), so child processes join the same run. The service name is `FERRET_SERVICE_NAME`, else
+ * `OTEL_SERVICE_NAME`, else the `name` of the package.json nearest to the working directory, else
+ * `unknown_service:node`.
  */
 export function readRunSettings(env: NodeJS.ProcessEnv = process.env): RunSettings {
   const db =
@@ -137,6 +150,16 @@ export function readRunSettings(env: NodeJS.ProcessEnv = process.env): RunSettin
     `an id of at most ${MAX_RUN_ID_LENGTH} characters without control characters`,
     'a new run id',
   );
+  const serviceName =
+    readEnvString(
+      env,
+      [ENV.serviceName, OTEL_SERVICE_NAME_ENV],
+      isTextSetting,
+      `a service name: ${TEXT_EXPECTED}`,
+      'the nearest package.json name',
+    ) ??
+    nearestPackageName(process.cwd()) ??
+    DEFAULT_SERVICE_NAME;
   let runId = ids ?? '';
   if (runId === '') {
     runId = randomUUID();
@@ -156,5 +179,6 @@ export function readRunSettings(env: NodeJS.ProcessEnv = process.env): RunSettin
     stallMs,
     ownsRun,
     ...(functions === undefined ? {} : { functions }),
+    serviceName,
   };
 }

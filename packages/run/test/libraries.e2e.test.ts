@@ -33,7 +33,7 @@ async function runApp(
   url: string,
   budget = 1000,
   paths: readonly string[] = [],
-): Promise<{ spans: SpanRecord[]; output: string; rootCalls: number }> {
+): Promise<{ spans: SpanRecord[]; output: string; rootCalls: number; serviceName?: string }> {
   const dir = mkdtempSync(join(tmpdir(), `ferret-libs-${kind}-`));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   const db = join(dir, 'ferret.db');
@@ -41,7 +41,7 @@ async function runApp(
     app: APP,
     budget,
     args: ['--quiet'],
-    env: { DB_KIND: kind, DB_URL: url },
+    env: { DB_KIND: kind, DB_URL: url, FERRET_SERVICE_NAME: 'items-api' },
   });
   cleanups.push(() => {
     if (run.child.exitCode === null) run.child.kill('SIGKILL');
@@ -66,6 +66,7 @@ async function runApp(
       spans: [...reader.spans({ runId: info!.runId })],
       output: run.output(),
       rootCalls: info!.rootCalls,
+      ...(info!.serviceName === undefined ? {} : { serviceName: info!.serviceName }),
     };
   } finally {
     reader.close();
@@ -117,8 +118,10 @@ describe('ferret run: database libraries under one budget', () => {
   it('ioredis (real redis-server): each GET is nested under the Fastify route in one trace', async () => {
     const redis = await RedisServer.start();
     cleanups.push(() => redis.stop());
-    const { spans, output } = await runApp('redis', redis.url, 1000, ['/health/live']);
+    const { spans, output, serviceName } = await runApp('redis', redis.url, 1000, ['/health/live']);
     expectNestedQueries(spans, (span) => span.name === 'get');
+    // FERRET_SERVICE_NAME names the library spans' service, which the run takes.
+    expect(serviceName).toBe('items-api');
     // The anonymous handler's span is named after its route, not after @fastify/otel's plugin.
     const handlers = spans.filter((span) => span.name.startsWith('handler - '));
     expect(handlers.map((span) => span.name).sort()).toEqual([
