@@ -42,6 +42,7 @@ export {
 export { type ExitFlushable, ProcessExitRegistry } from './ProcessExitRegistry.js';
 export { packageVersion } from './packageVersion.js';
 export { MAX_RUN_ID_LENGTH, RUN_BUDGET_RANGE } from './runOptions.js';
+export { SAMPLED_NAME_ATTRIBUTE } from './spanAttributes.js';
 export {
   FERRET_TRACESTATE_KEY,
   ferretTraceStateValue,

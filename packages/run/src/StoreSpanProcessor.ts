@@ -1,3 +1,4 @@
+import { SAMPLED_NAME_ATTRIBUTE } from '@ferret/internal';
 import type { SqliteSpanExporter } from '@ferret/store-sqlite/otel';
 import type { Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
@@ -16,12 +17,19 @@ export interface StoreSpanProcessorOptions {
  * the preload needs at process `exit` when the app calls `process.exit()`: the exporter's hand-off
  * to its writer thread is synchronous, and its store can wait for the commit synchronously.
  * The queue is bounded; spans beyond it are counted in {@link StoreSpanProcessor.dropped}.
+ *
+ * A root span is sampled, and its call counted, under the name it has when it starts; an
+ * instrumentation may rename it before it ends (an HTTP server span becomes `GET /route`). Such
+ * a root gets the attribute `ferret.sampled_name` (the name it started with), so the reader can
+ * match it with its count records.
  */
 export class StoreSpanProcessor implements SpanProcessor {
   readonly #exporter: SqliteSpanExporter;
   readonly #maxQueueSize: number;
   readonly #timer: ReturnType<typeof setInterval>;
   #queue: ReadableSpan[] = [];
+  /** The name each open root span started with (the name it was sampled and counted under). */
+  readonly #startNames = new WeakMap<Span, string>();
   #dropped = 0;
   #exported = 0;
   #shutdown = false;
@@ -43,7 +51,17 @@ export class StoreSpanProcessor implements SpanProcessor {
     return this.#exported;
   }
 
-  onStart(_span: Span, _parentContext: Context): void {}
+  onStart(span: Span, _parentContext: Context): void {
+    if (span.parentSpanContext === undefined) this.#startNames.set(span, span.name);
+  }
+
+  /** Runs while the span can still take attributes (just before it ends). */
+  onEnding(span: Span): void {
+    const startName = this.#startNames.get(span);
+    if (startName === undefined) return;
+    this.#startNames.delete(span);
+    if (span.name !== startName) span.setAttribute(SAMPLED_NAME_ATTRIBUTE, startName);
+  }
 
   onEnd(span: ReadableSpan): void {
     if (this.#shutdown || this.#queue.length >= this.#maxQueueSize) {

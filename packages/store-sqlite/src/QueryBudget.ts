@@ -14,17 +14,8 @@ export const MAX_QUERY_TIMEOUT_MS = 2 ** 31 - 1;
 /** The SQL function each reader statement calls once per visited row. */
 const FUNCTION = 'ferret_budget';
 
-/**
- * The call to put first in a statement's WHERE clause. Single-table statements use it bare; a
- * join passes a column of each table (`budgetCall('c.rowid', 'r.rowid')`) so SQLite evaluates it
- * in the innermost loop rather than once per outer row.
- */
+/** The call to put first in a statement's WHERE clause. */
 export const BUDGET = `${FUNCTION}()`;
-
-/** {@link BUDGET} for a join: the arguments are ignored, they only place the call. */
-export function budgetCall(...columns: string[]): string {
-  return `${FUNCTION}(${columns.join(', ')})`;
-}
 
 /** Rows visited between two clock reads. */
 const ROWS_PER_CLOCK_READ = 1024;

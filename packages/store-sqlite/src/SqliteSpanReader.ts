@@ -2,11 +2,20 @@ import { assertIntegerAtLeast, describe } from '@ferret/internal';
 import type { SpanRecord } from '@ferret/profiler';
 import type Database from 'better-sqlite3';
 import type { AnalyzeOptions, RunAnalysis, StackTree, StackTreeOptions } from './analysisTypes.js';
-import { type CountTotals, rootNameFactors, scaleByRootName, toSummary } from './callEstimates.js';
+import {
+  type CountTotals,
+  childWeightsByWalk,
+  countsByStoredName,
+  RenamedRoots,
+  rootNameFactors,
+  SAMPLED_NAME_COLUMN,
+  scaleByRootName,
+  toSummary,
+} from './callEstimates.js';
 import { FerretStoreError } from './FerretStoreError.js';
 import { NameAccumulator, UNPACKED_NAMES } from './NameAccumulator.js';
 import { openFailure } from './openErrors.js';
-import { BUDGET, budgetCall, QueryBudget } from './QueryBudget.js';
+import { BUDGET, QueryBudget } from './QueryBudget.js';
 import type { ChildWeightsByRoot } from './RunProfileBuilder.js';
 import type { NameSummary, RunInfo, SpanReader, TraceTree } from './readerTypes.js';
 import { profileFromPass, profileLimits, readRunPass } from './readRunProfile.js';
@@ -34,8 +43,11 @@ interface RunRow {
 
 const RUN_COLUMNS = 'run_key, run_id, service_name, first_start, last_end, span_count';
 
-/** What `summary()` reads of each span: name, duration, status, weight, is_root, truncated_children. */
-type SummaryRow = [unknown, unknown, unknown, unknown, unknown, unknown];
+/**
+ * What `summary()` reads of each span: name, duration, status, weight, is_root,
+ * truncated_children, and a root's `ferret.sampled_name`.
+ */
+type SummaryRow = [unknown, unknown, unknown, unknown, unknown, unknown, unknown];
 
 /** The {@link SpanReader} over one better-sqlite3 read-only connection. */
 export class SqliteSpanReader implements SpanReader {
@@ -112,15 +124,16 @@ export class SqliteSpanReader implements SpanReader {
       const runKey = this.#resolveRun(options.runId);
       const byName = new Map<string, NameAccumulator>();
       let truncatedChildren = 0;
+      const renamed = new RenamedRoots();
       const rows = this.#db
         .prepare(
-          `SELECT name, duration, status, weight, is_root, truncated_children
+          `SELECT name, duration, status, weight, is_root, truncated_children, ${SAMPLED_NAME_COLUMN}
            FROM ${this.#runSource(runKey)} WHERE ${BUDGET} AND run_key = ?`,
         )
         .raw()
         .iterate(runKey) as IterableIterator<SummaryRow>;
       const check = this.#check;
-      for (const [name, duration, status, weight, isRoot, truncated] of rows) {
+      for (const [name, duration, status, weight, isRoot, truncated, sampledName] of rows) {
         if (typeof name !== 'string') throw check.damaged('spans.name', name, 'text');
         let accumulator = byName.get(name);
         if (accumulator === undefined) {
@@ -135,8 +148,9 @@ export class SqliteSpanReader implements SpanReader {
         );
         if (truncated !== null)
           truncatedChildren += check.integer(truncated, 'spans.truncated_children');
+        if (sampledName !== null) renamed.add(name, sampledName, weight as number);
       }
-      return this.#finishSummary(runKey, byName, truncatedChildren, undefined);
+      return this.#finishSummary(runKey, byName, truncatedChildren, renamed, undefined);
     });
   }
 
@@ -178,6 +192,7 @@ export class SqliteSpanReader implements SpanReader {
         runKey,
         pass.byName,
         pass.truncatedChildren,
+        pass.renamed,
         pass.finished.childWeightsByRoot,
       );
       return profileFromPass(run, summary, pass, limits);
@@ -194,17 +209,19 @@ export class SqliteSpanReader implements SpanReader {
   }
 
   /**
-   * Summary rows from per-name accumulators: reads the run's count records, scales the children
-   * by their root name's factor (with `childWeightsByRoot` when the caller's own pass has them,
-   * else with one join over the run), and estimates the calls.
+   * Summary rows from per-name accumulators: reads the run's count records, shares those of
+   * renamed roots among the names they are stored under, scales the children by their local
+   * root's factor (with `childWeightsByRoot` when the caller's own pass has them, else with a
+   * walk over the run), and estimates the calls.
    */
   #finishSummary(
     runKey: number,
     byName: Map<string, NameAccumulator>,
     truncatedChildren: number,
+    renamed: RenamedRoots,
     childWeightsByRoot: ChildWeightsByRoot | undefined,
   ): NameSummary[] {
-    const countsByName = new Map<string, CountTotals>();
+    const sampledCounts = new Map<string, CountTotals>();
     const run: CountTotals = { calls: 0, recorded: 0, dropped: 0 };
     const counts = this.#db
       .prepare(
@@ -213,11 +230,16 @@ export class SqliteSpanReader implements SpanReader {
       )
       .all(runKey) as ({ name: string } & CountTotals)[];
     for (const { name, calls, recorded, dropped } of counts) {
-      countsByName.set(name, { calls, recorded, dropped });
+      sampledCounts.set(name, { calls, recorded, dropped });
       run.calls += calls;
       run.recorded += recorded;
       run.dropped += dropped;
     }
+    const countsByName = countsByStoredName(
+      sampledCounts,
+      [...byName].map(([name, a]): [string, number, number] => [name, a.rootWeight, a.rootSpans]),
+      renamed,
+    );
     this.#scaleChildWeights(runKey, byName, countsByName, childWeightsByRoot);
     let storedRoots = 0;
     for (const a of byName.values()) storedRoots += a.rootSpans;
@@ -422,11 +444,10 @@ export class SqliteSpanReader implements SpanReader {
 
   /**
    * Applies {@link rootNameFactors} to the children of the corrected root names, from the pairs
-   * the caller collected or else from a join. Only runs that need it pay for the join (about
-   * 1.5 s per million spans here); children whose root is not stored keep their weight. A trace
-   * with several local roots (OpenTelemetry spans under remote parents) scales each child once,
-   * by the earliest of its roots that has a factor (a root renamed after sampling, such as an
-   * HTTP server span, has no count records under its stored name).
+   * the caller collected or else from a walk over the run in start order (the one `analyze()`
+   * makes): a child is scaled by the factor of its own local root, the root its parent chain
+   * leads to (a trace can have several, OpenTelemetry spans under remote parents). Only runs that
+   * need it pay for the walk; children whose root is not stored keep their weight.
    */
   #scaleChildWeights(
     runKey: number,
@@ -434,53 +455,13 @@ export class SqliteSpanReader implements SpanReader {
     countsByName: Map<string, CountTotals>,
     childWeightsByRoot: ChildWeightsByRoot | undefined,
   ): void {
-    const factors = rootNameFactors(byName, countsByName);
+    const factors = rootNameFactors((name) => byName.get(name)?.rootWeight ?? 0, countsByName);
     if (factors.size === 0) return;
     if (childWeightsByRoot !== undefined) {
       scaleByRootName(childWeightsByRoot, factors, byName);
       return;
     }
-    // Each trace's earliest root among those whose name is to be corrected goes to an indexed
-    // temporary table (the temp database is writable on a read-only connection and lives in
-    // SQLite's page cache and temp files, so memory stays bounded); a join on the spans table
-    // itself would rescan the run per child. SQLite takes a bare column of a min() group from the
-    // min's row.
-    this.#db.exec('DROP TABLE IF EXISTS temp.ferret_roots');
-    this.#db
-      .prepare(
-        `CREATE TEMP TABLE ferret_roots AS SELECT trace_id, name FROM (
-           SELECT trace_id, name, min(start_time) FROM spans
-           WHERE ${BUDGET} AND run_key = ? AND is_root = 1
-             AND name IN (SELECT value FROM json_each(?))
-           GROUP BY trace_id)`,
-      )
-      .run(runKey, JSON.stringify([...factors.keys()]));
-    let rows: [unknown, unknown, unknown, unknown][];
-    try {
-      this.#db.exec('CREATE INDEX temp.ferret_roots_by_trace ON ferret_roots (trace_id)');
-      rows = this.#db
-        .prepare(
-          `SELECT c.name, r.name, sum(c.weight), sum(c.weight * c.duration)
-           FROM spans c NOT INDEXED JOIN temp.ferret_roots r ON r.trace_id = c.trace_id
-           WHERE ${budgetCall('c.rowid', 'r.rowid')} AND c.run_key = ? AND c.is_root = 0
-           GROUP BY c.name, r.name`,
-        )
-        .raw()
-        .all(runKey) as [unknown, unknown, unknown, unknown][];
-    } finally {
-      this.#db.exec('DROP TABLE IF EXISTS temp.ferret_roots');
-    }
-    const check = this.#check;
-    scaleByRootName(
-      rows.map(([child, root, weight, weightedMs]) => [
-        check.text(child, 'spans.name'),
-        check.text(root, 'spans.name'),
-        check.number(weight, 'spans.weight'),
-        check.number(weightedMs, 'spans.duration'),
-      ]),
-      factors,
-      byName,
-    );
+    scaleByRootName(childWeightsByWalk(this.#db, this.path, runKey, factors), factors, byName);
   }
 
   #latestRun(): RunRow | undefined {

@@ -1,5 +1,6 @@
 import { assertIntegerAtLeast, assertOptionsObject } from '@ferret/internal';
 import type Database from 'better-sqlite3';
+import { RenamedRoots, SAMPLED_NAME_COLUMN } from './callEstimates.js';
 import { NameAccumulator, UNPACKED_NAMES } from './NameAccumulator.js';
 import { BUDGET } from './QueryBudget.js';
 import { DEFAULT_PROFILE_LIMITS, RunProfileBuilder } from './RunProfileBuilder.js';
@@ -11,6 +12,8 @@ import { TimelineBuilder } from './TimelineBuilder.js';
 export interface RunPass {
   byName: Map<string, NameAccumulator>;
   truncatedChildren: number;
+  /** Roots stored under another name than the one they were counted under. */
+  renamed: RenamedRoots;
   builder: RunProfileBuilder;
   finished: ReturnType<RunProfileBuilder['finish']>;
 }
@@ -26,6 +29,7 @@ type ProfileRow = [
   number,
   number,
   number | null,
+  unknown,
 ];
 
 /**
@@ -66,10 +70,11 @@ export function readRunPass(
   const builder = new RunProfileBuilder(run.runId, limits, timeline);
   const byName = new Map<string, NameAccumulator>();
   let truncatedChildren = 0;
+  const renamed = new RenamedRoots();
   const rows = db
     .prepare(
       `SELECT trace_id, span_id, parent_span_id, name, start_time, duration, status, weight,
-              is_root, truncated_children
+              is_root, truncated_children, ${SAMPLED_NAME_COLUMN}
        FROM ${source} WHERE ${BUDGET} AND run_key = ?`,
     )
     .raw()
@@ -85,6 +90,7 @@ export function readRunPass(
     weight,
     isRoot,
     truncated,
+    sampledName,
   ] of rows) {
     let accumulator = byName.get(name);
     if (accumulator === undefined) {
@@ -93,6 +99,7 @@ export function readRunPass(
     }
     accumulator.add(duration, status === 1, weight, isRoot === 1);
     if (truncated !== null) truncatedChildren += truncated;
+    if (sampledName !== null) renamed.add(name, sampledName, weight);
     builder.addSpan(
       traceId,
       spanId,
@@ -109,6 +116,7 @@ export function readRunPass(
   return {
     byName,
     truncatedChildren,
+    renamed,
     builder,
     finished,
   };

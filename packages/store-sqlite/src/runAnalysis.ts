@@ -3,7 +3,13 @@
 // spans and root names, never with the number of spans.
 import type Database from 'better-sqlite3';
 import type { AnalysisRow, AnalyzeOptions, AttributeGroup } from './analysisTypes.js';
-import { type CountTotals, toSummary } from './callEstimates.js';
+import {
+  type CountTotals,
+  countsByStoredName,
+  RenamedRoots,
+  rootNameFactors,
+  toSummary,
+} from './callEstimates.js';
 import { NameAccumulator, UNPACKED_NAMES } from './NameAccumulator.js';
 import { BUDGET } from './QueryBudget.js';
 import { streamRun } from './runStream.js';
@@ -163,15 +169,22 @@ export function analyzeRun(
   const random = seededRandom(0x5eed);
   let storedRoots = 0;
   let truncatedChildren = 0;
-  /** Σ weight of the stored roots per name, of every name (the filter only hides rows). */
-  const rootWeights = new Map<string, number>();
+  /** Σ weight and count of the stored roots per name, of every name (the filter only hides rows). */
+  const rootWeights = new Map<string, [number, number]>();
+  const renamed = new RenamedRoots();
   const walk = new SelfTimeWalk<SpanData>((span) => {
     span.data.row?.self.add(span.selfMs, false, 1, false);
   });
   streamRun(db, path, runKey, options.by, (row) => {
     if (row.isRoot) {
       storedRoots++;
-      rootWeights.set(row.name, (rootWeights.get(row.name) ?? 0) + row.weight);
+      const sums = rootWeights.get(row.name);
+      if (sums === undefined) rootWeights.set(row.name, [row.weight, 1]);
+      else {
+        sums[0] += row.weight;
+        sums[1]++;
+      }
+      if (row.sampledName !== null) renamed.add(row.name, row.sampledName, row.weight);
     }
     truncatedChildren += row.truncatedChildren;
     const parent = walk.parentOf(row.traceId, row.parentSpanId);
@@ -204,14 +217,23 @@ export function analyzeRun(
     ...noneRows.values(),
     ...otherRows.values(),
   ];
-  const counts = countTotals(db, runKey);
+  const sampledCounts = countTotals(db, runKey);
   const run: CountTotals = { calls: 0, recorded: 0, dropped: 0 };
-  for (const totals of counts.values()) {
+  for (const totals of sampledCounts.values()) {
     run.calls += totals.calls;
     run.recorded += totals.recorded;
     run.dropped += totals.dropped;
   }
-  const factors = rootFactors(rootWeights, counts);
+  const counts = countsByStoredName(
+    sampledCounts,
+    [...rootWeights].map(([name, [weight, spans]]): [string, number, number] => [
+      name,
+      weight,
+      spans,
+    ]),
+    renamed,
+  );
+  const factors = rootNameFactors((name) => rootWeights.get(name)?.[0] ?? 0, counts);
   for (const row of all) applyFactors(row, factors, options.by !== undefined);
   const runLostNothing =
     counts.size > 0 && run.dropped === 0 && storedRoots === run.recorded && truncatedChildren === 0;
@@ -250,24 +272,6 @@ function countTotals(db: Database.Database, runKey: number): Map<string, CountTo
     });
   }
   return counts;
-}
-
-/**
- * Per root name, exact calls ÷ Σ weight of its stored roots: the correction for weights that lag
- * a change of traffic (see `rootNameFactors`).
- */
-function rootFactors(
-  rootWeight: ReadonlyMap<string, number>,
-  counts: ReadonlyMap<string, CountTotals>,
-): Map<string, number> {
-  const factors = new Map<string, number>();
-  for (const [name, weight] of rootWeight) {
-    const calls = counts.get(name)?.calls;
-    if (calls === undefined) continue;
-    const factor = calls / weight;
-    if (Math.abs(factor - 1) > 1e-3) factors.set(name, factor);
-  }
-  return factors;
 }
 
 /**

@@ -1,6 +1,7 @@
 // The row stream behind the analysis queries (analyze, stack tree): one run's spans in start
 // order, through the (run_key, start_time) index, with only the columns the analysis needs.
 import type Database from 'better-sqlite3';
+import { SAMPLED_NAME_COLUMN } from './callEstimates.js';
 import { FerretStoreError } from './FerretStoreError.js';
 import { BUDGET } from './QueryBudget.js';
 
@@ -18,6 +19,8 @@ export interface StreamRow {
   truncatedChildren: number;
   /** JSON text of the attribute named by `attribute` (undefined when absent or not asked). */
   attribute: string | undefined;
+  /** A root's `ferret.sampled_name` as stored (null when absent, and for the other spans). */
+  sampledName: unknown;
 }
 
 type RawRow = [
@@ -32,6 +35,7 @@ type RawRow = [
   number,
   number | null,
   string | null,
+  unknown,
 ];
 
 /**
@@ -82,7 +86,7 @@ export function streamRun(
   const statement = db
     .prepare(
       `SELECT trace_id, span_id, parent_span_id, name, start_time, duration, status, weight,
-              is_root, truncated_children, ${attributeColumn}
+              is_root, truncated_children, ${attributeColumn}, ${SAMPLED_NAME_COLUMN}
        FROM spans WHERE ${BUDGET} AND run_key = ? ORDER BY start_time`,
     )
     .raw();
@@ -101,6 +105,7 @@ export function streamRun(
     isRoot: false,
     truncatedChildren: 0,
     attribute: undefined,
+    sampledName: null,
   };
   for (const raw of rows) {
     const [traceId, spanId, parentSpanId, name, start, duration, status, weight, isRoot] = raw;
@@ -128,6 +133,7 @@ export function streamRun(
         : inSql
           ? (attribute ?? undefined)
           : attributeFromJson(attribute, attributeKey);
+    row.sampledName = raw[11];
     onRow(row);
   }
 }
