@@ -138,6 +138,13 @@ describe('ferret run', () => {
     for (let i = 0; i < 2; i++) await (await fetch(`http://127.0.0.1:${run.port}/`)).text();
     expect((await fetch(`http://127.0.0.1:${run.port}/block`)).status).toBe(200);
     for (let i = 0; i < 5; i++) await (await fetch(`http://127.0.0.1:${run.port}/`)).text();
+    // The watcher reports a stall once it has the stack (or gave up on it, after at most 1 s);
+    // a report arriving after close() is ignored, so the test waits for it before the SIGINT.
+    const reported = async () =>
+      Number(await (await fetch(`http://127.0.0.1:${run.port}/stalls`)).text());
+    for (let waited = 0; (await reported()) === 0 && waited < 10_000; waited += 50) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
     run.child.kill('SIGINT');
     expect(await run.exited).toBe(130);
     const reader = openSpanReader(db);
