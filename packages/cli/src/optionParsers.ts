@@ -2,15 +2,15 @@ import { InvalidArgumentError } from 'commander';
 
 /**
  * Parses a positive integer option value (`--limit 5`). Rejects everything else with a message
- * commander prints as one line: `option '--limit <n>' argument 'abc' is invalid. Expected …`.
+ * the CLI prints as one line: `option '--limit <n>' argument "abc" is invalid. Expected …`.
  */
 export function parsePositiveInteger(value: string): number {
   if (!/^\d+$/.test(value.trim())) {
-    throw new InvalidArgumentError(`Expected a positive integer, got '${value}'.`);
+    throw new InvalidArgumentError('Expected a positive integer.');
   }
   const parsed = Number(value);
   if (!Number.isSafeInteger(parsed) || parsed < 1) {
-    throw new InvalidArgumentError(`Expected a positive integer, got '${value}'.`);
+    throw new InvalidArgumentError('Expected a positive integer.');
   }
   return parsed;
 }

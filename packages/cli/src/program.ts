@@ -1,5 +1,5 @@
-import { readEnvNumber } from '@ferret/internal';
-import { Command, CommanderError } from 'commander';
+import { quoted, readEnvNumber } from '@ferret/internal';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import type { CliContext } from './CliContext.js';
 import { CliError } from './CliError.js';
 import type { CliIo } from './CliIo.js';
@@ -39,7 +39,49 @@ function errorLine(error: unknown): string {
   return terminalText(ours ? message.trim() : firstLine(message), MAX_ERROR_CHARS);
 }
 
-function buildProgram(context: CliContext): Command {
+/** The value an argument parser refused last, kept to re-quote it in commander's message. */
+interface Refused {
+  value: string | undefined;
+}
+
+/**
+ * Wraps every option and argument parser of `command` so that a refused value is remembered:
+ * commander quotes it whole in its message (`argument '<value>' is invalid. <reason>`), and a
+ * long value would push the reason past the printed length.
+ */
+function rememberRefusals(command: Command, refused: Refused): void {
+  const parsers = [...command.options, ...command.registeredArguments];
+  for (const target of parsers) {
+    const parse = target.parseArg;
+    if (parse === undefined) continue;
+    target.parseArg = <T>(value: string, previous: T): T => {
+      try {
+        return parse.call(target, value, previous) as T;
+      } catch (error) {
+        if (error instanceof InvalidArgumentError) refused.value = value;
+        throw error;
+      }
+    };
+  }
+}
+
+/**
+ * Commander's usage message as one line, with a refused value quoted as `quoted()` does
+ * (escaped, cut to 64 characters) in place of commander's whole raw copy.
+ */
+function usageLine(error: CommanderError, refused: Refused): string {
+  let message = error.message.replace(/^error: /, '');
+  const value = refused.value;
+  if (error.code === 'commander.invalidArgument' && value !== undefined) {
+    const raw = `'${value}'`;
+    const at = message.indexOf(raw);
+    if (at !== -1) message = message.slice(0, at) + quoted(value) + message.slice(at + raw.length);
+  }
+  // Commander puts "(Did you mean …?)" on a second line: keep it, on the same line.
+  return message.replace(/\s*\n\s*/g, ' ').trim();
+}
+
+function buildProgram(context: CliContext, refused: Refused): Command {
   const program = new Command('ferret')
     .description('Inspect Ferret span databases: list runs, summarise, show slow traces, export.')
     .version(CLI_VERSION, '-V, --version', 'print the version')
@@ -67,6 +109,7 @@ function buildProgram(context: CliContext): Command {
       outputError: () => {},
     });
     command.showSuggestionAfterError(true);
+    rememberRefusals(command, refused);
   }
   return program;
 }
@@ -116,7 +159,8 @@ export async function runCli(
     },
     env,
   };
-  const program = buildProgram(context);
+  const refused: Refused = { value: undefined };
+  const program = buildProgram(context, refused);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return context.exitCode ?? EXIT_OK;
@@ -130,9 +174,7 @@ export async function runCli(
       ) {
         return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
       }
-      // Commander puts "(Did you mean …?)" on a second line: keep it, on the same line.
-      const message = error.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ');
-      io.stderr.write(`ferret: ${terminalText(message.trim(), MAX_ERROR_CHARS)}\n`);
+      io.stderr.write(`ferret: ${terminalText(usageLine(error, refused), MAX_ERROR_CHARS)}\n`);
       return EXIT_USAGE;
     }
     io.stderr.write(`ferret: ${errorLine(error)}\n`);

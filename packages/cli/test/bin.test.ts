@@ -41,7 +41,7 @@ describe('bin/ferret.js', () => {
   it('exits 0 with help on --help', async () => {
     const result = await ferret('analyze', '--help');
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^Usage: ferret analyze \[options\] <db>/);
+    expect(result.stdout).toMatch(/^Usage: ferret analyze \[options\] \[db\]/);
   });
 
   it('bad flag values: one line, exit 2', async () => {

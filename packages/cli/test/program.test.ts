@@ -306,26 +306,45 @@ describe('ferret export', () => {
   });
 });
 
+describe('the database argument', () => {
+  it.each([['runs'], ['analyze'], ['export']])(
+    'ferret %s without one reads ./ferret.db, as ferret run writes it',
+    async (command) => {
+      const cli = setup(fullData);
+      await cli.run([command]);
+      expect(cli.opened.map((reader) => reader.path)).toEqual(['ferret.db']);
+    },
+  );
+});
+
 describe('usage and failures', () => {
   it.each([
     [
       ['analyze', 'x.db', '--limit', 'abc'],
-      /^ferret: option '--limit <n>' argument 'abc' is invalid\. Expected a positive integer, got 'abc'\.\n$/,
+      /^ferret: option '--limit <n>' argument "abc" is invalid\. Expected a positive integer\.\n$/,
     ],
-    [['analyze', 'x.db', '--limit', '-1'], /argument '-1' is invalid/],
-    [['analyze', 'x.db', '--limit', '0'], /argument '0' is invalid/],
-    [['analyze', 'x.db', '--limit', '1.5'], /argument '1.5' is invalid/],
+    [['analyze', 'x.db', '--limit', '-1'], /argument "-1" is invalid/],
+    [['analyze', 'x.db', '--limit', '0'], /argument "0" is invalid/],
+    [['analyze', 'x.db', '--limit', '1.5'], /argument "1.5" is invalid/],
     [
       ['analyze', 'x.db', '--sort', 'nope'],
-      /^ferret: option '--sort <key>' argument 'nope' is invalid\. Allowed choices are total, calls, recorded, self, avg, p50, p95, p99, max, errors\.\n$/,
+      /^ferret: option '--sort <key>' argument "nope" is invalid\. Allowed choices are total, calls, recorded, self, avg, p50, p95, p99, max, errors\.\n$/,
     ],
     [['analyze', 'x.db', '--tree', '--sort', 'avg'], /cannot be used with option '--tree'/],
-    [['analyze', 'x.db', '--run', ''], /argument '' is invalid\. Expected a non-empty value/],
+    [['analyze', 'x.db', '--run', ''], /argument "" is invalid\. Expected a non-empty value/],
+    // A long value is quoted cut (and escaped), so the reason after it is printed whole.
+    [
+      ['analyze', 'x.db', '--limit', `${'9'.repeat(5000)}\u001b[2J`],
+      /^ferret: option '--limit <n>' argument "9{64}"… is invalid\. Expected a positive integer\.\n$/,
+    ],
+    [
+      ['analyze', 'x.db', '--limit', '\u001b[2J'],
+      /^ferret: option '--limit <n>' argument "\\u001b\[2J" is invalid\./,
+    ],
     [
       ['export', 'x.db', '--format', 'pprof'],
-      /argument 'pprof' is invalid\. Allowed choices are speedscope/,
+      /argument "pprof" is invalid\. Allowed choices are speedscope/,
     ],
-    [['analyze'], /^ferret: missing required argument 'db'\n$/],
     [['analyze', 'x.db', '--bogus'], /^ferret: unknown option '--bogus'\n$/],
     [['anaylze', 'x.db'], /^ferret: unknown command 'anaylze' \(Did you mean analyze\?\)\n$/],
   ])('%j → one line on stderr, exit 2', async (argv, message) => {

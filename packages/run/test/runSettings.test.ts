@@ -149,7 +149,11 @@ describe('ferret run: flags are checked at the boundary (usage error, exit 2)', 
       '',
       /Expected a file path of at most 4096 characters without control characters, but it is empty/,
     ],
-    ['--db', 'x'.repeat(4097), /^ferret: option '--db <path>' argument 'x+/],
+    [
+      '--db',
+      'x'.repeat(5000),
+      /^ferret: option '--db <path>' argument "x{64}"… is invalid\. Expected a file path of at most 4096 characters .* 5000 characters long/,
+    ],
     ['--db', '\u001b[2Jspans.db', /but it holds the control character U\+001B/],
     ['--functions', 'src/**\n*', /Expected a glob .* but it holds the control character U\+000A/],
     [

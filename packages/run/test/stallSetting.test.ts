@@ -42,7 +42,7 @@ describe('ferret run --stall', () => {
         encoding: 'utf8',
       });
       expect(child.status).toBe(2);
-      expect(child.stderr).toContain(`'${value}'`);
+      expect(child.stderr).toContain(`"${value}"`);
       expect(child.stderr).toContain('Expected a number of milliseconds from 1 to 86400000');
     }
   });

@@ -17,6 +17,7 @@ import {
 } from '../summaryView.js';
 import { RUN_ID_CHARS, terminalText } from '../terminalText.js';
 import { renderTraceTree } from '../traceTreeView.js';
+import { DEFAULT_DB } from './reportCommand.js';
 
 /** Options of `ferret analyze`. */
 export interface AnalyzeOptions {
@@ -172,7 +173,7 @@ function analyzeTree(
 }
 
 /**
- * `ferret analyze <db>`: the per-name performance summary of one run (optionally split by an
+ * `ferret analyze [db]`: the per-name performance summary of one run (optionally split by an
  * attribute, filtered by a name glob), or with `--tree` its slowest traces as indented trees.
  */
 export function registerAnalyzeCommand(program: Command, context: CliContext): void {
@@ -181,7 +182,7 @@ export function registerAnalyzeCommand(program: Command, context: CliContext): v
     .description(
       'summarise one run: a row per span name (or per name and attribute value with --by): calls (exact, or ≈ estimated from sampling weights), recorded spans, total and self time, latency percentiles, error rate; or its slowest traces with --tree',
     )
-    .argument('<db>', 'path to a Ferret span database (SQLite file)')
+    .argument('[db]', 'path to a Ferret span database (SQLite file)', DEFAULT_DB)
     .addOption(
       new Option(
         '--run <run>',

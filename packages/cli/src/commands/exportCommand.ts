@@ -10,6 +10,7 @@ import { toSpeedscope } from '../speedscope.js';
 import { RUN_ID_CHARS, terminalText } from '../terminalText.js';
 import { CLI_VERSION } from '../version.js';
 import { resolveRun } from './analyzeCommand.js';
+import { DEFAULT_DB } from './reportCommand.js';
 
 const EXPORT_FORMATS = ['speedscope', 'collapsed'] as const;
 
@@ -89,14 +90,14 @@ function exportAggregate(
   };
 }
 
-/** `ferret export <db> [--format speedscope|collapsed] [--aggregate] [--run ID] [-o file]`. */
+/** `ferret export [db] [--format speedscope|collapsed] [--aggregate] [--run ID] [-o file]`. */
 export function registerExportCommand(program: Command, context: CliContext): void {
   program
     .command('export')
     .description(
       'export one run to a file another tool opens: speedscope (per trace, or --aggregate for the whole run) or collapsed stacks (flamegraph.pl, inferno)',
     )
-    .argument('<db>', 'path to a Ferret span database (SQLite file)')
+    .argument('[db]', 'path to a Ferret span database (SQLite file)', DEFAULT_DB)
     .addOption(
       new Option(
         '--format <format>',

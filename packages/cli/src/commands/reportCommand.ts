@@ -15,7 +15,10 @@ interface ReportOptions {
   force?: boolean;
 }
 
-/** The database `report` and `watch` read when none is named. */
+/**
+ * The database the reading commands (runs, analyze, export, report, watch) read when none is
+ * named: the one `ferret run` writes by default.
+ */
 export const DEFAULT_DB = 'ferret.db';
 
 /** `ferret report [db] [-o report.html] [--run ID]`: one self-contained HTML page for a run. */

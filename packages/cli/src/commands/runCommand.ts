@@ -64,7 +64,7 @@ function parseStall(value: string): number {
   const number = Number(value);
   if (!/^\d+(\.\d+)?$/.test(value.trim()) || !(number >= 1) || number > MAX_STALL_THRESHOLD_MS) {
     throw new InvalidArgumentError(
-      `Expected a number of milliseconds from 1 to ${MAX_STALL_THRESHOLD_MS}, got '${value}'.`,
+      `Expected a number of milliseconds from 1 to ${MAX_STALL_THRESHOLD_MS}, got ${quoted(value)}.`,
     );
   }
   return number;

@@ -4,6 +4,7 @@ import { formatCalls, formatCount, formatDuration, formatTimestamp } from '../fo
 import type { RunMetadata } from '../readerTypes.js';
 import { TextTable } from '../TextTable.js';
 import { RUN_ID_CHARS, terminalText } from '../terminalText.js';
+import { DEFAULT_DB } from './reportCommand.js';
 
 /** Longest service name printed in the runs table. */
 const SERVICE_WIDTH = 40;
@@ -23,7 +24,7 @@ interface RunsOptions {
 }
 
 /**
- * `ferret runs <db>`: one line per run (process execution) in the database, oldest first.
+ * `ferret runs [db]`: one line per run (process execution) in the database, oldest first.
  * `spans` counts stored spans of every name; `root calls` counts the calls that started a trace,
  * sampled or not: exact from the profiler's count records, or `≈` estimated without them.
  */
@@ -31,7 +32,7 @@ export function registerRunsCommand(program: Command, context: CliContext): void
   program
     .command('runs')
     .description('list the runs (process executions) recorded in a span database, oldest first')
-    .argument('<db>', 'path to a Ferret span database (SQLite file)')
+    .argument('[db]', 'path to a Ferret span database (SQLite file)', DEFAULT_DB)
     .option('--json', 'print the runs as a JSON array')
     .action(async (db: string, options: RunsOptions) => {
       const runs = await withReader(context, db, (reader) => reader.runs());
