@@ -1,5 +1,11 @@
 import { assertNumberAtLeast } from '@ferret/internal';
 import type Database from 'better-sqlite3';
+import {
+  type CountTotals,
+  countsByStoredName,
+  RenamedRoots,
+  SAMPLED_NAME_COLUMN,
+} from './callEstimates.js';
 import { BUDGET } from './QueryBudget.js';
 import type { RecentActivity, RecentName, TimelineBucket } from './runProfileTypes.js';
 
@@ -34,9 +40,11 @@ export function assertRecentOptions(options: { windowMs?: unknown; windowEnd?: u
 
 /** What one name did in the window, while it is read. */
 interface NameWindow {
-  countCalls: number;
-  hasCounts: boolean;
+  /** The window's share of the name's count records (calls, recorded, dropped). */
+  counted: CountTotals | undefined;
   weight: number;
+  rootWeight: number;
+  roots: number;
   recorded: number;
   errors: number;
   durations: number[];
@@ -69,7 +77,15 @@ export function readRecentActivity(
   const windowOf = (name: string): NameWindow => {
     let entry = byName.get(name);
     if (entry === undefined) {
-      entry = { countCalls: 0, hasCounts: false, weight: 0, recorded: 0, errors: 0, durations: [] };
+      entry = {
+        counted: undefined,
+        weight: 0,
+        rootWeight: 0,
+        roots: 0,
+        recorded: 0,
+        errors: 0,
+        durations: [],
+      };
       byName.set(name, entry);
     }
     return entry;
@@ -92,8 +108,10 @@ export function readRecentActivity(
     hasCounts = true;
     const share = length > 0 ? overlap / length : 1;
     const entry = windowOf(name);
-    entry.countCalls += calls * share;
-    entry.hasCounts = true;
+    entry.counted ??= { calls: 0, recorded: 0, dropped: 0 };
+    entry.counted.calls += calls * share;
+    entry.counted.recorded += recorded * share;
+    entry.counted.dropped += dropped * share;
     for (const second of seconds) {
       const from = Math.max(start, second.startTime, windowStart);
       const to = Math.min(end, second.startTime + 1000, windowEnd);
@@ -109,16 +127,17 @@ export function readRecentActivity(
   // Newest first, so a window with more spans than the bound keeps its most recent ones.
   const spans = db
     .prepare(
-      `SELECT name, duration, status, weight, start_time FROM spans
+      `SELECT name, duration, status, weight, start_time, is_root, ${SAMPLED_NAME_COLUMN} FROM spans
        WHERE ${BUDGET} AND run_key = ? AND start_time >= ? AND start_time < ? ORDER BY start_time DESC`,
     )
     .raw()
     .iterate(runKey, windowStart, windowEnd) as IterableIterator<
-    [string, number, number, number, number]
+    [string, number, number, number, number, number, unknown]
   >;
   let read = 0;
   let truncated = false;
-  for (const [name, duration, status, weight, start] of spans) {
+  const renamed = new RenamedRoots();
+  for (const [name, duration, status, weight, start, isRoot, sampledName] of spans) {
     if (read >= MAX_RECENT_SPANS) {
       truncated = true;
       break;
@@ -127,20 +146,41 @@ export function readRecentActivity(
     const entry = windowOf(name);
     entry.recorded++;
     entry.weight += weight;
+    if (isRoot === 1) {
+      entry.rootWeight += weight;
+      entry.roots++;
+      if (sampledName !== null) renamed.add(name, sampledName, weight);
+    }
     if (status === 1) entry.errors++;
     entry.durations.push(duration);
     const second = secondOf(start);
     if (second !== undefined) second.stored++;
   }
 
+  // Count records of a name whose roots were renamed (HTTP routes) go to the names they are
+  // stored under; a counted name whose roots all were renamed keeps no line.
+  const counted = new Map<string, CountTotals>();
+  for (const [name, entry] of byName)
+    if (entry.counted !== undefined) counted.set(name, entry.counted);
+  const countsByName = countsByStoredName(
+    counted,
+    [...byName].map(([name, entry]): [string, number, number] => [
+      name,
+      entry.rootWeight,
+      entry.roots,
+    ]),
+    renamed,
+  );
   const names: RecentName[] = [];
   for (const [name, entry] of byName) {
+    const counts = countsByName.get(name);
+    if (counts === undefined && entry.counted !== undefined && entry.recorded === 0) continue;
     entry.durations.sort((a, b) => a - b);
     const { durations } = entry;
     names.push({
       name,
-      calls: entry.hasCounts ? Math.round(entry.countCalls) : Math.round(entry.weight),
-      callsExact: entry.hasCounts,
+      calls: counts !== undefined ? Math.round(counts.calls) : Math.round(entry.weight),
+      callsExact: counts !== undefined && counts.estimated !== true,
       recorded: entry.recorded,
       p95Ms:
         durations.length === 0

@@ -242,6 +242,28 @@ describe('SpanReader.recent()', () => {
     expect(names.render).toMatchObject({ errors: 3 });
   });
 
+  it("renamed roots (ferret.sampled_name) take their sampled name's calls; no line for it", async () => {
+    // 12 GET calls in second 10, 4 recorded at weight 3, stored under their routes.
+    const routed = (at: number, route: string) =>
+      request(at, 3, false, route).map((span) =>
+        span.parentSpanId === undefined
+          ? { ...span, attributes: { 'ferret.sampled_name': 'GET' } }
+          : span,
+      );
+    const spans = [
+      ...routed(10_100, 'GET /a'),
+      ...routed(10_200, 'GET /a'),
+      ...routed(10_300, 'GET /a'),
+      ...routed(10_400, 'GET /b'),
+    ];
+    const r = await write(spans, [count('GET', 12, 4, 10)]);
+    const activity = r.recent({ windowEnd: T0 + 11_000, windowMs: 1_000 });
+    const names = Object.fromEntries(activity.names.map((n) => [n.name, n]));
+    expect(names.GET).toBeUndefined();
+    expect(names['GET /a']).toMatchObject({ calls: 9, callsExact: false, recorded: 3 });
+    expect(names['GET /b']).toMatchObject({ calls: 3, callsExact: false, recorded: 1 });
+  });
+
   it('validates the window and says when the database holds no run', async () => {
     const r = await write(request(0, 1), []);
     expect(() => r.recent({ windowMs: 10 })).toThrow(/windowMs/);
