@@ -136,13 +136,15 @@ describe('ferret run', () => {
     // The first request pays for loading and compiling the request path (a stall of its own on a
     // loaded machine, with no span current yet); served first, it cannot run into the block.
     for (let i = 0; i < 2; i++) await (await fetch(`http://127.0.0.1:${run.port}/`)).text();
+    const reported = async () =>
+      Number(await (await fetch(`http://127.0.0.1:${run.port}/stalls`)).text());
+    const before = await reported();
     expect((await fetch(`http://127.0.0.1:${run.port}/block`)).status).toBe(200);
     for (let i = 0; i < 5; i++) await (await fetch(`http://127.0.0.1:${run.port}/`)).text();
     // The watcher reports a stall once it has the stack (or gave up on it, after at most 1 s);
-    // a report arriving after close() is ignored, so the test waits for it before the SIGINT.
-    const reported = async () =>
-      Number(await (await fetch(`http://127.0.0.1:${run.port}/stalls`)).text());
-    for (let waited = 0; (await reported()) === 0 && waited < 10_000; waited += 50) {
+    // a report arriving after close() is ignored, so the test waits for the block's report (the
+    // count grows past what it was before the block) before the SIGINT.
+    for (let waited = 0; (await reported()) <= before && waited < 10_000; waited += 50) {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     run.child.kill('SIGINT');
@@ -159,7 +161,11 @@ describe('ferret run', () => {
           span.name === 'ferret.stall' &&
           span.attributes['ferret.stall.span.name'] === 'block handler',
       );
-      expect(named).toHaveLength(1);
+      const stalls = spans.filter((span) => span.name === 'ferret.stall');
+      expect(
+        named,
+        JSON.stringify(stalls.map((span) => [span.duration, span.attributes])),
+      ).toHaveLength(1);
       expect(named[0]!.attributes).toMatchObject({
         'ferret.stall.span.trace_id': handler.traceId,
         'ferret.stall.span.span_id': handler.spanId,
