@@ -1,7 +1,7 @@
 /**
  * Plumbing shared by every Ferret package: option checks, the bounded form of client keys, the environment reader, the warn-once
  * reporter, the process-exit registry, the package version, and the tracestate codecs
- * (OpenTelemetry's `ot` entry, Ferret's `ferret=p:` weight). Private: tsup bundles it into
+ * (OpenTelemetry's `ot` entry, Ferret's `ferret=p:` weight), and the libraries `ferret run` knows. Private: tsup bundles it into
  * each package, so no published package depends on it.
  * @packageDocumentation
  */
@@ -18,6 +18,12 @@ export {
   readEnvNumber,
   readEnvString,
 } from './environment.js';
+export {
+  KNOWN_LIBRARIES,
+  LIBRARY_WORDS,
+  type LibraryName,
+  parseLibraries,
+} from './libraries.js';
 export {
   assertBoolean,
   assertFunction,

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import {
+  KNOWN_LIBRARIES as LIBRARIES,
   MAX_RUN_ID_LENGTH,
   MAX_TEXT_SETTING_LENGTH,
+  parseLibraries as parseLibraryList,
   RUN_BUDGET_RANGE,
   readEnvNumber,
   readEnvString,
@@ -11,16 +13,7 @@ import { MAX_STALL_THRESHOLD_MS } from '@ferret/profiler';
 import { DEFAULT_SERVICE_NAME, nearestPackageName } from './serviceName.js';
 
 /** The library instrumentations `@ferret/run` knows, by the name `--libs` uses. */
-export const KNOWN_LIBRARIES = [
-  'http',
-  'undici',
-  'express',
-  'fastify',
-  'ioredis',
-  'pg',
-  'mysql2',
-  'mongodb',
-] as const;
+export const KNOWN_LIBRARIES = LIBRARIES;
 
 /** One of {@link KNOWN_LIBRARIES}. */
 export type LibraryName = (typeof KNOWN_LIBRARIES)[number];
@@ -82,26 +75,11 @@ function isTextSetting(value: string): boolean {
 
 /**
  * Parses `FERRET_LIBS`/`--libs`: `none` (or empty) for none, `all` for every known library, or a
- * comma-separated list. Returns the names it does not know separately.
+ * comma-separated list (`fetch` is another name for `undici`; `none` and `all` stand alone).
+ * Returns the names it does not know separately. `ferret run --libs` refuses what this does not know.
  */
 export function parseLibraries(text: string): { libs: LibraryName[]; unknown: string[] } {
-  const words = text
-    .split(',')
-    .map((word) => word.trim().toLowerCase())
-    .filter((word) => word !== '');
-  if (words.length === 0 || (words.length === 1 && words[0] === 'none')) {
-    return { libs: [], unknown: [] };
-  }
-  if (words.length === 1 && words[0] === 'all') return { libs: [...KNOWN_LIBRARIES], unknown: [] };
-  const libs: LibraryName[] = [];
-  const unknown: string[] = [];
-  for (const word of words) {
-    const name = word === 'fetch' ? 'undici' : word;
-    if ((KNOWN_LIBRARIES as readonly string[]).includes(name)) {
-      if (!libs.includes(name as LibraryName)) libs.push(name as LibraryName);
-    } else unknown.push(word);
-  }
-  return { libs, unknown };
+  return parseLibraryList(text);
 }
 
 /**

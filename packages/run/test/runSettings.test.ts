@@ -167,6 +167,10 @@ describe('ferret run: flags are checked at the boundary (usage error, exit 2)', 
       'pg,nosuch',
       /Expected a comma-separated list of http, undici, fetch, express, fastify, ioredis, pg, mysql2, mongodb, or all\/none, got "pg,nosuch"/,
     ],
+    // none/all stand alone: the preload would warn about them inside a list, so the flag refuses them.
+    ['--libs', 'http,none', /Expected a comma-separated list of .*, got "http,none"/],
+    ['--libs', 'all,pg', /Expected a comma-separated list of .*, got "all,pg"/],
+    ['--libs', ' , ', /Expected a comma-separated list of .*, got " , "/],
   ];
   it.each(cases)('%s %j', (flag, value, message) => {
     const child = spawnSync(process.execPath, [FERRET, 'run', flag, value, '--', 'true'], {

@@ -5,8 +5,10 @@ import { constants } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
+  LIBRARY_WORDS,
   MAX_RUN_ID_LENGTH,
   MAX_TEXT_SETTING_LENGTH,
+  parseLibraries,
   parseNumber,
   quoted,
   RUN_BUDGET_RANGE,
@@ -70,27 +72,13 @@ function parseStall(value: string): number {
   return number;
 }
 
-/** The names `--libs` takes: @ferret/run's KNOWN_LIBRARIES, `fetch` (undici) and `all`/`none`. */
-const LIBRARY_WORDS = [
-  'http',
-  'undici',
-  'fetch',
-  'express',
-  'fastify',
-  'ioredis',
-  'pg',
-  'mysql2',
-  'mongodb',
-] as const;
-
+/** `--libs`: `all`, `none` or a list of known libraries, as the preload reads `FERRET_LIBS`. */
 function parseLibs(value: string): string {
-  const known: readonly string[] = [...LIBRARY_WORDS, 'all', 'none'];
   const words = value
     .split(',')
     .map((word) => word.trim().toLowerCase())
     .filter((word) => word !== '');
-  const unknown = words.filter((word) => !known.includes(word));
-  if (words.length === 0 || unknown.length > 0) {
+  if (words.length === 0 || parseLibraries(value).unknown.length > 0) {
     throw new InvalidArgumentError(
       `Expected a comma-separated list of ${LIBRARY_WORDS.join(', ')}, or all/none, got ${quoted(value)}.`,
     );
