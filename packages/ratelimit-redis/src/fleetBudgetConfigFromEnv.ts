@@ -1,4 +1,4 @@
-import { readEnvNumber, readEnvString } from '@ferret/internal';
+import { readEnvNumber, readEnvString, textSettingProblem } from '@ferret/internal';
 
 /** Settings read by {@link fleetBudgetConfigFromEnv}: the Redis URL and `LeasedTokenBucket` options. */
 export interface FleetBudgetEnvConfig {
@@ -29,8 +29,6 @@ export const FLEET_BUDGET_ENV_DEFAULTS: Readonly<Omit<FleetBudgetEnvConfig, 'bur
 /** Longest accepted `FERRET_REDIS_URL` and `FERRET_FLEET_KEY`: values from the environment are bounded. */
 const MAX_URL_LENGTH = 2048;
 const MAX_KEY_LENGTH = 256;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 
 /**
  * Reads the settings of a fleet budget from the environment, for
@@ -38,8 +36,8 @@ const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
  *
  * | variable | meaning | default |
  * | --- | --- | --- |
- * | `FERRET_REDIS_URL` | `redis://` or `rediss://` URL, or a Unix socket path (`/run/redis.sock`) | unset: ioredis's default `127.0.0.1:6379` |
- * | `FERRET_FLEET_KEY` | the shared bucket's Redis key: 1 to 256 characters, no control characters | `ferret:spans` |
+ * | `FERRET_REDIS_URL` | `redis://` or `rediss://` URL, or a Unix socket path (`/run/redis.sock`); at most 2048 characters, no control characters | unset: ioredis's default `127.0.0.1:6379` |
+ * | `FERRET_FLEET_KEY` | the shared bucket's Redis key: 1 to 256 characters, no control characters (C0, DEL or C1) | `ferret:spans` |
  * | `FERRET_FLEET_RATE_PER_SECOND` | the fleet's budget, a number >= 0 | `1000` |
  * | `FERRET_FLEET_BURST` | the shared bucket's burst, a number >= 1 | `max(1, rate)` |
  * | `FERRET_FLEET_REPLICAS` | replicas expected to share the budget, a whole number >= 1 | `1` |
@@ -95,12 +93,12 @@ export function fleetBudgetConfigFromEnv(
 }
 
 function isRedisUrl(value: string): boolean {
-  if (value.length > MAX_URL_LENGTH || CONTROL_CHARACTERS.test(value)) return false;
+  if (textSettingProblem(value, MAX_URL_LENGTH) !== undefined) return false;
   if (value.startsWith('/') && !value.startsWith('//')) return true; // a Unix socket path
   if (!/^rediss?:\/\//i.test(value)) return false;
   return URL.canParse(value);
 }
 
 function isBucketKey(value: string): boolean {
-  return value.length <= MAX_KEY_LENGTH && !CONTROL_CHARACTERS.test(value);
+  return textSettingProblem(value, MAX_KEY_LENGTH) === undefined;
 }

@@ -56,6 +56,9 @@ describe('fleetBudgetConfigFromEnv', () => {
   it.each([
     ['FERRET_FLEET_KEY', 'a\u001b[31mkey', 'key', 'ferret:spans'],
     ['FERRET_FLEET_KEY', 'k'.repeat(257), 'key', 'ferret:spans'],
+    // A C1 control (CSI) is a control character too: terminals read it as ESC [.
+    ['FERRET_FLEET_KEY', 'a\u009b31mkey', 'key', 'ferret:spans'],
+    ['FERRET_FLEET_KEY', 'nul\u0000key', 'key', 'ferret:spans'],
     ['FERRET_FLEET_RATE_PER_SECOND', '-1', 'ratePerSecond', 1000],
     ['FERRET_FLEET_RATE_PER_SECOND', 'Infinity', 'ratePerSecond', 1000],
     ['FERRET_FLEET_BURST', '0.5', 'burst', 1000],
@@ -72,7 +75,9 @@ describe('fleetBudgetConfigFromEnv', () => {
       expect(warnings[0]!.code).toBe('FERRET_ENV');
       expect(warnings[0]!.message).toMatch(new RegExp(`^Ignoring ${name}=`));
       // Control characters from the environment never reach the log as they are.
-      expect(warnings[0]!.message).not.toContain('\u001b');
+      for (const control of ['\u0000', '\u001b', '\u009b']) {
+        expect(warnings[0]!.message).not.toContain(control);
+      }
     },
   );
 
@@ -81,6 +86,8 @@ describe('fleetBudgetConfigFromEnv', () => {
     'redis://user:hunter2@[::1',
     'user:hunter2@redis',
     `redis://user:hunter2@${'h'.repeat(3000)}`,
+    'redis://user:hunter2@redis\u009b:6379',
+    'redis://user:hunter2@redis\u0007:6379',
   ])('FERRET_REDIS_URL=%j: unset, and one warning that does not show the value', async (url) => {
     const { fleetBudgetConfigFromEnv } = await load();
     expect(fleetBudgetConfigFromEnv({ FERRET_REDIS_URL: url }).redisUrl).toBeUndefined();
