@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { nameAnonymousHandler } from './fastifyHandlerName.js';
 import type { LibraryName } from './RunSettings.js';
+import { redisQueryText } from './redisQueryText.js';
 
 const require = createRequire(import.meta.url);
 
@@ -28,18 +29,32 @@ const INSTRUMENTATIONS: Record<
     exportName: 'FastifyOtelInstrumentation',
     config: { registerOnInitialization: true, lifecycleHook: nameAnonymousHandler },
   },
+  // The statement text keeps the command and its key, never a value (see redisQueryText).
   ioredis: {
     module: '@opentelemetry/instrumentation-ioredis',
     exportName: 'IORedisInstrumentation',
+    config: { dbStatementSerializer: redisQueryText },
   },
-  pg: { module: '@opentelemetry/instrumentation-pg', exportName: 'PgInstrumentation' },
+  // The statement text as written, with its placeholders; parameter values are recorded only
+  // with `enhancedDatabaseReporting`, which stays off.
+  pg: {
+    module: '@opentelemetry/instrumentation-pg',
+    exportName: 'PgInstrumentation',
+    config: { enhancedDatabaseReporting: false },
+  },
+  // `maskStatement`: the statement text is never formatted with the values, and its number and
+  // quoted-string literals become `?`.
   mysql2: {
     module: '@opentelemetry/instrumentation-mysql2',
     exportName: 'MySQL2Instrumentation',
+    config: { maskStatement: true },
   },
+  // Its default statement text is the command document with every value replaced by `?`, as
+  // long as `enhancedDatabaseReporting` stays off.
   mongodb: {
     module: '@opentelemetry/instrumentation-mongodb',
     exportName: 'MongoDBInstrumentation',
+    config: { enhancedDatabaseReporting: false },
   },
 };
 

@@ -18,6 +18,8 @@ import { startFerretRun } from './helpers/ferretRun.js';
 
 const APP = fileURLToPath(new URL('./fixtures/db-app.cjs', import.meta.url));
 const REQUESTS = 4;
+/** What GET /secret sends to the database as a value (SET value, AUTH password, query parameter). */
+const SECRET = 'hunter2-7f3a9c';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -41,7 +43,7 @@ async function runApp(
     app: APP,
     budget,
     args: ['--quiet'],
-    env: { DB_KIND: kind, DB_URL: url, FERRET_SERVICE_NAME: 'items-api' },
+    env: { DB_KIND: kind, DB_URL: url, DB_SECRET: SECRET, FERRET_SERVICE_NAME: 'items-api' },
   });
   cleanups.push(() => {
     if (run.child.exitCode === null) run.child.kill('SIGKILL');
@@ -109,6 +111,24 @@ function expectNestedQueries(spans: SpanRecord[], isQuery: (span: SpanRecord) =>
   expect(traces.size).toBe(REQUESTS);
 }
 
+/**
+ * GET /secret sent SECRET as values: the driver's query spans under 'send secret' exist (`count`
+ * of them, in start order), and no stored span holds SECRET anywhere (name, attributes, events,
+ * status).
+ */
+function expectNoValues(spans: SpanRecord[], count: number): SpanRecord[] {
+  const block = spans.find((span) => span.name === 'send secret');
+  expect(block, spans.map((span) => span.name).join(', ')).toBeDefined();
+  const sent = spans
+    .filter((span) => span.parentSpanId === block!.spanId && span.kind === 'client')
+    .filter((span) => span.attributes['db.query.text'] !== undefined)
+    .sort((a, b) => a.startTime - b.startTime);
+  expect(sent.map((span) => span.name)).toHaveLength(count);
+  const leaks = spans.map((span) => JSON.stringify(span)).filter((text) => text.includes(SECRET));
+  expect(leaks).toEqual([]);
+  return sent;
+}
+
 /** No instrumentation warned: the libraries the app does not use are simply not patched. */
 function expectNoWarnings(output: string): void {
   expect(output).not.toMatch(/Warning|cannot instrument/);
@@ -118,7 +138,10 @@ describe('ferret run: database libraries under one budget', () => {
   it('ioredis (real redis-server): each GET is nested under the Fastify route in one trace', async () => {
     const redis = await RedisServer.start();
     cleanups.push(() => redis.stop());
-    const { spans, output, serviceName } = await runApp('redis', redis.url, 1000, ['/health/live']);
+    const { spans, output, serviceName } = await runApp('redis', redis.url, 1000, [
+      '/health/live',
+      '/secret',
+    ]);
     expectNestedQueries(spans, (span) => span.name === 'get');
     // FERRET_SERVICE_NAME names the library spans' service, which the run takes.
     expect(serviceName).toBe('items-api');
@@ -127,9 +150,26 @@ describe('ferret run: database libraries under one budget', () => {
     expect(handlers.map((span) => span.name).sort()).toEqual([
       'handler - /health/:probe',
       ...Array<string>(REQUESTS).fill('handler - getItem'),
+      'handler - sendSecrets',
     ]);
     const get = spans.find((span) => span.name === 'get')!;
-    expect(get.attributes).toMatchObject({ 'db.system.name': 'redis', 'db.operation.name': 'get' });
+    expect(get.attributes).toMatchObject({
+      'db.system.name': 'redis',
+      'db.operation.name': 'get',
+      'db.query.text': 'get item:1',
+    });
+    // The statement text is the command and its key, each other argument a `?`: no value.
+    const sent = expectNoValues(spans, 8);
+    expect(sent.map((span) => span.attributes['db.query.text'])).toEqual([
+      'set session:1 ?',
+      'hset user:1 ? ?',
+      'sismember tokens ?',
+      'zscore scores ?',
+      'lrem queue ? ?',
+      'echo ?',
+      'eval ? ?',
+      'auth ?',
+    ]);
     expectNoWarnings(output);
   }, 120_000);
 
@@ -145,26 +185,45 @@ describe('ferret run: database libraries under one budget', () => {
   it('pg (throwaway PostgreSQL cluster): each query is nested under the Fastify route in one trace', async () => {
     const postgres = await Postgres.start();
     cleanups.push(() => postgres.stop());
-    const { spans, output } = await runApp('pg', postgres.url);
-    expectNestedQueries(spans, (span) => span.name.startsWith('pg.query:SELECT'));
-    const query = spans.find((span) => span.name.startsWith('pg.query:SELECT'))!;
+    const { spans, output } = await runApp('pg', postgres.url, 1000, ['/secret']);
+    const isItemQuery = (span: SpanRecord) =>
+      span.attributes['db.query.text'] === 'SELECT $1::int AS id';
+    expectNestedQueries(spans, isItemQuery);
+    const query = spans.find(isItemQuery)!;
     expect(query.attributes).toMatchObject({
       'db.system.name': 'postgresql',
       'db.query.text': 'SELECT $1::int AS id',
     });
+    // Parameterized: the text with its placeholders, and no parameter value.
+    const sent = expectNoValues(spans, 2);
+    expect(sent.map((span) => span.attributes['db.query.text'])).toEqual([
+      'SELECT $1::text AS token',
+      'SELECT $1::text AS name',
+    ]);
     expectNoWarnings(output);
   }, 120_000);
 
   it('mysql2 (throwaway MariaDB): each query is nested under the Fastify route in one trace', async () => {
     const mariadb = await MariaDb.start();
     cleanups.push(() => mariadb.stop());
-    const { spans, output } = await runApp('mysql', mariadb.url);
-    expectNestedQueries(spans, (span) => span.name === 'SELECT');
-    const query = spans.find((span) => span.name === 'SELECT')!;
+    const { spans, output } = await runApp('mysql', mariadb.url, 1000, ['/secret']);
+    const isItemQuery = (span: SpanRecord) => span.attributes['db.query.text'] === 'SELECT ? AS id';
+    expectNestedQueries(spans, isItemQuery);
+    const query = spans.find(isItemQuery)!;
     expect(query.attributes).toMatchObject({
       'db.system.name': 'mysql',
       'db.query.text': 'SELECT ? AS id',
     });
+    // The pool and the callback connection, query() and execute(): placeholders, no value.
+    // A literal typed into the statement is a `?` too (mysql2's maskStatement).
+    const sent = expectNoValues(spans, 5);
+    expect(sent.map((span) => span.attributes['db.query.text'])).toEqual([
+      'SELECT ? AS token',
+      'SELECT ? AS name',
+      'SELECT ? AS token',
+      'SELECT ? AS name',
+      'SELECT ? AS word, ? AS n',
+    ]);
     expectNoWarnings(output);
   }, 120_000);
 });
