@@ -130,17 +130,22 @@ export class ProfilerPipeline {
     return this.flusher.flush();
   }
 
-  /** `Profiler.close()`: stops the stall watchdog, drains and closes the sink. Idempotent. */
+  /**
+   * `Profiler.close()`: has the stall watchdog report a stall still in flight and stops it (at
+   * most STALL_FLUSH_TIMEOUT_MS), then drains and closes the sink. Idempotent.
+   */
   close(): Promise<void> {
     if (this.#closing !== undefined) return this.#closing;
     this.#closed = true;
     // The exit hook stays until the drain has finished: `void profiler.close(); process.exit()`
     // must still hand the queue to the sink synchronously at `exit`.
-    this.stalls?.close();
-    this.#closing = this.flusher.close().finally(() => {
-      this.#closeFinished = true;
-      exitRegistry.unregister(this);
-    });
+    const stallsStopped = this.stalls?.close() ?? Promise.resolve();
+    this.#closing = stallsStopped
+      .then(() => this.flusher.close())
+      .finally(() => {
+        this.#closeFinished = true;
+        exitRegistry.unregister(this);
+      });
     return this.#closing;
   }
 

@@ -73,9 +73,16 @@ export class StallRecorder {
     return this.#watchdog?.state ?? 'failed';
   }
 
-  /** Stops the watchdog. */
-  close(): void {
-    this.#watchdog?.close();
+  /**
+   * Has the watchdog report the stall it holds (one that just ended, or one waiting for its
+   * stack: bounded, see {@link StallWatchdog.flush}), which `record` receives, then stops it.
+   * Never rejects.
+   */
+  async close(): Promise<void> {
+    const watchdog = this.#watchdog;
+    if (watchdog === undefined) return;
+    await watchdog.flush();
+    watchdog.close();
   }
 
   /** `StallRecorder{thresholdMs=..., stalls=..., notRecorded=...}`. */

@@ -5,6 +5,8 @@ import type { Span } from './Span.js';
 import {
   BEAT,
   CURRENT,
+  type FlushedMessage,
+  type FlushRequest,
   SLOTS,
   STOP,
   type StallMessage,
@@ -14,6 +16,21 @@ import {
 
 /** Spans remembered for naming a stall: the most recent publications (a power of two). */
 const RING_SIZE = 256;
+
+/**
+ * Longest wait of {@link StallWatchdog.flush} for a stack still being captured: past it the
+ * stall is reported without one.
+ */
+export const STALL_FLUSH_STACK_WAIT_MS = 250;
+/** Longest wait of {@link StallWatchdog.flush} for the watcher's answer (a stuck thread). */
+export const STALL_FLUSH_TIMEOUT_MS = 1000;
+
+/**
+ * Test hooks, set before a watchdog is built. `holdStacks`: a stack capture never finishes on its
+ * own, as when the main thread cannot be paused.
+ * @internal
+ */
+export const stallWatchdogTestHooks = { holdStacks: false };
 
 /** One stall of the event loop, as the watchdog reports it. */
 export interface StallReport {
@@ -56,6 +73,11 @@ export class StallWatchdog {
   readonly #options: StallWatchdogOptions;
   readonly #ringSpans: (Span | undefined)[] = new Array(RING_SIZE).fill(undefined);
   readonly #ringSeqs = new Int32Array(RING_SIZE);
+  /** `performance.now()` of the heartbeat's zero. */
+  readonly #base: number;
+  /** Answers awaited by {@link flush}, by request number. */
+  readonly #flushes = new Map<number, () => void>();
+  #flushSeq = 0;
   #seq = 0;
   #current = 0;
   #closed = false;
@@ -71,6 +93,7 @@ export class StallWatchdog {
     const state = new Int32Array(buffer);
     this.#state = state;
     const base = performance.now();
+    this.#base = base;
     const workerData: StallWorkerData = {
       state: buffer,
       thresholdMs: options.thresholdMs,
@@ -80,13 +103,19 @@ export class StallWatchdog {
       captureStacks: options.captureStacks && isMainThread,
       maxStackFrames: 32,
       stackTimeoutMs: Math.max(1000, options.thresholdMs),
+      holdStacks: stallWatchdogTestHooks.holdStacks,
     };
     this.#worker = new Worker(watcherEntry(), { workerData, execArgv: [] });
-    this.#worker.on('message', (message: StallMessage) => this.#onMessage(message));
+    this.#worker.on('message', (message: StallMessage | FlushedMessage) => {
+      if ('flushed' in message) this.#flushes.get(message.flushed)?.();
+      else this.#onMessage(message);
+    });
     this.#worker.on('error', (error) => {
       this.#failed = true;
+      this.#endFlushes();
       options.onError(error);
     });
+    this.#worker.on('exit', () => this.#endFlushes());
     // After the listeners: adding a 'message' listener refs the worker again.
     this.#worker.unref();
     this.#timer = setInterval(() => {
@@ -126,8 +155,33 @@ export class StallWatchdog {
   }
 
   /**
+   * Has the watcher report every stall it holds: one that ended just now (a fresh heartbeat is
+   * stored first, so a stall that ends in the task calling this is reported too) and one waiting
+   * for its stack, which goes without it after {@link STALL_FLUSH_STACK_WAIT_MS}. Resolves once
+   * those reports have reached `onStall`, or after {@link STALL_FLUSH_TIMEOUT_MS}; at once when
+   * the watcher is not watching (booting, failed or closed). Never rejects.
+   */
+  flush(): Promise<void> {
+    if (this.state !== 'watching') return Promise.resolve();
+    Atomics.store(this.#state, BEAT, (performance.now() - this.#base) | 0);
+    const id = ++this.#flushSeq;
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timeout);
+        this.#flushes.delete(id);
+        resolve();
+      };
+      const timeout = setTimeout(done, STALL_FLUSH_TIMEOUT_MS);
+      this.#flushes.set(id, done);
+      const request: FlushRequest = { flush: id, waitMs: STALL_FLUSH_STACK_WAIT_MS };
+      this.#worker.postMessage(request);
+    });
+  }
+
+  /**
    * Stops the heartbeat and the watcher thread; reports arriving later are ignored. Returns at
-   * once (a thread takes ~100 ms to terminate, which nobody needs to wait for). Idempotent.
+   * once (a thread takes ~100 ms to terminate, which nobody needs to wait for): {@link flush}
+   * first to keep a stall in flight. Idempotent.
    */
   close(): void {
     if (this.#closed) return;
@@ -135,11 +189,17 @@ export class StallWatchdog {
     clearInterval(this.#timer);
     Atomics.store(this.#state, STOP, 1);
     this.#worker.terminate().catch(() => {});
+    this.#endFlushes();
   }
 
   /** `StallWatchdog{thresholdMs=..., heartbeatMs=...}`. */
   toString(): string {
     return `StallWatchdog{thresholdMs=${this.thresholdMs}, heartbeatMs=${this.heartbeatMs}}`;
+  }
+
+  /** Ends every {@link flush} still waiting: the thread will not answer. */
+  #endFlushes(): void {
+    for (const done of [...this.#flushes.values()]) done();
   }
 
   #onMessage(message: StallMessage): void {

@@ -10,6 +10,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import {
   BEAT,
   CURRENT,
+  type FlushedMessage,
+  type FlushRequest,
   STOP,
   type StallMessage,
   type StallWorkerData,
@@ -46,7 +48,16 @@ const session = data.captureStacks ? connect() : undefined;
 let capture: { beat: number; resolve: (frames: string[] | undefined) => void } | undefined;
 const scripts = new Map<string, string>();
 
+/** A stall that has ended, not posted yet because its stack is still being captured. */
+interface Waiting {
+  message: StallMessage;
+  /** Settles when the stack has been captured (or not) and the stall posted. */
+  posted: Promise<void>;
+}
+const waiting = new Set<Waiting>();
+
 const timer = setInterval(check, data.heartbeatMs);
+parentPort!.on('message', (request: FlushRequest) => flush(request));
 Atomics.store(state, WATCHING, 1);
 
 function check(): void {
@@ -86,10 +97,40 @@ function check(): void {
     parentPort!.postMessage(message);
     return;
   }
-  void pending.then((frames) => {
-    if (frames !== undefined) message.stack = frames;
-    parentPort!.postMessage(message);
-  });
+  const entry: Waiting = {
+    message,
+    posted: pending.then((frames) => {
+      // Posted already, without its stack, by a flush that could not wait longer.
+      if (!waiting.delete(entry)) return;
+      if (frames !== undefined) message.stack = frames;
+      parentPort!.postMessage(message);
+    }),
+  };
+  waiting.add(entry);
+}
+
+/**
+ * Answers a {@link FlushRequest}: a check first (the main thread stored a fresh heartbeat, so a
+ * stall that just ended is reported), then the stalls waiting for their stack are posted once it
+ * comes or after `waitMs` without it, then the answer. Messages keep their order: the main thread
+ * has every stall before the answer.
+ */
+function flush(request: FlushRequest): void {
+  check();
+  let answered = false;
+  const answer = (): void => {
+    if (answered) return;
+    answered = true;
+    clearTimeout(bound);
+    for (const entry of waiting) {
+      waiting.delete(entry);
+      parentPort!.postMessage(entry.message);
+    }
+    const flushed: FlushedMessage = { flushed: request.flush };
+    parentPort!.postMessage(flushed);
+  };
+  const bound = setTimeout(answer, request.waitMs);
+  void Promise.all([...waiting].map((entry) => entry.posted)).then(answer);
 }
 
 /**
@@ -98,6 +139,7 @@ function check(): void {
  * main thread is still in the stalled task).
  */
 function captureStack(beat: number): Promise<string[] | undefined> | undefined {
+  if (data.holdStacks === true) return new Promise(() => {});
   if (session === undefined || capture !== undefined) return undefined;
   const at = performance.now();
   if (at - lastCaptureAt < 1000) return undefined;

@@ -28,6 +28,23 @@ export interface StallWorkerData {
   maxStackFrames: number;
   /** Longest wait for a stack before the stall is reported without one, ms. */
   stackTimeoutMs: number;
+  /** Test hook: a stack capture never finishes on its own (only a flush's bound ends the wait). */
+  holdStacks?: boolean;
+}
+
+/**
+ * Main thread → watcher, sent by `close()` after storing a fresh heartbeat: report every stall
+ * now (one that just ended included), waiting at most `waitMs` for a stack being captured (past
+ * that the stall goes without one), then answer {@link FlushedMessage} with the same `flush`.
+ */
+export interface FlushRequest {
+  flush: number;
+  waitMs: number;
+}
+
+/** Watcher → main thread: every stall up to the {@link FlushRequest} `flush` has been posted. */
+export interface FlushedMessage {
+  flushed: number;
 }
 
 /** One stall, posted once the loop runs again. */

@@ -8,6 +8,7 @@ import {
   STALL_SPAN_NAME,
   STALL_SPANS_BURST,
 } from '../src/index.js';
+import { stallWatchdogTestHooks } from '../src/StallWatchdog.js';
 import { ManualClock } from './helpers/ManualClock.js';
 
 // The watcher thread runs from dist/ (`pnpm test` builds first). Thresholds are generous against
@@ -133,6 +134,42 @@ describe('stall watchdog', () => {
     expect(stallsIn(sink)).toHaveLength(STALL_SPANS_BURST);
     expect(stallsNotRecorded).toBe(stalls - STALL_SPANS_BURST);
   }, 60_000);
+
+  it('close() in the task the stall ends in still records the stall, naming its block', async () => {
+    const sink = new InMemorySink();
+    profiler = new Profiler({ sink, stallThresholdMs: 100 });
+    await watching(profiler);
+    profiler.measure('last job', () => busyWait(600));
+    // No turn of the loop between the block and close(): the heartbeat never ran after it.
+    await profiler.close();
+    const stalls = stallsIn(sink).filter(
+      (span) => span.attributes['ferret.stall.span.name'] === 'last job',
+    );
+    expect(stalls).toHaveLength(1);
+    expect(stalls[0]!.duration).toBeGreaterThanOrEqual(600 - 50);
+    expect(profiler.stats().stallWatchdog).toBe('stopped');
+  }, 30_000);
+
+  it('close() while the watcher still waits for the stack: the stall is recorded without it', async () => {
+    // The hook: a stack capture never finishes, as when the main thread cannot be paused. Only
+    // the flush's bound ends the wait, so close() runs while the report is in flight.
+    stallWatchdogTestHooks.holdStacks = true;
+    try {
+      const sink = new InMemorySink();
+      profiler = new Profiler({ sink, stallThresholdMs: 100 });
+      await watching(profiler);
+      profiler.measure('slow handler', () => busyWait(600));
+      await profiler.close();
+      const stalls = stallsIn(sink).filter(
+        (span) => span.attributes['ferret.stall.span.name'] === 'slow handler',
+      );
+      expect(stalls).toHaveLength(1);
+      expect(stalls[0]!.attributes['ferret.stall.stack']).toBeUndefined();
+      expect(profiler.stats()).toMatchObject({ stallsNotRecorded: 0, stallWatchdog: 'stopped' });
+    } finally {
+      stallWatchdogTestHooks.holdStacks = false;
+    }
+  }, 30_000);
 
   it('stops with close(), and never keeps the process alive', () => {
     const script = fileURLToPath(new URL('./fixtures/stall-exit.mjs', import.meta.url));
