@@ -32,8 +32,10 @@ export {
   assertOptionsObject,
   assertPositiveInteger,
   assertPositiveNumber,
+  assertTimerMs,
   describe,
   MAX_TEXT_SETTING_LENGTH,
+  MAX_TIMER_MS,
   quoted,
   textSettingProblem,
 } from './optionChecks.js';

@@ -45,6 +45,36 @@ export function assertIntegerAtLeast(
   checkInteger(option, value, min, false);
 }
 
+/**
+ * Longest delay a Node.js timer takes: 2^31 − 1 ms, about 24.8 days. `setTimeout` and
+ * `setInterval` turn a longer delay into 1 ms (with a `TimeoutOverflowWarning`).
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * Throws unless `value` is a duration in milliseconds that a timer (or a 32-bit wait such as
+ * SQLite's `busy_timeout`) can take: a finite number > 0 (>= 0 with `allowZero`, >= `min` when
+ * given), a whole number with `integer`, and at most {@link MAX_TIMER_MS}.
+ */
+export function assertTimerMs(
+  option: string,
+  value: unknown,
+  {
+    min,
+    allowZero = false,
+    integer = false,
+  }: { min?: number; allowZero?: boolean; integer?: boolean } = {},
+): asserts value is number {
+  const excludeMin = min === undefined && !allowZero;
+  if (integer) checkInteger(option, value, min ?? 0, excludeMin);
+  else checkNumber(option, value, min ?? 0, excludeMin, false);
+  if (value > MAX_TIMER_MS) {
+    throw new RangeError(
+      `Expected \`${option}\` to be at most ${MAX_TIMER_MS} ms (about 24.8 days, the longest delay a Node.js timer takes), got ${value}`,
+    );
+  }
+}
+
 /** Throws unless `value` is a function. */
 export function assertFunction(option: string, value: unknown): asserts value is Function {
   if (typeof value !== 'function') {

@@ -7,7 +7,9 @@ import {
   assertOptionsObject,
   assertPositiveInteger,
   assertPositiveNumber,
+  assertTimerMs,
   MAX_TEXT_SETTING_LENGTH,
+  MAX_TIMER_MS,
   quoted,
   textSettingProblem,
 } from '../src/optionChecks.js';
@@ -123,5 +125,24 @@ describe('textSettingProblem', () => {
       `it is ${MAX_TEXT_SETTING_LENGTH + 1} characters long (at most ${MAX_TEXT_SETTING_LENGTH})`,
     );
     expect(textSettingProblem('abcd', 3)).toBe('it is 4 characters long (at most 3)');
+  });
+});
+
+describe('assertTimerMs', () => {
+  it('takes what a Node.js timer can wait and refuses longer delays, naming the option', () => {
+    expect(MAX_TIMER_MS).toBe(2_147_483_647);
+    expect(() => assertTimerMs('flushIntervalMs', MAX_TIMER_MS)).not.toThrow();
+    expect(() => assertTimerMs('flushIntervalMs', 1e12)).toThrow(RangeError);
+    expect(() => assertTimerMs('flushIntervalMs', 1e12)).toThrow(
+      'Expected `flushIntervalMs` to be at most 2147483647 ms (about 24.8 days, the longest delay a Node.js timer takes), got 1000000000000',
+    );
+    expect(() => assertTimerMs('t', MAX_TIMER_MS + 1, { integer: true })).toThrow(/at most/);
+    expect(() => assertTimerMs('t', Number.POSITIVE_INFINITY)).toThrow('finite number');
+    expect(() => assertTimerMs('t', 0)).toThrow('Expected `t` to be > 0, got 0');
+    expect(() => assertTimerMs('t', 0, { allowZero: true })).not.toThrow();
+    expect(() => assertTimerMs('t', 1.5, { integer: true })).toThrow('whole number');
+    expect(() => assertTimerMs('t', 9, { min: 10 })).toThrow('Expected `t` to be >= 10, got 9');
+    expect(() => assertTimerMs('t', 10, { min: 10 })).not.toThrow();
+    expect(() => assertTimerMs('t', '5')).toThrow(TypeError);
   });
 });

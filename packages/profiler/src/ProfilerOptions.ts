@@ -6,6 +6,7 @@ import {
   assertNumberAtLeast,
   assertOptionsObject,
   assertPositiveNumber,
+  assertTimerMs,
   checkRateAndCapacity,
   describe,
 } from '@ferret/internal';
@@ -160,8 +161,8 @@ export function resolveProfilerOptions(
       `Expected \`maxBatchSize\` to be <= \`maxQueueSize\` (${maxQueueSize}), got ${maxBatchSize}`,
     );
   }
-  const flushIntervalMs = positive('flushIntervalMs', o.flushIntervalMs, 1000);
-  const sinkTimeoutMs = positive('sinkTimeoutMs', o.sinkTimeoutMs, 5000);
+  const flushIntervalMs = timerMs('flushIntervalMs', o.flushIntervalMs, 1000);
+  const sinkTimeoutMs = timerMs('sinkTimeoutMs', o.sinkTimeoutMs, 5000);
   const windowMs = positive('windowMs', o.windowMs, 1000);
 
   const sink = o.sink;
@@ -234,6 +235,12 @@ export function checkBudget(maxSpansPerSecond: unknown, burst: unknown): void {
 function integer(option: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
   assertIntegerAtLeast(option, value, 1);
+  return value;
+}
+
+function timerMs(option: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  assertTimerMs(option, value);
   return value;
 }
 

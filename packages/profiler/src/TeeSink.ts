@@ -1,3 +1,4 @@
+import { assertTimerMs } from '@ferret/internal';
 import { ProfilerError } from './ProfilerError.js';
 import type { CountRecord, SpanRecord } from './SpanRecord.js';
 import { readSinkStats, type SinkStats, type SpanSink } from './SpanSink.js';
@@ -98,15 +99,7 @@ export class TeeSink implements SpanSink {
       throw new TypeError('Expected `options` to be an object');
     }
     const branchTimeoutMs = options.branchTimeoutMs ?? 4000;
-    if (
-      typeof branchTimeoutMs !== 'number' ||
-      !(branchTimeoutMs > 0) ||
-      !Number.isFinite(branchTimeoutMs)
-    ) {
-      throw new RangeError(
-        `Expected \`branchTimeoutMs\` to be a finite number > 0, got ${String(branchTimeoutMs)}`,
-      );
-    }
+    assertTimerMs('branchTimeoutMs', branchTimeoutMs);
     const maxPending = options.maxPendingPerBranch ?? 4;
     if (!Number.isSafeInteger(maxPending) || maxPending < 1) {
       throw new RangeError(

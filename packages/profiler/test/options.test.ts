@@ -37,6 +37,12 @@ describe('options are checked at the boundary', () => {
       'Expected `maxBatchSize` to be <= `maxQueueSize` (10)',
     ],
     [{ flushIntervalMs: 0 }, RangeError, 'Expected `flushIntervalMs` to be > 0'],
+    [
+      { flushIntervalMs: 1e12 },
+      RangeError,
+      'Expected `flushIntervalMs` to be at most 2147483647 ms',
+    ],
+    [{ sinkTimeoutMs: 3e9 }, RangeError, 'Expected `sinkTimeoutMs` to be at most 2147483647 ms'],
     [{ windowMs: -5 }, RangeError, 'Expected `windowMs` to be > 0, got -5'],
     [
       { sinkTimeoutMs: Number.POSITIVE_INFINITY },

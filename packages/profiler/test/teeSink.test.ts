@@ -175,6 +175,9 @@ describe('TeeSink', () => {
     expect(() => new TeeSink([new InMemorySink()], { branchTimeoutMs: Number.NaN })).toThrow(
       RangeError,
     );
+    expect(() => new TeeSink([new InMemorySink()], { branchTimeoutMs: 2 ** 31 })).toThrow(
+      /`branchTimeoutMs` to be at most 2147483647 ms/,
+    );
     expect(() => new TeeSink([new InMemorySink()], { maxPendingPerBranch: 0 })).toThrow(
       /maxPendingPerBranch/,
     );

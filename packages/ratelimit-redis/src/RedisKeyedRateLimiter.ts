@@ -3,8 +3,8 @@ import {
   assertFunction,
   assertIntegerAtLeast,
   assertKeyLengthBound,
-  assertNumberAtLeast,
   assertTakeCount,
+  assertTimerMs,
   boundedKey,
   DEFAULT_MAX_KEY_LENGTH,
   describe,
@@ -118,7 +118,7 @@ export class RedisKeyedRateLimiter {
     );
     assertKeyLengthBound(maxKeyLength);
     assertBoolean('enabled', enabled);
-    assertNumberAtLeast('timeoutMs', timeoutMs, 1);
+    assertTimerMs('timeoutMs', timeoutMs, { min: 1 });
     assertIntegerAtLeast('expectedReplicas', expectedReplicas, 1);
     if (onError !== undefined) assertFunction('onError', onError);
     this.#prefix = prefix;

@@ -1,8 +1,8 @@
 import {
   assertFunction,
   assertIntegerAtLeast,
-  assertNumberAtLeast,
   assertPositiveNumber,
+  assertTimerMs,
 } from '@ferret/internal';
 import { checkBucketOptions, type RedisBucketOptions } from './bucketOptions.js';
 import type { RedisScriptClient } from './runBucketScript.js';
@@ -74,7 +74,7 @@ export function resolveLeaseOptions(options: unknown): ResolvedLeaseOptions {
     }
   }
   const leasePeriodMs = o.leasePeriodMs ?? DEFAULT_LEASE_PERIOD_MS;
-  assertNumberAtLeast('leasePeriodMs', leasePeriodMs, MIN_LEASE_PERIOD_MS);
+  assertTimerMs('leasePeriodMs', leasePeriodMs, { min: MIN_LEASE_PERIOD_MS });
   const expectedReplicas = o.expectedReplicas ?? 1;
   assertIntegerAtLeast('expectedReplicas', expectedReplicas, 1);
   if (o.fallbackRatePerSecond !== undefined) {

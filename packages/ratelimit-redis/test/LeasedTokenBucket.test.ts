@@ -202,6 +202,7 @@ describe('LeasedTokenBucket', () => {
       [{ ...ok, leaseFraction: 0 }, RangeError, /`leaseFraction`/],
       [{ ...ok, leaseFraction: 1.5 }, RangeError, /`leaseFraction`/],
       [{ ...ok, leasePeriodMs: 1 }, RangeError, /`leasePeriodMs`/],
+      [{ ...ok, leasePeriodMs: 1e12 }, RangeError, /`leasePeriodMs` to be at most 2147483647 ms/],
       [{ ...ok, expectedReplicas: 0 }, RangeError, /`expectedReplicas`/],
       [{ ...ok, fallbackRatePerSecond: -1 }, RangeError, /`fallbackRatePerSecond`/],
       [{ ...ok, onError: 'log' as never }, TypeError, /`onError`/],

@@ -141,6 +141,7 @@ describe('RedisKeyedRateLimiter', () => {
       [{ ...ok, maxKeyLength: 64 }, RangeError, /`maxKeyLength`/],
       [{ ...ok, enabled: 'yes' }, TypeError, /`enabled`/],
       [{ ...ok, timeoutMs: 0 }, RangeError, /`timeoutMs`/],
+      [{ ...ok, timeoutMs: 1e12 }, RangeError, /`timeoutMs` to be at most 2147483647 ms/],
       [{ ...ok, expectedReplicas: 1.5 }, RangeError, /`expectedReplicas`/],
       [{ ...ok, onError: 1 }, TypeError, /`onError`/],
     ];

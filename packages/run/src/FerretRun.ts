@@ -1,3 +1,4 @@
+import { assertTimerMs } from '@ferret/internal';
 import { Profiler } from '@ferret/profiler';
 import { type FerretStoreError, RunLog, SqliteSpanStore } from '@ferret/store-sqlite';
 import { installFunctions } from './functions/installFunctions.js';
@@ -53,8 +54,12 @@ export class FerretRun {
     this.#drainTimeoutMs = drainTimeoutMs;
   }
 
-  /** Starts profiling this process. Never throws: a failure disables Ferret with one warning. */
+  /**
+   * Starts profiling this process. Throws only for a `drainTimeoutMs` that is not a timer delay
+   * (> 0, at most 2^31 − 1 ms); any other failure disables Ferret with one warning.
+   */
   static start(settings: RunSettings, drainTimeoutMs = DEFAULT_DRAIN_TIMEOUT_MS): FerretRun {
+    assertTimerMs('drainTimeoutMs', drainTimeoutMs);
     const log = new RunLog(settings.db);
     const startedAt = Date.now();
     try {

@@ -1,4 +1,9 @@
-import { SAMPLED_NAME_ATTRIBUTE } from '@ferret/internal';
+import {
+  assertIntegerAtLeast,
+  assertOptionsObject,
+  assertTimerMs,
+  SAMPLED_NAME_ATTRIBUTE,
+} from '@ferret/internal';
 import type { SqliteSpanExporter } from '@ferret/store-sqlite/otel';
 import type { Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
@@ -35,9 +40,13 @@ export class StoreSpanProcessor implements SpanProcessor {
   #shutdown = false;
 
   constructor(exporter: SqliteSpanExporter, options: StoreSpanProcessorOptions = {}) {
+    assertOptionsObject('options', options);
+    const { maxQueueSize = 4096, flushIntervalMs = 1000 } = options;
+    assertIntegerAtLeast('maxQueueSize', maxQueueSize, 1);
+    assertTimerMs('flushIntervalMs', flushIntervalMs);
     this.#exporter = exporter;
-    this.#maxQueueSize = options.maxQueueSize ?? 4096;
-    this.#timer = setInterval(() => this.#handOff(), options.flushIntervalMs ?? 1000);
+    this.#maxQueueSize = maxQueueSize;
+    this.#timer = setInterval(() => this.#handOff(), flushIntervalMs);
     this.#timer.unref();
   }
 

@@ -1,4 +1,4 @@
-import { assertPositiveInteger } from '@ferret/internal';
+import { assertTimerMs } from '@ferret/internal';
 import type Database from 'better-sqlite3';
 import { describeError, FerretStoreError } from './FerretStoreError.js';
 import { SpanWriter } from './SpanWriter.js';
@@ -75,7 +75,7 @@ export class RunLog {
       );
     }
     const { busyTimeoutMs = 2_000 } = options;
-    assertPositiveInteger('busyTimeoutMs', busyTimeoutMs, { allowZero: true });
+    assertTimerMs('busyTimeoutMs', busyTimeoutMs, { allowZero: true, integer: true });
     this.path = path;
     this.#busyTimeoutMs = busyTimeoutMs;
   }

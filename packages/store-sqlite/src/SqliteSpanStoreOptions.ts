@@ -3,6 +3,7 @@ import {
   assertFunction,
   assertOptionsObject,
   assertPositiveInteger,
+  assertTimerMs,
 } from '@ferret/internal';
 import type { FerretStoreError } from './FerretStoreError.js';
 
@@ -60,9 +61,9 @@ export function resolveStoreOptions(options: SqliteSpanStoreOptions): ResolvedSt
     exitFlushTimeoutMs = 5_000,
   } = options;
   if (onError !== undefined) assertFunction('onError', onError);
-  assertPositiveInteger('busyTimeoutMs', busyTimeoutMs, { allowZero: true });
+  assertTimerMs('busyTimeoutMs', busyTimeoutMs, { allowZero: true, integer: true });
   assertPositiveInteger('maxPendingSpans', maxPendingSpans);
-  assertPositiveInteger('exitFlushTimeoutMs', exitFlushTimeoutMs, { allowZero: true });
+  assertTimerMs('exitFlushTimeoutMs', exitFlushTimeoutMs, { allowZero: true, integer: true });
   const memory = path === ':memory:';
   const worker = options.worker ?? !memory;
   assertBoolean('worker', worker);

@@ -138,6 +138,12 @@ describe('other unusable paths', () => {
     expect(() => new SqliteSpanStore({ path: '' })).toThrow(/`path`/);
     expect(() => new SqliteSpanStore(undefined as never)).toThrow(TypeError);
     expect(() => new SqliteSpanStore({ path: ':memory:', busyTimeoutMs: -1 })).toThrow(RangeError);
+    expect(() => new SqliteSpanStore({ path: ':memory:', busyTimeoutMs: 2 ** 31 })).toThrow(
+      /`busyTimeoutMs` to be at most 2147483647 ms/,
+    );
+    expect(() => new SqliteSpanStore({ path: ':memory:', exitFlushTimeoutMs: 1e12 })).toThrow(
+      /`exitFlushTimeoutMs` to be at most 2147483647 ms/,
+    );
     expect(() => new SqliteSpanStore({ path: ':memory:', maxPendingSpans: Number.NaN })).toThrow(
       /`maxPendingSpans`/,
     );

@@ -108,5 +108,6 @@ describe('RunLog', () => {
     expect(() => new RunLog('')).toThrow(TypeError);
     expect(() => new RunLog(':memory:')).toThrow(/database file path/);
     expect(() => new RunLog('x.db', { busyTimeoutMs: -1 })).toThrow(RangeError);
+    expect(() => new RunLog('x.db', { busyTimeoutMs: 2 ** 31 })).toThrow(/at most 2147483647 ms/);
   });
 });
