@@ -54,6 +54,7 @@ export { SAMPLED_NAME_ATTRIBUTE } from './spanAttributes.js';
 export {
   FERRET_TRACESTATE_KEY,
   ferretTraceStateValue,
+  MAX_SAMPLING_WEIGHT,
   traceStateWeight,
 } from './traceStateWeight.js';
 export { MAX_WARNED_KEYS, reportError, WarnOnce } from './WarnOnce.js';

@@ -9,24 +9,39 @@ import { adjustedCount, parseOtValue } from './otTraceState.js';
 /** The tracestate member Ferret's samplers write: `ferret=p:<probability>`. */
 export const FERRET_TRACESTATE_KEY = 'ferret';
 
+/**
+ * The largest sampling weight (adjusted count) Ferret reads, writes or stores: 2^20 = 1,048,576,
+ * i.e. a probability of at least 2^-20 (about 9.5e-7), an `ot=th` threshold of at most
+ * `fffff` (5 hex digits). Ferret's own samplers stay far below it (ConsistentRateLimitingSampler's
+ * smallest probability is 2^-16; a profiler weight is calls ÷ recorded per name over two windows,
+ * so reaching 2^20 takes over a million root calls of one name per second per span/s of its
+ * fair share), while one header claiming `p:1e-300` would otherwise make every estimate 10^300.
+ * A weight read from a tracestate beyond it is invalid and ignored (the specification's rule for
+ * invalid values); writers clamp to it, and the store's reader refuses a larger stored weight.
+ */
+export const MAX_SAMPLING_WEIGHT = 2 ** 20;
+
 /** Most characters of a `ferret` member value read; a longer one is ignored. */
 const FERRET_VALUE_MAX_LENGTH = 64;
 const PROBABILITY = /^p:(\d{1,20}(?:\.\d{1,20})?(?:e-\d{1,3})?)$/;
 
 /**
  * The `ferret` tracestate value for a sampled root's probability (0 < p ≤ 1): `p:<probability>`,
- * shortest decimal form up to 8 significant digits.
+ * shortest decimal form up to 8 significant digits; a probability below 1 / {@link
+ * MAX_SAMPLING_WEIGHT} is written as that bound, so the value stays readable.
  */
 export function ferretTraceStateValue(probability: number): string {
-  const text = String(probability);
-  return `p:${text.length <= 12 ? text : String(Number(probability.toPrecision(8)))}`;
+  const bounded = Math.max(probability, 1 / MAX_SAMPLING_WEIGHT);
+  const text = String(bounded);
+  return `p:${text.length <= 12 ? text : String(Number(bounded.toPrecision(8)))}`;
 }
 
 /**
  * The weight (adjusted count: traces this one stands for, ≥ 1) a span's tracestate states, read
  * with `get` (a `TraceState.get`). OpenTelemetry's consistent-probability threshold (`ot=th:`)
  * comes first, as the standard any sampler may write; then Ferret's own `ferret=p:`. Undefined
- * when neither holds a valid value. Never throws.
+ * when neither holds a valid value; a weight above {@link MAX_SAMPLING_WEIGHT} is not valid.
+ * Never throws.
  */
 export function traceStateWeight(get: (key: string) => string | undefined): number | undefined {
   let ot: unknown;
@@ -39,14 +54,17 @@ export function traceStateWeight(get: (key: string) => string | undefined): numb
   }
   if (typeof ot === 'string') {
     const threshold = parseOtValue(ot).threshold;
-    if (threshold !== undefined) return adjustedCount(threshold);
+    if (threshold !== undefined) {
+      const weight = adjustedCount(threshold);
+      if (weight <= MAX_SAMPLING_WEIGHT) return weight;
+    }
   }
   if (typeof ferret === 'string' && ferret.length <= FERRET_VALUE_MAX_LENGTH) {
     for (const member of ferret.split(';')) {
       const match = PROBABILITY.exec(member);
       if (match === null) continue;
       const probability = Number(match[1]);
-      if (probability > 0 && probability <= 1) return 1 / probability;
+      if (probability >= 1 / MAX_SAMPLING_WEIGHT && probability <= 1) return 1 / probability;
     }
   }
   return undefined;

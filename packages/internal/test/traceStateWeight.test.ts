@@ -1,6 +1,10 @@
 // Header-shaped input parsed by hand: this package has no OpenTelemetry dependency.
 import { describe, expect, it } from 'vitest';
-import { ferretTraceStateValue, traceStateWeight } from '../src/traceStateWeight.js';
+import {
+  ferretTraceStateValue,
+  MAX_SAMPLING_WEIGHT,
+  traceStateWeight,
+} from '../src/traceStateWeight.js';
 
 /** A `tracestate` header as `TraceState.get` reads it (first member of a key wins). */
 function weightOf(header: string): number | undefined {
@@ -56,6 +60,35 @@ describe('traceStateWeight', () => {
       }),
     ).toBeUndefined();
     expect(traceStateWeight(() => 42 as never)).toBeUndefined();
+  });
+
+  it('ignores a weight above 2^20 (forged headers), in both forms', () => {
+    expect(MAX_SAMPLING_WEIGHT).toBe(2 ** 20);
+    for (const header of [
+      'ferret=p:1e-300',
+      'ferret=p:1e-7',
+      'ferret=p:9.5e-7',
+      'ot=th:fffffffffffff',
+      'ot=th:ffffff',
+      'ot=th:fffff1',
+    ]) {
+      expect(weightOf(header), header).toBeUndefined();
+    }
+    // The bound itself is valid: p = 2^-20 (as written, 8 digits), th = fffff.
+    expect(weightOf('ot=th:fffff')).toBe(2 ** 20);
+    expect(weightOf(`ferret=p:${2 ** -20}`)).toBe(2 ** 20);
+    expect(weightOf('ferret=p:1e-6')).toBeCloseTo(1e6, 3);
+    // A forged th is absent, so a valid ferret member still counts.
+    expect(weightOf('ot=th:fffffffffffff,ferret=p:0.5')).toBe(2);
+  });
+
+  it('writes a probability below 2^-20 as 2^-20, so the value stays readable', () => {
+    for (const p of [1e-300, 1e-9, 2 ** -21]) {
+      const value = ferretTraceStateValue(p);
+      const weight = traceStateWeight((key) => (key === 'ferret' ? value : undefined));
+      expect(weight, value).toBeCloseTo(2 ** 20, 0);
+      expect(weight).toBeLessThanOrEqual(2 ** 20);
+    }
   });
 
   it('round-trips the value the samplers write', () => {

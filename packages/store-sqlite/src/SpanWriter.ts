@@ -1,5 +1,6 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { MAX_SAMPLING_WEIGHT } from '@ferret/internal';
 import type { CountRecord, SpanEventRecord } from '@ferret/profiler';
 import Database from 'better-sqlite3';
 import { assertReadableVersion, createDatabaseFile, inspectDatabaseFile } from './databaseFile.js';
@@ -292,7 +293,7 @@ export class SpanWriter {
         row.events,
         typeof extra?.kind === 'string' ? extra.kind : null,
         typeof extra?.serviceName === 'string' ? extra.serviceName : null,
-        Number.isFinite(weight) ? Math.max(weight, 1) : 1,
+        Number.isFinite(weight) ? Math.min(Math.max(weight, 1), MAX_SAMPLING_WEIGHT) : 1,
         Number.isInteger(truncated) ? truncated : null,
         Number.isInteger(pid) ? pid : 0,
         Number.isInteger(threadId) ? threadId : 0,

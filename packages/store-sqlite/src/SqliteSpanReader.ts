@@ -97,13 +97,14 @@ export class SqliteSpanReader implements SpanReader {
         const calls = countsByRun.get(row.run_key);
         if (calls !== undefined) return toRunInfo(row, calls, true, metadata.get(row.run_key));
         // No count records: only the stored roots and their weights say how many calls there were.
-        const weight = this.#db
+        const [weight, largest] = this.#db
           .prepare(
-            `SELECT coalesce(sum(weight), 0) FROM ${this.#runSource(row.run_key)}
+            `SELECT coalesce(sum(weight), 0), coalesce(max(weight), 1) FROM ${this.#runSource(row.run_key)}
              WHERE ${BUDGET} AND run_key = ? AND is_root = 1`,
           )
-          .pluck()
-          .get(row.run_key);
+          .raw()
+          .get(row.run_key) as [unknown, unknown];
+        this.#check.weight(largest, 'spans.weight');
         return toRunInfo(
           row,
           Math.round(this.#check.number(weight, 'spans.weight')),
@@ -143,7 +144,7 @@ export class SqliteSpanReader implements SpanReader {
         accumulator.add(
           check.number(duration, 'spans.duration'),
           check.integer(status, 'spans.status') === 1,
-          check.number(weight, 'spans.weight'),
+          check.weight(weight, 'spans.weight'),
           check.integer(isRoot, 'spans.is_root') === 1,
         );
         if (truncated !== null)

@@ -1,7 +1,18 @@
 // Values read back from a database are untrusted: SQLite stores any type in any column, and a
 // damaged or crafted file may hold text where Ferret writes numbers, or NULL where it never does.
 // Each check returns the value with its type, or throws one line saying the file is damaged.
+import { MAX_SAMPLING_WEIGHT } from '@ferret/internal';
 import { FerretStoreError } from './FerretStoreError.js';
+
+/**
+ * True for a weight Ferret writes: a number from 1 to `MAX_SAMPLING_WEIGHT` (2^20, the bound
+ * every tracestate weight is read with and the writer clamps to). A larger one only comes from
+ * a crafted or damaged file, or from a file written before the bound by a trace with a forged
+ * tracestate, and would make every estimate it touches meaningless.
+ */
+export function isStoredWeight(value: unknown): value is number {
+  return typeof value === 'number' && value >= 1 && value <= MAX_SAMPLING_WEIGHT;
+}
 
 /** Checks one column's values as the reader reads them; the message names file and column. */
 export class RowChecker {
@@ -29,6 +40,12 @@ export class RowChecker {
   numberOrNull(value: unknown, column: string): number | null {
     if (value === null) return null;
     return this.number(value, column);
+  }
+
+  /** A span's weight: see {@link isStoredWeight}. */
+  weight(value: unknown, column: string): number {
+    if (isStoredWeight(value)) return value;
+    throw this.damaged(column, value, `a weight from 1 to ${MAX_SAMPLING_WEIGHT}`);
   }
 
   integer(value: unknown, column: string): number {

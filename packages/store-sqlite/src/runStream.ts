@@ -1,9 +1,11 @@
 // The row stream behind the analysis queries (analyze, stack tree): one run's spans in start
 // order, through the (run_key, start_time) index, with only the columns the analysis needs.
+import { MAX_SAMPLING_WEIGHT } from '@ferret/internal';
 import type Database from 'better-sqlite3';
 import { SAMPLED_NAME_COLUMN } from './callEstimates.js';
 import { FerretStoreError } from './FerretStoreError.js';
 import { BUDGET } from './QueryBudget.js';
+import { isStoredWeight } from './rowChecks.js';
 
 /** What the analysis reads of a span. `attribute` is the JSON text of one attribute, if asked. */
 export interface StreamRow {
@@ -114,6 +116,12 @@ export function streamRun(
       throw damaged(
         path,
         `start_time, duration or weight of "${name.slice(0, 80)}" is not a number`,
+      );
+    }
+    if (!isStoredWeight(weight)) {
+      throw damaged(
+        path,
+        `weight of "${name.slice(0, 80)}" is not from 1 to ${MAX_SAMPLING_WEIGHT}`,
       );
     }
     row.traceId = String(traceId);

@@ -64,7 +64,7 @@ export function rowToSpan(
     runId: runIdOf(check.integer(row[0], 'spans.run_key')),
     pid: check.integer(row[14], 'spans.pid'),
     threadId: check.integer(row[15], 'spans.thread_id'),
-    weight: check.number(row[12], 'spans.weight'),
+    weight: check.weight(row[12], 'spans.weight'),
   };
   const attributes = check.textOrNull(row[8], 'spans.attributes');
   if (attributes !== null) {

@@ -148,3 +148,50 @@ describe('values of the wrong type are a damaged file', () => {
     second.close();
   });
 });
+
+describe('a weight beyond what any sampler writes is a damaged file', () => {
+  // A file written before weights were bounded, with one trace whose forged tracestate
+  // (`ferret=p:1e-300`) gave it weight 1e300: refused, not turned into estimates of 10^300.
+  for (const weight of [1e300, 2 ** 20 + 1, 0.5]) {
+    it(`weight ${weight}: DAMAGED from summary, spans, analyze, stackTree and runs`, async () => {
+      const path = await damagedFile((db) => {
+        db.prepare(`UPDATE spans SET weight = ? WHERE name = 'GET /'`).run(weight);
+        db.exec('DELETE FROM counts');
+      });
+      const reader = openSpanReader(path);
+      const detail = /spans\.weight holds .* where Ferret writes a weight from 1 to 1048576$/;
+      expect(() => reader.summary()).toThrow(damaged(detail));
+      expect(() => [...reader.spans()]).toThrow(damaged(detail));
+      expect(() => reader.runs()).toThrow(damaged(detail));
+      expect(() => reader.analyze()).toThrow(/weight of "GET \/" is not from 1 to 1048576/);
+      expect(() => reader.stackTree()).toThrow(/weight of "GET \/" is not from 1 to 1048576/);
+      reader.close();
+    });
+  }
+
+  it('the largest weight is read', async () => {
+    const path = await damagedFile((db) =>
+      db.prepare(`UPDATE spans SET weight = ? WHERE name = 'GET /'`).run(2 ** 20),
+    );
+    const reader = openSpanReader(path);
+    expect([...reader.spans()].find((s) => s.name === 'GET /')?.weight).toBe(2 ** 20);
+    reader.close();
+  });
+});
+
+describe('the writer bounds weights', () => {
+  it('stores a weight above 2^20 as 2^20 and one that is not finite as 1', async () => {
+    const path = join(tmp.dir, 'bounded.db');
+    const store = new SqliteSpanStore({ path, worker: false });
+    store.write([
+      span({ name: 'forged', runId: 'r1', weight: 1e300 }),
+      span({ name: 'infinite', runId: 'r1', weight: Number.POSITIVE_INFINITY }),
+      span({ name: 'largest', runId: 'r1', weight: 2 ** 20 }),
+    ]);
+    await store.close();
+    const reader = openSpanReader(path);
+    const weights = Object.fromEntries([...reader.spans()].map((s) => [s.name, s.weight]));
+    expect(weights).toEqual({ forged: 2 ** 20, infinite: 1, largest: 2 ** 20 });
+    reader.close();
+  });
+});
