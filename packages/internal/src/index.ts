@@ -55,6 +55,7 @@ export {
   FERRET_TRACESTATE_KEY,
   ferretTraceStateValue,
   MAX_SAMPLING_WEIGHT,
+  traceStateRunTag,
   traceStateWeight,
 } from './traceStateWeight.js';
 export { MAX_WARNED_KEYS, reportError, WarnOnce } from './WarnOnce.js';

@@ -25,15 +25,45 @@ export const MAX_SAMPLING_WEIGHT = 2 ** 20;
 const FERRET_VALUE_MAX_LENGTH = 64;
 const PROBABILITY = /^p:(\d{1,20}(?:\.\d{1,20})?(?:e-\d{1,3})?)$/;
 
+/** A run tag: 16 lowercase hex digits (see {@link traceStateRunTag}). */
+const RUN_TAG = /^r:([0-9a-f]{16})$/;
+
 /**
- * The `ferret` tracestate value for a sampled root's probability (0 < p ≤ 1): `p:<probability>`,
- * shortest decimal form up to 8 significant digits; a probability below 1 / {@link
- * MAX_SAMPLING_WEIGHT} is written as that bound, so the value stays readable.
+ * The `ferret` tracestate value: `p:<probability>` for a sampled root's probability (0 < p ≤ 1),
+ * shortest decimal form up to 8 significant digits (a probability below 1 / {@link
+ * MAX_SAMPLING_WEIGHT} is written as that bound, so the value stays readable), then `r:<runTag>`
+ * when a run tag is given. `probability` undefined writes the tag alone (a trace not sampled).
  */
-export function ferretTraceStateValue(probability: number): string {
-  const bounded = Math.max(probability, 1 / MAX_SAMPLING_WEIGHT);
-  const text = String(bounded);
-  return `p:${text.length <= 12 ? text : String(Number(bounded.toPrecision(8)))}`;
+export function ferretTraceStateValue(probability: number | undefined, runTag?: string): string {
+  const members: string[] = [];
+  if (probability !== undefined) {
+    const bounded = Math.max(probability, 1 / MAX_SAMPLING_WEIGHT);
+    const text = String(bounded);
+    members.push(`p:${text.length <= 12 ? text : String(Number(bounded.toPrecision(8)))}`);
+  }
+  if (runTag !== undefined) members.push(`r:${runTag}`);
+  return members.join(';');
+}
+
+/**
+ * The run tag the `ferret` tracestate member carries (`r:<16 hex digits>`): the mark a
+ * `ferret run` process puts on every trace it decides, so that another process of the same run
+ * (or the same process, called through HTTP) recognises the decision as its own. Undefined when
+ * absent or malformed. Never throws.
+ */
+export function traceStateRunTag(get: (key: string) => string | undefined): string | undefined {
+  let ferret: unknown;
+  try {
+    ferret = get(FERRET_TRACESTATE_KEY);
+  } catch {
+    return undefined;
+  }
+  if (typeof ferret !== 'string' || ferret.length > FERRET_VALUE_MAX_LENGTH) return undefined;
+  for (const member of ferret.split(';')) {
+    const match = RUN_TAG.exec(member);
+    if (match !== null) return match[1];
+  }
+  return undefined;
 }
 
 /**

@@ -15,6 +15,12 @@ export interface ExternalSpanContext {
    * finite number ≥ 1 counts as 1.
    */
   weight?: number;
+  /**
+   * The name the trace's root was admitted under through `admitExternalRoot`, when the bridge
+   * knows it: a span joining the trace is charged to that name's fair share too, as a
+   * `measure()` child is to its root's.
+   */
+  rootName?: string;
 }
 
 /**

@@ -1,5 +1,4 @@
 import type { Clock } from '@ferret/ratelimit';
-import { cutText } from './cutText.js';
 import { NameEntry, NOT_BLOCKED } from './NameEntry.js';
 import type { NameStats } from './ProfilerStats.js';
 import type { CountRecord } from './SpanRecord.js';
@@ -17,8 +16,6 @@ export interface NameTableOptions {
   clock: Clock;
   /** Start of the first window (monotonic ms). */
   now: number;
-  /** Longest name kept; a longer root name is counted under its cut form ({@link cutText}). */
-  maxNameLength: number;
 }
 
 /**
@@ -36,7 +33,6 @@ export class NameTable {
   readonly #maxNames: number;
   readonly #windowMs: number;
   readonly #clock: Clock;
-  readonly #maxNameLength: number;
   #other: NameEntry | undefined;
   /** Bumped on every window change and budget change; entries compare against it. */
   epoch = 0;
@@ -57,7 +53,6 @@ export class NameTable {
     this.#maxNames = options.maxNames;
     this.#windowMs = options.windowMs;
     this.#clock = options.clock;
-    this.#maxNameLength = options.maxNameLength;
     this.windowEnd = options.now + options.windowMs;
   }
 
@@ -79,17 +74,10 @@ export class NameTable {
     this.epoch++;
   }
 
-  /**
-   * The entry counting root calls named `name` (created, or the overflow entry when full). A name
-   * longer than `maxNameLength` is counted under its cut form, the name its records carry.
-   */
+  /** The entry counting root calls named `name` (created, or the overflow entry when full). */
   entryFor(name: string): NameEntry {
     const entry = this.#entries.get(name);
     if (entry !== undefined) return entry;
-    if (name.length > this.#maxNameLength) {
-      const cut = cutText(name, this.#maxNameLength);
-      return this.#entries.get(cut) ?? this.#create(cut);
-    }
     return this.#create(name);
   }
 
@@ -121,6 +109,11 @@ export class NameTable {
       entry.share.setRate(shareRate, Math.max(1, this.#burst / active));
       if (isNew) entry.share.reset(); // a new name starts with its whole share
     }
+  }
+
+  /** The entry of `name` when it is tracked; never creates one. */
+  peek(name: string): NameEntry | undefined {
+    return this.#entries.get(name);
   }
 
   /** Names currently tracked (the overflow entry included). */

@@ -239,12 +239,16 @@ export class Profiler {
 
   /**
    * For a bridge: charges one span of an admitted external trace (a child of a sampled span) to
-   * the budget, as bucket debt, the way a `measure()` child is charged. Never throws.
+   * the budget, as bucket debt, the way a `measure()` child is charged. With `rootName`, the name
+   * its trace's root was admitted under ({@link admitExternalRoot}), the child is charged to that
+   * name's fair share too, as a `measure()` child is to its root's, so a name whose traces are
+   * large does not take the other names' share. Never throws.
    */
-  chargeExternalChild(): void {
+  chargeExternalChild(rootName?: string): void {
     if (!this.#active) return;
     this.#now = this.#customClock === undefined ? performance.now() : this.#customClock();
-    this.#admission.chargeChild(undefined);
+    const entry = typeof rootName === 'string' ? this.#names.peek(rootName) : undefined;
+    this.#admission.chargeChild(entry?.share);
     this.#recordedSpans++;
   }
 
@@ -340,7 +344,9 @@ export class Profiler {
     if (!outer.sampled || this.#admission.rate === 0) return NOOP_SPAN;
     const now = this.#customClock === undefined ? performance.now() : this.#customClock();
     this.#now = now;
-    this.#admission.chargeChild(undefined);
+    const rootName = outer.rootName;
+    const rootEntry = typeof rootName === 'string' ? this.#names.peek(rootName) : undefined;
+    this.#admission.chargeChild(rootEntry?.share);
     this.#recordedSpans++;
     const ids = this.#ids;
     const offset = ids.take(16);

@@ -5,6 +5,7 @@ import { installFunctions } from './functions/installFunctions.js';
 import { OtelContextBridge } from './OtelContextBridge.js';
 import { OtelLibraries } from './OtelLibraries.js';
 import type { RunSettings } from './RunSettings.js';
+import { runTagOf } from './runTag.js';
 
 /** The signals after which the preload drains, closes and re-raises. */
 export const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
@@ -77,6 +78,7 @@ export class FerretRun {
       return new FerretRun(settings, new Profiler({ enabled: false }), {}, drainTimeoutMs);
     }
     const onError = (error: FerretStoreError): void => warnOnce(`ferret: ${error.message}`);
+    let libraries: OtelLibraries | undefined;
     let store: SqliteSpanStore;
     let profiler: Profiler;
     try {
@@ -87,13 +89,18 @@ export class FerretRun {
         sink: store,
         ...(settings.stallMs === undefined ? {} : { stallThresholdMs: settings.stallMs }),
         // Library spans and measure() blocks share traces only when libraries are instrumented.
-        ...(settings.libs.length > 0 ? { externalContext: new OtelContextBridge() } : {}),
+        ...(settings.libs.length > 0
+          ? {
+              externalContext: new OtelContextBridge(runTagOf(settings.runId), (traceId) =>
+                libraries?.rootNameOf(traceId),
+              ),
+            }
+          : {}),
       });
     } catch (error) {
       warnOnce(`ferret: profiling is off: ${describe(error)}`);
       return new FerretRun(settings, new Profiler({ enabled: false }), {}, drainTimeoutMs);
     }
-    let libraries: OtelLibraries | undefined;
     if (settings.libs.length > 0) {
       try {
         libraries = OtelLibraries.start({

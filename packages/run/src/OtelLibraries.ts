@@ -35,17 +35,20 @@ export interface OtelLibrariesOptions {
 export class OtelLibraries {
   readonly #provider: BasicTracerProvider;
   readonly #processor: StoreSpanProcessor;
+  readonly #sampler: ProfilerSampler;
   readonly #disable: () => void;
   /** Libraries that were instrumented. */
   readonly instrumented: LibraryName[];
 
   private constructor(
     provider: BasicTracerProvider,
+    sampler: ProfilerSampler,
     processor: StoreSpanProcessor,
     disable: () => void,
     instrumented: LibraryName[],
   ) {
     this.#provider = provider;
+    this.#sampler = sampler;
     this.#processor = processor;
     this.#disable = disable;
     this.instrumented = instrumented;
@@ -55,7 +58,8 @@ export class OtelLibraries {
   static start(options: OtelLibrariesOptions): OtelLibraries {
     const { profiler, db, runId, libs, warn } = options;
     const exporter = new SqliteSpanExporter({ path: db, runId, onError: options.onError });
-    const processor = new StoreSpanProcessor(exporter);
+    const processor = new StoreSpanProcessor(exporter, { runId });
+    const sampler = new ProfilerSampler(profiler, { runId });
     const provider = new BasicTracerProvider({
       ...(options.serviceName === undefined
         ? {}
@@ -64,7 +68,7 @@ export class OtelLibraries {
               resourceFromAttributes({ 'service.name': options.serviceName }),
             ),
           }),
-      sampler: new ProfilerSampler(profiler),
+      sampler,
       spanProcessors: [processor],
     });
     context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
@@ -86,7 +90,12 @@ export class OtelLibraries {
     }
     const disable = registerInstrumentations({ instrumentations, tracerProvider: provider });
     const instrumented = libs.filter((lib) => !failures.some((f) => f.startsWith(`${lib} `)));
-    return new OtelLibraries(provider, processor, disable, instrumented);
+    return new OtelLibraries(provider, sampler, processor, disable, instrumented);
+  }
+
+  /** The name a recently sampled library trace's root was counted under (`ProfilerSampler.rootNameOf`). */
+  rootNameOf(traceId: string): string | undefined {
+    return this.#sampler.rootNameOf(traceId);
   }
 
   /** Library spans dropped by the bounded queue. */

@@ -7,6 +7,7 @@ import {
 import type { SqliteSpanExporter } from '@ferret/store-sqlite/otel';
 import type { Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { isLocalRoot, runTagOf } from './runTag.js';
 
 /** Options for {@link StoreSpanProcessor}. */
 export interface StoreSpanProcessorOptions {
@@ -14,6 +15,12 @@ export interface StoreSpanProcessorOptions {
   maxQueueSize?: number;
   /** Hand-off period, ms. Default 1000. */
   flushIntervalMs?: number;
+  /**
+   * The id of the run (the `ProfilerSampler`'s `runId`): a span under a remote parent decided by
+   * a process of the same run is a child; any other span under a remote parent is a root, like a
+   * span without a parent. Without it, every span under a remote parent is a root.
+   */
+  runId?: string;
 }
 
 /**
@@ -23,7 +30,8 @@ export interface StoreSpanProcessorOptions {
  * to its writer thread is synchronous, and its store can wait for the commit synchronously.
  * The queue is bounded; spans beyond it are counted in {@link StoreSpanProcessor.dropped}.
  *
- * A root span is sampled, and its call counted, under the name it has when it starts; an
+ * A root span (no parent, or a remote one this run did not decide: see `ProfilerSampler`) is
+ * sampled, and its call counted, under the name it has when it starts; an
  * instrumentation may rename it before it ends (an HTTP server span becomes `GET /route`). Such
  * a root gets the attribute `ferret.sampled_name` (the name it started with), so the reader can
  * match it with its count records.
@@ -31,6 +39,7 @@ export interface StoreSpanProcessorOptions {
 export class StoreSpanProcessor implements SpanProcessor {
   readonly #exporter: SqliteSpanExporter;
   readonly #maxQueueSize: number;
+  readonly #runTag: string | undefined;
   readonly #timer: ReturnType<typeof setInterval>;
   #queue: ReadableSpan[] = [];
   /** The name each open root span started with (the name it was sampled and counted under). */
@@ -41,11 +50,15 @@ export class StoreSpanProcessor implements SpanProcessor {
 
   constructor(exporter: SqliteSpanExporter, options: StoreSpanProcessorOptions = {}) {
     assertOptionsObject('options', options);
-    const { maxQueueSize = 4096, flushIntervalMs = 1000 } = options;
+    const { maxQueueSize = 4096, flushIntervalMs = 1000, runId } = options;
+    if (runId !== undefined && typeof runId !== 'string') {
+      throw new TypeError(`Expected \`runId\` to be a string, got ${typeof runId}`);
+    }
     assertIntegerAtLeast('maxQueueSize', maxQueueSize, 1);
     assertTimerMs('flushIntervalMs', flushIntervalMs);
     this.#exporter = exporter;
     this.#maxQueueSize = maxQueueSize;
+    this.#runTag = runId === undefined ? undefined : runTagOf(runId);
     this.#timer = setInterval(() => this.#handOff(), flushIntervalMs);
     this.#timer.unref();
   }
@@ -61,7 +74,7 @@ export class StoreSpanProcessor implements SpanProcessor {
   }
 
   onStart(span: Span, _parentContext: Context): void {
-    if (span.parentSpanContext === undefined) this.#startNames.set(span, span.name);
+    if (isLocalRoot(span.parentSpanContext, this.#runTag)) this.#startNames.set(span, span.name);
   }
 
   /** Runs while the span can still take attributes (just before it ends). */

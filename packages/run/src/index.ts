@@ -1,6 +1,6 @@
 export { DEFAULT_DRAIN_TIMEOUT_MS, FerretRun, STOP_SIGNALS } from './FerretRun.js';
 export { currentRun, getProfiler, startRun } from './globalRun.js';
-export { ProfilerSampler } from './ProfilerSampler.js';
+export { ProfilerSampler, type ProfilerSamplerOptions } from './ProfilerSampler.js';
 export {
   DEFAULT_BUDGET,
   DEFAULT_DB,
