@@ -16,6 +16,13 @@ import {
 /** The members of a sink the flusher calls. */
 type SinkMember = 'write' | 'countSpans' | 'writeCounts' | 'flush' | 'flushSync' | 'close';
 
+/** A sink call that hands over items; `abandoned` once `close()` has counted it as dropped. */
+interface SinkCall {
+  readonly counts: boolean;
+  readonly items: number;
+  abandoned: boolean;
+}
+
 /** Options of {@link BatchFlusher}. @internal */
 export interface BatchFlusherOptions {
   sink: SpanSink | undefined;
@@ -57,6 +64,8 @@ export class BatchFlusher {
   #queueFullReported = false;
   #droppedSinceReport = 0;
   #closing = false;
+  /** The `write()` or `writeCounts()` call being awaited, if any. */
+  #inFlight: SinkCall | undefined;
 
   /** Spans handed to the sink successfully. */
   exportedSpans = 0;
@@ -179,10 +188,21 @@ export class BatchFlusher {
     if (!finished) {
       const left = this.#queue.clear();
       this.droppedBySink += left;
+      // The call being awaited is given up on too: counted as dropped now, and whatever it does
+      // later changes no counter.
+      const call = this.#inFlight;
+      let unsettled = '';
+      if (call !== undefined) {
+        call.abandoned = true;
+        this.#inFlight = undefined;
+        if (call.counts) this.droppedCountRecords += call.items;
+        else this.droppedBySink += call.items;
+        unsettled = `, and ${call.items} ${call.counts ? 'count records' : 'spans'} of a sink ${call.counts ? 'writeCounts' : 'write'}() that has not settled`;
+      }
       this.#report(
         new ProfilerError(
           'CLOSE_TIMEOUT',
-          `close() stopped waiting for the sink after ${this.#sinkTimeoutMs} ms; ${left} queued spans dropped`,
+          `close() stopped waiting for the sink after ${this.#sinkTimeoutMs} ms; dropped ${left} queued spans${unsettled}`,
         ),
       );
     }
@@ -351,12 +371,19 @@ export class BatchFlusher {
     argument: unknown,
     items: number,
   ): Promise<void> {
+    const call: SinkCall | undefined =
+      items > 0 ? { counts: code === 'SINK_COUNTS', items, abandoned: false } : undefined;
+    this.#inFlight = call;
     try {
       const result = this.#invoke(member, argument);
       if (isPromiseLike(result)) await withTimeout(result, this.#sinkTimeoutMs, this.#closing);
+      if (call?.abandoned) return;
       if (code === 'SINK_WRITE') this.exportedSpans += items;
     } catch (error) {
+      if (call?.abandoned) return;
       this.#sinkFailed(code, member, error, items, '');
+    } finally {
+      if (this.#inFlight === call) this.#inFlight = undefined;
     }
   }
 

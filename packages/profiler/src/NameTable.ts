@@ -1,4 +1,5 @@
 import type { Clock } from '@ferret/ratelimit';
+import { cutText } from './cutText.js';
 import { NameEntry, NOT_BLOCKED } from './NameEntry.js';
 import type { NameStats } from './ProfilerStats.js';
 import type { CountRecord } from './SpanRecord.js';
@@ -16,6 +17,8 @@ export interface NameTableOptions {
   clock: Clock;
   /** Start of the first window (monotonic ms). */
   now: number;
+  /** Longest name kept; a longer root name is counted under its cut form ({@link cutText}). */
+  maxNameLength: number;
 }
 
 /**
@@ -33,6 +36,7 @@ export class NameTable {
   readonly #maxNames: number;
   readonly #windowMs: number;
   readonly #clock: Clock;
+  readonly #maxNameLength: number;
   #other: NameEntry | undefined;
   /** Bumped on every window change and budget change; entries compare against it. */
   epoch = 0;
@@ -53,6 +57,7 @@ export class NameTable {
     this.#maxNames = options.maxNames;
     this.#windowMs = options.windowMs;
     this.#clock = options.clock;
+    this.#maxNameLength = options.maxNameLength;
     this.windowEnd = options.now + options.windowMs;
   }
 
@@ -74,10 +79,17 @@ export class NameTable {
     this.epoch++;
   }
 
-  /** The entry counting root calls named `name` (created, or the overflow entry when full). */
+  /**
+   * The entry counting root calls named `name` (created, or the overflow entry when full). A name
+   * longer than `maxNameLength` is counted under its cut form, the name its records carry.
+   */
   entryFor(name: string): NameEntry {
     const entry = this.#entries.get(name);
     if (entry !== undefined) return entry;
+    if (name.length > this.#maxNameLength) {
+      const cut = cutText(name, this.#maxNameLength);
+      return this.#entries.get(cut) ?? this.#create(cut);
+    }
     return this.#create(name);
   }
 

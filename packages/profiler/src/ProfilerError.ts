@@ -10,7 +10,8 @@ export type ProfilerErrorCode =
   | 'NAME_FUNCTION' // a dynamic span name function threw; a fallback name was used
   | 'STALL_WATCHDOG' // the stall watchdog could not start or its thread failed: no stall spans
   | 'FLUSH_TIMEOUT' // flush() stopped waiting for the sink; what is queued stays queued
-  | 'CLOSE_TIMEOUT'; // close() gave up waiting for the queue to drain
+  | 'CLOSE_TIMEOUT' // close() gave up waiting for the queue to drain
+  | 'TRUNCATED'; // a span name, attribute key or value was cut to its limit (reported once)
 
 /**
  * An internal failure, handed to the `onError` option (by default printed once per code with

@@ -57,6 +57,21 @@ export interface ProfilerOptions {
   sinkTimeoutMs?: number;
   /** Length of the fairness and weight window, ms. Default 1000. */
   windowMs?: number;
+  /**
+   * Longest span name stored, in UTF-16 code units; a longer name is cut (its last character
+   * `…`), counted in `stats().truncatedNames`, and root calls are counted under the cut name.
+   * Default 1024.
+   */
+  maxNameLength?: number;
+  /** Most attributes kept on one span; further ones are dropped and counted. Default 128. */
+  maxAttributes?: number;
+  /** Longest attribute key stored; longer keys are cut and counted. Default 256. */
+  maxAttributeKeyLength?: number;
+  /**
+   * Longest attribute string stored (also each string of an array), and most items of an array
+   * value; longer ones are cut and counted in `stats().truncatedAttributes`. Default 4096.
+   */
+  maxAttributeValueLength?: number;
   /** Flush pending spans on `beforeExit` and (synchronously) on `exit`. Default `true`. */
   flushOnExit?: boolean;
   /**
@@ -89,6 +104,10 @@ export interface ResolvedProfilerOptions {
   clock: Clock | undefined;
   enabled: boolean;
   maxQueueSize: number;
+  maxNameLength: number;
+  maxAttributes: number;
+  maxAttributeKeyLength: number;
+  maxAttributeValueLength: number;
   externalContext: ExternalContext | undefined;
   maxBatchSize: number;
   flushIntervalMs: number;
@@ -161,6 +180,14 @@ export function resolveProfilerOptions(
       `Expected \`maxBatchSize\` to be <= \`maxQueueSize\` (${maxQueueSize}), got ${maxBatchSize}`,
     );
   }
+  const maxNameLength = integer('maxNameLength', o.maxNameLength, 1024);
+  const maxAttributes = integer('maxAttributes', o.maxAttributes, 128);
+  const maxAttributeKeyLength = integer('maxAttributeKeyLength', o.maxAttributeKeyLength, 256);
+  const maxAttributeValueLength = integer(
+    'maxAttributeValueLength',
+    o.maxAttributeValueLength,
+    4096,
+  );
   const flushIntervalMs = timerMs('flushIntervalMs', o.flushIntervalMs, 1000);
   const sinkTimeoutMs = timerMs('sinkTimeoutMs', o.sinkTimeoutMs, 5000);
   const windowMs = positive('windowMs', o.windowMs, 1000);
@@ -217,6 +244,10 @@ export function resolveProfilerOptions(
     clock: o.clock,
     enabled,
     maxQueueSize,
+    maxNameLength,
+    maxAttributes,
+    maxAttributeKeyLength,
+    maxAttributeValueLength,
     maxBatchSize,
     flushIntervalMs,
     sinkTimeoutMs,

@@ -6,7 +6,7 @@ import type { Clock } from '@ferret/ratelimit';
 import { BatchFlusher } from './BatchFlusher.js';
 import type { IdGenerator } from './IdGenerator.js';
 import { NameTable } from './NameTable.js';
-import type { ProfilerError } from './ProfilerError.js';
+import { ProfilerError } from './ProfilerError.js';
 import type { ResolvedProfilerOptions } from './ProfilerOptions.js';
 import type { ProfilerStats } from './ProfilerStats.js';
 import { RootAdmission } from './RootAdmission.js';
@@ -77,6 +77,7 @@ export class ProfilerPipeline {
       windowMs: o.windowMs,
       clock: p.cachedClock,
       now: p.now,
+      maxNameLength: o.maxNameLength,
     });
     this.admission = new RootAdmission({
       bucket: o.bucket,
@@ -85,7 +86,14 @@ export class ProfilerPipeline {
       clock: p.cachedClock,
       names: this.names,
     });
-    this.builder = new SpanRecordBuilder(o.runId, process.pid, threadId, this.#epochOffset);
+    this.builder = new SpanRecordBuilder(o.runId, process.pid, threadId, this.#epochOffset, o, () =>
+      this.report(
+        new ProfilerError(
+          'TRUNCATED',
+          `cut a span name, attribute key or value to its limit (maxNameLength ${o.maxNameLength}, maxAttributeKeyLength ${o.maxAttributeKeyLength}, maxAttributeValueLength ${o.maxAttributeValueLength}); reported once, counted in stats().truncatedNames and truncatedAttributes`,
+        ),
+      ),
+    );
     this.#intervalStart = this.#epochNow();
     this.flusher = new BatchFlusher({
       sink: o.sink,
@@ -188,6 +196,8 @@ export class ProfilerPipeline {
       droppedAfterClose: counters.droppedAfterClose,
       droppedCountRecords: flusher.droppedCountRecords,
       droppedAttributes: this.builder.droppedAttributes,
+      truncatedNames: this.builder.truncatedNames,
+      truncatedAttributes: this.builder.truncatedAttributes,
       sinkErrors: flusher.sinkErrors,
       sinkTimeouts: flusher.sinkTimeouts,
       internalErrors: this.internalErrors,

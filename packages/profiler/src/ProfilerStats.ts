@@ -45,8 +45,12 @@ export interface ProfilerStats {
   droppedAfterClose: number;
   /** Count records lost in failed `writeCounts()` calls. */
   droppedCountRecords: number;
-  /** Attribute values dropped (wrong type, or more than 128 on a span). */
+  /** Attribute values dropped (wrong type, or more than `maxAttributes` on a span). */
   droppedAttributes: number;
+  /** Span names cut to `maxNameLength` in records. */
+  truncatedNames: number;
+  /** Attribute keys and values cut to `maxAttributeKeyLength` / `maxAttributeValueLength`. */
+  truncatedAttributes: number;
   /** Sink calls that threw or rejected. */
   sinkErrors: number;
   /** Sink calls given up on after `sinkTimeoutMs`. */

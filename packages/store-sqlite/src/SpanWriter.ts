@@ -302,7 +302,14 @@ export class SpanWriter {
     }
   }
 
+  /**
+   * Validates the batch's count records, then writes each run's row once (earliest start, latest
+   * end and summed drops of its records: what one upsert per record would leave), then the
+   * counts under their run keys.
+   */
   #insertCounts(counts: readonly CountRecord[], outcome: WriteOutcome): void {
+    const runs = new Map<string, { first: number; last: number; dropped: number; key: number }>();
+    const valid: CountRecord[] = [];
     for (const c of counts) {
       if (
         c === null ||
@@ -319,16 +326,31 @@ export class SpanWriter {
         outcome.problem ??= 'count record with a missing or non-numeric field';
         continue;
       }
-      const row = this.#upsertRunForCounts.get(
-        c.runId,
-        c.intervalStart,
-        c.intervalEnd,
-        c.dropped,
-      ) as {
+      valid.push(c);
+      const run = runs.get(c.runId);
+      if (run === undefined) {
+        runs.set(c.runId, {
+          first: c.intervalStart,
+          last: c.intervalEnd,
+          dropped: c.dropped,
+          key: 0,
+        });
+      } else {
+        if (c.intervalStart < run.first) run.first = c.intervalStart;
+        if (c.intervalEnd > run.last) run.last = c.intervalEnd;
+        run.dropped += c.dropped;
+      }
+    }
+    for (const [runId, run] of runs) {
+      const row = this.#upsertRunForCounts.get(runId, run.first, run.last, run.dropped) as {
         run_key: number;
       };
-      this.#insertCount.run(
-        row.run_key,
+      run.key = row.run_key;
+    }
+    const insert = this.#insertCount;
+    for (const c of valid) {
+      insert.run(
+        runs.get(c.runId)!.key,
         c.name,
         c.calls,
         c.recorded,
