@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FerretStoreError, openSpanReader, SqliteSpanStore } from '../src/index.js';
-import { QueryBudget } from '../src/QueryBudget.js';
+import { BUDGET, QueryBudget, ROWS_PER_CHECK } from '../src/QueryBudget.js';
 import { temporaryDirectory } from './helpers.js';
 
 let tmp: ReturnType<typeof temporaryDirectory>;
@@ -55,7 +55,7 @@ describe('queryTimeoutMs', () => {
       expect(caught).toBeInstanceOf(FerretStoreError);
       expect((caught as FerretStoreError).code).toBe('TOO_SLOW');
       expect((caught as Error).message).toMatch(
-        /quadratic\.db: a query ran past its 200 ms bound after visiting [\d,]+ rows/,
+        /quadratic\.db: a query ran past its 200 ms bound after visiting about [\d,]+ rows/,
       );
       expect((caught as Error).message).not.toContain('\n');
       // The next call gets a fresh budget.
@@ -82,34 +82,106 @@ describe('queryTimeoutMs', () => {
 });
 
 describe('QueryBudget', () => {
-  /** A budget on a fake clock, and a statement that calls it once per row. */
+  /**
+   * A budget on a fake clock that counts its reads, and statements over `n` generated rows whose
+   * WHERE clause starts with BUDGET, as every reader statement's does.
+   */
   function setUp(timeoutMs: number) {
     let now = 1000;
-    const budget = new QueryBudget('f.db', timeoutMs, () => now);
+    let clockReads = 0;
+    const budget = new QueryBudget('f.db', timeoutMs, () => {
+      clockReads++;
+      return now;
+    });
     const db = new Database(':memory:');
     budget.install(db);
+    const series = 'WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r WHERE i < ?)';
     const rows = (n: number) =>
-      db
-        .prepare(
-          'WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r WHERE i < ?) SELECT count(*) FROM r WHERE ferret_budget()',
-        )
-        .pluck()
-        .get(n);
-    return { budget, db, rows, advance: (ms: number) => (now += ms) };
+      db.prepare(`${series} SELECT count(*) FROM r WHERE ${BUDGET}`).pluck().get(n);
+    return {
+      budget,
+      db,
+      rows,
+      series,
+      advance: (ms: number) => (now += ms),
+      clockReads: () => clockReads,
+    };
   }
+
+  it('calls JavaScript for about one row in 1,024, not for every row (OR short-circuits)', () => {
+    const { budget, db, rows, clockReads } = setUp(100);
+    try {
+      const before = clockReads();
+      expect(budget.run(() => rows(1_000_000))).toBe(1_000_000);
+      // The calls are Binomial(1,000,000, 1/1,024): mean 977, sd 31, so 700..1,300 is ±9 sd.
+      expect(ROWS_PER_CHECK).toBe(1024);
+      expect(budget.checks).toBeGreaterThan(700);
+      expect(budget.checks).toBeLessThan(1300);
+      // Each call reads the clock once (one more read armed the deadline).
+      expect(clockReads() - before).toBe(budget.checks + 1);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('checks rows whatever their rowids (a crafted file cannot pick rows that skip the check)', () => {
+    const { budget, db, clockReads } = setUp(100);
+    try {
+      // Every rowid is 1 modulo 1,024, which a rowid-based pick would never check.
+      db.exec(`CREATE TABLE t (v INTEGER);
+        WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 99999)
+        INSERT INTO t (rowid, v) SELECT i * 1024 + 1, i FROM n;`);
+      const before = clockReads();
+      const count = budget.run(() =>
+        db.prepare(`SELECT count(*) FROM t WHERE ${BUDGET}`).pluck().get(),
+      );
+      expect(count).toBe(100_000);
+      expect(budget.checks).toBeGreaterThan(40); // mean 98, sd 10
+      expect(clockReads() - before).toBe(budget.checks + 1);
+    } finally {
+      db.close();
+    }
+  });
 
   it('stops a statement from inside SQLite once the deadline has passed', () => {
     const { budget, db, rows, advance } = setUp(100);
     try {
-      expect(budget.run(() => rows(10_000))).toBe(10_000);
+      expect(budget.run(() => rows(100_000))).toBe(100_000);
       expect(() =>
         budget.run(() => {
           advance(100);
-          rows(5_000); // at the deadline, not past it
+          rows(100_000); // at the deadline, not past it
           advance(1);
-          return rows(5_000);
+          return rows(100_000);
         }),
-      ).toThrow(/f\.db: a query ran past its 100 ms bound after visiting 5,120 rows/);
+      ).toThrow(
+        /^f\.db: a query ran past its 100 ms bound after visiting about [\d,]+ rows, and was stopped/,
+      );
+    } finally {
+      db.close();
+    }
+  });
+
+  it('stops aggregates, groupings and sorts over many rows before they return', () => {
+    const { budget, db, series, advance } = setUp(100);
+    try {
+      for (const select of [
+        'SELECT sum(i) FROM r',
+        'SELECT i % 7, count(*) FROM r',
+        'SELECT i FROM r',
+      ]) {
+        const where = select.includes('%') ? `WHERE ${BUDGET} GROUP BY 1` : `WHERE ${BUDGET}`;
+        const order = select === 'SELECT i FROM r' ? 'ORDER BY -i LIMIT 1' : '';
+        const statement = db.prepare(`${series} ${select} ${where} ${order}`).raw();
+        expect(() =>
+          budget.run(() => {
+            advance(101);
+            return statement.all(200_000);
+          }),
+        ).toThrow(FerretStoreError);
+        // The same statement within the bound returns its result.
+        expect(budget.run(() => statement.all(200_000)).length).toBeGreaterThan(0);
+      }
     } finally {
       db.close();
     }
@@ -123,14 +195,14 @@ describe('QueryBudget', () => {
           advance(60);
           budget.run(() => {
             advance(60);
-            rows(2_000);
+            rows(100_000);
           });
         }),
       ).toThrow(FerretStoreError);
       // Outside run(), nothing is armed.
       advance(10_000);
-      expect(rows(2_000)).toBe(2_000);
-      expect(budget.run(() => rows(2_000))).toBe(2_000);
+      expect(rows(100_000)).toBe(100_000);
+      expect(budget.run(() => rows(100_000))).toBe(100_000);
     } finally {
       db.close();
     }
