@@ -21,6 +21,7 @@ import type { NameSummary, RunInfo, SpanReader, TraceTree } from './readerTypes.
 import { profileFromPass, profileLimits, readRunPass } from './readRunProfile.js';
 import { assertRecentOptions, readRecentActivity } from './recentActivity.js';
 import { RowChecker } from './rowChecks.js';
+import { forEachRow, installRowSink } from './rowSink.js';
 import { analyzeRun, resolveAnalyzeOptions } from './runAnalysis.js';
 import { lookUpRunId } from './runLookup.js';
 import { type RunMetadata, readRunMetadata } from './runMetadata.js';
@@ -69,6 +70,7 @@ export class SqliteSpanReader implements SpanReader {
     this.#onClose = onClose;
     this.#budget = new QueryBudget(path, queryTimeoutMs);
     this.#budget.install(db);
+    installRowSink(db);
   }
 
   runs(): RunInfo[] {
@@ -126,31 +128,33 @@ export class SqliteSpanReader implements SpanReader {
       const byName = new Map<string, NameAccumulator>();
       let truncatedChildren = 0;
       const renamed = new RenamedRoots();
-      const rows = this.#db
-        .prepare(
-          `SELECT name, duration, status, weight, is_root, truncated_children, ${SAMPLED_NAME_COLUMN}
-           FROM ${this.#runSource(runKey)} WHERE ${BUDGET} AND run_key = ?`,
-        )
-        .raw()
-        .iterate(runKey) as IterableIterator<SummaryRow>;
       const check = this.#check;
-      for (const [name, duration, status, weight, isRoot, truncated, sampledName] of rows) {
-        if (typeof name !== 'string') throw check.damaged('spans.name', name, 'text');
-        let accumulator = byName.get(name);
-        if (accumulator === undefined) {
-          accumulator = new NameAccumulator(byName.size >= UNPACKED_NAMES);
-          byName.set(name, accumulator);
-        }
-        accumulator.add(
-          check.number(duration, 'spans.duration'),
-          check.integer(status, 'spans.status') === 1,
-          check.weight(weight, 'spans.weight'),
-          check.integer(isRoot, 'spans.is_root') === 1,
-        );
-        if (truncated !== null)
-          truncatedChildren += check.integer(truncated, 'spans.truncated_children');
-        if (sampledName !== null) renamed.add(name, sampledName, weight as number);
-      }
+      forEachRow<SummaryRow>(
+        this.#db,
+        {
+          columns: `name, duration, status, weight, is_root, truncated_children, ${SAMPLED_NAME_COLUMN}`,
+          from: this.#runSource(runKey),
+          where: 'run_key = @runKey',
+          params: { runKey },
+        },
+        (name, duration, status, weight, isRoot, truncated, sampledName) => {
+          if (typeof name !== 'string') throw check.damaged('spans.name', name, 'text');
+          let accumulator = byName.get(name);
+          if (accumulator === undefined) {
+            accumulator = new NameAccumulator(byName.size >= UNPACKED_NAMES);
+            byName.set(name, accumulator);
+          }
+          accumulator.add(
+            check.number(duration, 'spans.duration'),
+            check.integer(status, 'spans.status') === 1,
+            check.weight(weight, 'spans.weight'),
+            check.integer(isRoot, 'spans.is_root') === 1,
+          );
+          if (truncated !== null)
+            truncatedChildren += check.integer(truncated, 'spans.truncated_children');
+          if (sampledName !== null) renamed.add(name, sampledName, weight as number);
+        },
+      );
       return this.#finishSummary(runKey, byName, truncatedChildren, renamed, undefined);
     });
   }

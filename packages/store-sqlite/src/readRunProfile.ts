@@ -5,6 +5,7 @@ import { NameAccumulator, UNPACKED_NAMES } from './NameAccumulator.js';
 import { BUDGET } from './QueryBudget.js';
 import { DEFAULT_PROFILE_LIMITS, RunProfileBuilder } from './RunProfileBuilder.js';
 import type { NameSummary, RunInfo } from './readerTypes.js';
+import { forEachRow } from './rowSink.js';
 import type { LatencyHistogram, RunProfile, RunProfileLimits } from './runProfileTypes.js';
 import { TimelineBuilder } from './TimelineBuilder.js';
 
@@ -71,47 +72,49 @@ export function readRunPass(
   const byName = new Map<string, NameAccumulator>();
   let truncatedChildren = 0;
   const renamed = new RenamedRoots();
-  const rows = db
-    .prepare(
-      `SELECT trace_id, span_id, parent_span_id, name, start_time, duration, status, weight,
-              is_root, truncated_children, ${SAMPLED_NAME_COLUMN}
-       FROM ${source} WHERE ${BUDGET} AND run_key = ?`,
-    )
-    .raw()
-    .iterate(runKey) as IterableIterator<ProfileRow>;
-  for (const [
-    traceId,
-    spanId,
-    parentSpanId,
-    name,
-    startTime,
-    duration,
-    status,
-    weight,
-    isRoot,
-    truncated,
-    sampledName,
-  ] of rows) {
-    let accumulator = byName.get(name);
-    if (accumulator === undefined) {
-      accumulator = new NameAccumulator(byName.size >= UNPACKED_NAMES);
-      byName.set(name, accumulator);
-    }
-    accumulator.add(duration, status === 1, weight, isRoot === 1);
-    if (truncated !== null) truncatedChildren += truncated;
-    if (sampledName !== null) renamed.add(name, sampledName, weight);
-    builder.addSpan(
+  forEachRow<ProfileRow>(
+    db,
+    {
+      columns: `trace_id, span_id, parent_span_id, name, start_time, duration, status, weight,
+                is_root, truncated_children, ${SAMPLED_NAME_COLUMN}`,
+      from: source,
+      where: 'run_key = @runKey',
+      params: { runKey },
+    },
+    (
       traceId,
       spanId,
       parentSpanId,
       name,
       startTime,
       duration,
-      status === 1,
+      status,
       weight,
-      isRoot === 1,
-    );
-  }
+      isRoot,
+      truncated,
+      sampledName,
+    ) => {
+      let accumulator = byName.get(name);
+      if (accumulator === undefined) {
+        accumulator = new NameAccumulator(byName.size >= UNPACKED_NAMES);
+        byName.set(name, accumulator);
+      }
+      accumulator.add(duration, status === 1, weight, isRoot === 1);
+      if (truncated !== null) truncatedChildren += truncated;
+      if (sampledName !== null) renamed.add(name, sampledName, weight);
+      builder.addSpan(
+        traceId,
+        spanId,
+        parentSpanId,
+        name,
+        startTime,
+        duration,
+        status === 1,
+        weight,
+        isRoot === 1,
+      );
+    },
+  );
   const finished = builder.finish();
   return {
     byName,

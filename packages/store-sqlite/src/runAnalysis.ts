@@ -175,40 +175,48 @@ export function analyzeRun(
   const walk = new SelfTimeWalk<SpanData>((span) => {
     span.data.row?.self.add(span.selfMs, false, 1, false);
   });
-  streamRun(db, path, runKey, options.by, (row) => {
-    if (row.isRoot) {
-      storedRoots++;
-      const sums = rootWeights.get(row.name);
-      if (sums === undefined) rootWeights.set(row.name, [row.weight, 1]);
-      else {
-        sums[0] += row.weight;
-        sums[1]++;
-      }
-      if (row.sampledName !== null) renamed.add(row.name, row.sampledName, row.weight);
-    }
-    truncatedChildren += row.truncatedChildren;
-    const parent = walk.parentOf(row.traceId, row.parentSpanId);
-    const rootName =
-      parent !== undefined ? parent.data.rootName : row.isRoot ? row.name : undefined;
-    const accumulator = matches(row.name) ? rowFor(row.name, row.attribute) : undefined;
-    if (accumulator !== undefined) {
-      accumulator.base.add(row.durationMs, row.isError, row.weight, row.isRoot);
-      if (!row.isRoot && rootName !== undefined) {
-        const pair = accumulator.childrenByRoot.get(rootName);
-        if (pair === undefined) {
-          accumulator.childrenByRoot.set(rootName, [row.weight, row.weight * row.durationMs]);
-        } else {
-          pair[0] += row.weight;
-          pair[1] += row.weight * row.durationMs;
+  streamRun(
+    db,
+    path,
+    runKey,
+    options.by,
+    (row) => {
+      if (row.isRoot) {
+        storedRoots++;
+        const sums = rootWeights.get(row.name);
+        if (sums === undefined) rootWeights.set(row.name, [row.weight, 1]);
+        else {
+          sums[0] += row.weight;
+          sums[1]++;
         }
+        if (row.sampledName !== null) renamed.add(row.name, row.sampledName, row.weight);
       }
-      if (options.sampleSize > 0) accumulator.addSample(row.durationMs, options.sampleSize, random);
-    }
-    walk.add(row.traceId, row.spanId, row.parentSpanId, row.start, row.durationMs, parent, {
-      row: accumulator,
-      rootName,
-    });
-  });
+      truncatedChildren += row.truncatedChildren;
+      const parent = walk.parentOf(row.traceId, row.parentSpanId);
+      const rootName =
+        parent !== undefined ? parent.data.rootName : row.isRoot ? row.name : undefined;
+      const accumulator = row.nameMatches ? rowFor(row.name, row.attribute) : undefined;
+      if (accumulator !== undefined) {
+        accumulator.base.add(row.durationMs, row.isError, row.weight, row.isRoot);
+        if (!row.isRoot && rootName !== undefined) {
+          const pair = accumulator.childrenByRoot.get(rootName);
+          if (pair === undefined) {
+            accumulator.childrenByRoot.set(rootName, [row.weight, row.weight * row.durationMs]);
+          } else {
+            pair[0] += row.weight;
+            pair[1] += row.weight * row.durationMs;
+          }
+        }
+        if (options.sampleSize > 0)
+          accumulator.addSample(row.durationMs, options.sampleSize, random);
+      }
+      walk.add(row.traceId, row.spanId, row.parentSpanId, row.start, row.durationMs, parent, {
+        row: accumulator,
+        rootName,
+      });
+    },
+    options.name,
+  );
   walk.finish();
 
   const all: RowAccumulator[] = [

@@ -4,8 +4,8 @@ import { MAX_SAMPLING_WEIGHT } from '@ferret/internal';
 import type Database from 'better-sqlite3';
 import { SAMPLED_NAME_COLUMN } from './callEstimates.js';
 import { FerretStoreError } from './FerretStoreError.js';
-import { BUDGET } from './QueryBudget.js';
 import { isStoredWeight } from './rowChecks.js';
+import { forEachRowInOrder } from './rowSink.js';
 
 /** What the analysis reads of a span. `attribute` is the JSON text of one attribute, if asked. */
 export interface StreamRow {
@@ -23,22 +23,9 @@ export interface StreamRow {
   attribute: string | undefined;
   /** A root's `ferret.sampled_name` as stored (null when absent, and for the other spans). */
   sampledName: unknown;
+  /** Whether the name matches the stream's name pattern (true without one). */
+  nameMatches: boolean;
 }
-
-type RawRow = [
-  string,
-  string,
-  string | null,
-  string,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number | null,
-  string | null,
-  unknown,
-];
 
 /**
  * Whether SQLite's `->` operator can take the key as a label: it reads `"` and `\` as path
@@ -67,8 +54,10 @@ function damaged(path: string, what: string): FerretStoreError {
 }
 
 /**
- * Calls `onRow` for each span of the run, in ascending start time. Rows are read one at a time
- * (the statement iterates), and the same `StreamRow` object is reused: copy what you keep.
+ * Calls `onRow` for each span of the run, in ascending start time. The rows reach JavaScript from
+ * inside SQLite (see rowSink.ts), and the same `StreamRow` object is reused: copy what you keep.
+ * `onRow` may not use the connection. With `nameGlob`, `row.nameMatches` says whether the name
+ * matches that GLOB pattern (SQLite's GLOB, evaluated in SQL).
  * @throws FerretStoreError `CORRUPT` for a row whose types are wrong.
  */
 export function streamRun(
@@ -77,24 +66,15 @@ export function streamRun(
   runKey: number,
   attributeKey: string | undefined,
   onRow: (row: StreamRow) => void,
+  nameGlob?: string,
 ): void {
   const inSql = attributeKey !== undefined && sqlLabelSafe(attributeKey);
   const attributeColumn =
     attributeKey === undefined
       ? 'NULL'
       : inSql
-        ? 'CASE WHEN json_valid(attributes) THEN attributes -> ? END'
+        ? 'CASE WHEN json_valid(attributes) THEN attributes -> @attribute END'
         : 'attributes';
-  const statement = db
-    .prepare(
-      `SELECT trace_id, span_id, parent_span_id, name, start_time, duration, status, weight,
-              is_root, truncated_children, ${attributeColumn}, ${SAMPLED_NAME_COLUMN}
-       FROM spans WHERE ${BUDGET} AND run_key = ? ORDER BY start_time`,
-    )
-    .raw();
-  const rows = (
-    inSql ? statement.iterate(attributeKey, runKey) : statement.iterate(runKey)
-  ) as IterableIterator<RawRow>;
   const row: StreamRow = {
     traceId: '',
     spanId: '',
@@ -108,40 +88,69 @@ export function streamRun(
     truncatedChildren: 0,
     attribute: undefined,
     sampledName: null,
+    nameMatches: true,
   };
-  for (const raw of rows) {
-    const [traceId, spanId, parentSpanId, name, start, duration, status, weight, isRoot] = raw;
-    if (typeof name !== 'string') throw damaged(path, 'name is not text');
-    if (typeof start !== 'number' || typeof duration !== 'number' || typeof weight !== 'number') {
-      throw damaged(
-        path,
-        `start_time, duration or weight of "${name.slice(0, 80)}" is not a number`,
-      );
-    }
-    if (!isStoredWeight(weight)) {
-      throw damaged(
-        path,
-        `weight of "${name.slice(0, 80)}" is not from 1 to ${MAX_SAMPLING_WEIGHT}`,
-      );
-    }
-    row.traceId = String(traceId);
-    row.spanId = String(spanId);
-    row.parentSpanId = parentSpanId === null ? null : String(parentSpanId);
-    row.name = name;
-    row.start = start;
-    row.durationMs = duration;
-    row.isError = status === 1;
-    row.weight = weight;
-    row.isRoot = isRoot === 1;
-    row.truncatedChildren = typeof raw[9] === 'number' ? raw[9] : 0;
-    const attribute = raw[10];
-    row.attribute =
-      attributeKey === undefined
-        ? undefined
-        : inSql
-          ? (attribute ?? undefined)
-          : attributeFromJson(attribute, attributeKey);
-    row.sampledName = raw[11];
-    onRow(row);
-  }
+  const params: Record<string, unknown> = { runKey };
+  if (inSql) params.attribute = attributeKey;
+  if (nameGlob !== undefined) params.nameGlob = nameGlob;
+  forEachRowInOrder(
+    db,
+    {
+      columns: `trace_id, span_id, parent_span_id, name, start_time, duration, status, weight,
+                is_root, truncated_children, ${attributeColumn}, ${SAMPLED_NAME_COLUMN},
+                ${nameGlob === undefined ? '1' : 'name GLOB @nameGlob'}`,
+      from: 'spans',
+      where: 'run_key = @runKey',
+      params,
+    },
+    'start_time',
+    (
+      traceId: unknown,
+      spanId: unknown,
+      parentSpanId: unknown,
+      name: unknown,
+      start: unknown,
+      duration: unknown,
+      status: unknown,
+      weight: unknown,
+      isRoot: unknown,
+      truncated: unknown,
+      attribute: unknown,
+      sampledName: unknown,
+      nameMatches: unknown,
+    ) => {
+      if (typeof name !== 'string') throw damaged(path, 'name is not text');
+      if (typeof start !== 'number' || typeof duration !== 'number' || typeof weight !== 'number') {
+        throw damaged(
+          path,
+          `start_time, duration or weight of "${name.slice(0, 80)}" is not a number`,
+        );
+      }
+      if (!isStoredWeight(weight)) {
+        throw damaged(
+          path,
+          `weight of "${name.slice(0, 80)}" is not from 1 to ${MAX_SAMPLING_WEIGHT}`,
+        );
+      }
+      row.traceId = String(traceId);
+      row.spanId = String(spanId);
+      row.parentSpanId = parentSpanId === null ? null : String(parentSpanId);
+      row.name = name;
+      row.start = start;
+      row.durationMs = duration;
+      row.isError = status === 1;
+      row.weight = weight;
+      row.isRoot = isRoot === 1;
+      row.truncatedChildren = typeof truncated === 'number' ? truncated : 0;
+      row.attribute =
+        attributeKey === undefined
+          ? undefined
+          : inSql
+            ? ((attribute as string | null) ?? undefined)
+            : attributeFromJson(attribute as string | null, attributeKey);
+      row.sampledName = sampledName;
+      row.nameMatches = nameMatches === 1;
+      onRow(row);
+    },
+  );
 }
