@@ -58,8 +58,9 @@ describe('ferret run: a remote parent does not decide for the budget', () => {
       const [info] = reader.runs();
       const seconds = (info!.lastEndTime - info!.firstStartTime) / 1000;
       const spans = [...reader.spans()];
-      // Budget × seconds + burst (10), and one trace's child as debt at the end.
-      expect(spans.length).toBeLessThanOrEqual(Math.ceil(10 * seconds) + 10 + 2);
+      // Budget × seconds + burst (10), and the children of the traces in flight (20 requests
+      // at a time) as debt at the end. Trusting the header stored all 4,000.
+      expect(spans.length).toBeLessThanOrEqual(Math.ceil(10 * seconds) + 10 + 20);
       const rows = Object.fromEntries(reader.summary().map((row) => [row.name, row]));
       expect(rows.GET!.calls).toBe(2000);
       expect(rows.GET!.callsExact).toBe(true);
