@@ -92,6 +92,81 @@ export function assertOptionsObject(name: string, value: unknown): void {
   }
 }
 
+/**
+ * Throws a `TypeError` naming the first key of `options` that is not in `known` (a misspelt
+ * option such as `maxSpansPerSecnd` would otherwise be ignored and its default used), with the
+ * known option it most likely meant. Only own enumerable string keys are looked at.
+ */
+export function assertKnownOptions(
+  owner: string,
+  options: object | undefined,
+  known: readonly string[],
+): void {
+  if (options === undefined) return;
+  for (const key of Object.keys(options)) {
+    if (known.includes(key)) continue;
+    const guess = closest(key, known);
+    throw new TypeError(
+      `Unknown option ${quoted(key)} for ${owner}${guess === undefined ? '' : ` (did you mean \`${guess}\`?)`}; known options: ${known.join(', ')}`,
+    );
+  }
+}
+
+/**
+ * Throws unless `value` is a string that {@link textSettingProblem} accepts: not blank, no control
+ * character, at most `maxLength` characters (a `TypeError` for another type, else a `RangeError`
+ * saying why). For free text that ends up in a database or on a terminal, such as a run id.
+ */
+export function assertTextOption(
+  option: string,
+  value: unknown,
+  maxLength: number = MAX_TEXT_SETTING_LENGTH,
+): asserts value is string {
+  if (typeof value !== 'string') {
+    throw new TypeError(`Expected \`${option}\` to be a string, got ${describe(value)}`);
+  }
+  const problem = textSettingProblem(value, maxLength);
+  if (problem !== undefined) {
+    throw new RangeError(
+      `Expected \`${option}\` to be printable text, got ${quoted(value)}: ${problem}`,
+    );
+  }
+}
+
+/** The known name nearest `key` (case ignored, at most 2 edits or one a prefix of the other). */
+function closest(key: string, known: readonly string[]): string | undefined {
+  const k = key.toLowerCase();
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const name of known) {
+    const n = name.toLowerCase();
+    const d = n.startsWith(k) || k.startsWith(n) ? 1 : editDistance(k, n, bestDistance);
+    if (d < bestDistance) {
+      best = name;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+/** Levenshtein distance, or `limit` once it is at least that (names are short). */
+function editDistance(a: string, b: string, limit: number): number {
+  if (Math.abs(a.length - b.length) >= limit || a.length > 64 || b.length > 64) return limit;
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(
+        previous[j]! + 1,
+        current[j - 1]! + 1,
+        previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    previous = current;
+  }
+  return Math.min(previous[b.length]!, limit);
+}
+
 /** Throws unless `value` is a boolean. */
 export function assertBoolean(option: string, value: unknown): asserts value is boolean {
   if (typeof value !== 'boolean') {

@@ -3,10 +3,12 @@ import {
   assertBoolean,
   assertFunction,
   assertIntegerAtLeast,
+  assertKnownOptions,
   assertNumberAtLeast,
   assertOptionsObject,
   assertPositiveInteger,
   assertPositiveNumber,
+  assertTextOption,
   assertTimerMs,
   MAX_TEXT_SETTING_LENGTH,
   MAX_TIMER_MS,
@@ -144,5 +146,36 @@ describe('assertTimerMs', () => {
     expect(() => assertTimerMs('t', 9, { min: 10 })).toThrow('Expected `t` to be >= 10, got 9');
     expect(() => assertTimerMs('t', 10, { min: 10 })).not.toThrow();
     expect(() => assertTimerMs('t', '5')).toThrow(TypeError);
+  });
+});
+
+describe('assertKnownOptions', () => {
+  it('refuses an unknown key, naming it and the option it most likely meant', () => {
+    const known = ['maxSpansPerSecond', 'burst', 'sink'];
+    expect(() => assertKnownOptions('Profiler', { burst: 1, sink: 2 }, known)).not.toThrow();
+    expect(() => assertKnownOptions('Profiler', undefined, known)).not.toThrow();
+    expect(() => assertKnownOptions('Profiler', { maxSpansPerSec: 5 }, known)).toThrow(
+      'Unknown option "maxSpansPerSec" for Profiler (did you mean `maxSpansPerSecond`?); known options: maxSpansPerSecond, burst, sink',
+    );
+    expect(() => assertKnownOptions('Profiler', { brust: 5 }, known)).toThrow(
+      '(did you mean `burst`?)',
+    );
+    expect(() => assertKnownOptions('X', { 'a\u001b[2J': 1 }, known)).toThrow(
+      'Unknown option "a\\u001b[2J" for X; known options:',
+    );
+    expect(() => assertKnownOptions('X', { zzz: 1 }, known)).toThrow(TypeError);
+  });
+});
+
+describe('assertTextOption', () => {
+  it('takes printable text up to a length and says why it refuses the rest', () => {
+    expect(() => assertTextOption('runId', 'run-1', 256)).not.toThrow();
+    expect(() => assertTextOption('runId', 5, 256)).toThrow(TypeError);
+    expect(() => assertTextOption('runId', 'a\u009bb', 256)).toThrow(
+      'Expected `runId` to be printable text, got "a\\u009bb": it holds the control character U+009B',
+    );
+    expect(() => assertTextOption('runId', 'x'.repeat(300), 256)).toThrow(
+      'it is 300 characters long (at most 256)',
+    );
   });
 });

@@ -3,12 +3,15 @@ import {
   assertBoolean,
   assertFunction,
   assertIntegerAtLeast,
+  assertKnownOptions,
   assertNumberAtLeast,
   assertOptionsObject,
   assertPositiveNumber,
+  assertTextOption,
   assertTimerMs,
   checkRateAndCapacity,
   describe,
+  MAX_RUN_ID_LENGTH,
 } from '@ferret/internal';
 import type { Clock, RateBucket } from '@ferret/ratelimit';
 import type { ExternalContext } from './ExternalContext.js';
@@ -118,6 +121,38 @@ export interface ResolvedProfilerOptions {
   captureStallStacks: boolean;
 }
 
+/** Every key of {@link ProfilerOptions}: any other key is refused (a misspelt option). */
+const OPTION_KEYS = [
+  'maxSpansPerSecond',
+  'burst',
+  'bucket',
+  'maxSpansPerTrace',
+  'maxNames',
+  'sink',
+  'runId',
+  'onError',
+  'clock',
+  'enabled',
+  'maxQueueSize',
+  'maxBatchSize',
+  'flushIntervalMs',
+  'sinkTimeoutMs',
+  'windowMs',
+  'maxNameLength',
+  'maxAttributes',
+  'maxAttributeKeyLength',
+  'maxAttributeValueLength',
+  'flushOnExit',
+  'externalContext',
+  'stallThresholdMs',
+  'captureStallStacks',
+] as const satisfies readonly (keyof ProfilerOptions)[];
+// A compile error here means an option is missing from OPTION_KEYS.
+const everyOptionListed: Exclude<keyof ProfilerOptions, (typeof OPTION_KEYS)[number]> extends never
+  ? true
+  : never = true;
+void everyOptionListed;
+
 const DEFAULT_MAX_SPANS_PER_SECOND = 1000;
 /**
  * Largest `stallThresholdMs`: a day. The watchdog's heartbeat arithmetic is 32-bit milliseconds,
@@ -135,6 +170,7 @@ export function resolveProfilerOptions(
   env: NodeJS.ProcessEnv = process.env,
 ): ResolvedProfilerOptions {
   assertOptionsObject('options', options);
+  assertKnownOptions('Profiler', options, OPTION_KEYS);
   const o = options ?? {};
   const fromEnv = readEnvironmentDefaults(env);
 
@@ -199,9 +235,7 @@ export function resolveProfilerOptions(
     );
   }
   const runId = o.runId ?? randomUUID();
-  if (typeof runId !== 'string' || runId.length === 0) {
-    throw new TypeError(`Expected \`runId\` to be a non-empty string, got ${describe(runId)}`);
-  }
+  assertTextOption('runId', runId, MAX_RUN_ID_LENGTH);
   if (o.onError !== undefined) assertFunction('onError', o.onError);
   if (o.clock !== undefined) assertFunction('clock', o.clock);
   const enabled = o.enabled ?? fromEnv.enabled ?? true;

@@ -1,10 +1,16 @@
 import { randomUUID } from 'node:crypto';
+import {
+  assertKnownOptions,
+  assertOptionsObject,
+  assertTextOption,
+  MAX_RUN_ID_LENGTH,
+} from '@ferret/internal';
 import type { ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { describeError, FerretStoreError } from './FerretStoreError.js';
 import { BrokenSpanError, otelSpanRecord } from './otelSpanRecord.js';
 import { SqliteSpanStore } from './SqliteSpanStore.js';
-import type { SqliteSpanStoreOptions } from './SqliteSpanStoreOptions.js';
+import { type SqliteSpanStoreOptions, STORE_OPTION_KEYS } from './SqliteSpanStoreOptions.js';
 import type { StoredSpanRecord } from './spanRow.js';
 
 /** `ExportResultCode` values of @opentelemetry/core (not imported: it is an optional peer). */
@@ -48,14 +54,12 @@ export class SqliteSpanExporter implements SpanExporter {
    *   file that is not a Ferret database (the file is left untouched).
    */
   constructor(options: SqliteSpanExporterOptions) {
-    const runId = options?.runId;
-    if (runId !== undefined && (typeof runId !== 'string' || runId.length === 0)) {
-      throw new TypeError(
-        `Expected \`runId\` to be a non-empty string, got ${typeof runId === 'string' ? 'an empty string' : typeof runId}`,
-      );
-    }
+    assertOptionsObject('options', options);
+    assertKnownOptions('SqliteSpanExporter', options, [...STORE_OPTION_KEYS, 'runId']);
+    const { runId, ...storeOptions } = options ?? ({} as SqliteSpanExporterOptions);
+    if (runId !== undefined) assertTextOption('runId', runId, MAX_RUN_ID_LENGTH);
     this.#runId = runId;
-    this.#store = new SqliteSpanStore(options);
+    this.#store = new SqliteSpanStore(options === undefined ? options : storeOptions);
   }
 
   /** The store the exporter writes through (for its counters). */

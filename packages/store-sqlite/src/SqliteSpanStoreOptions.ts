@@ -1,6 +1,7 @@
 import {
   assertBoolean,
   assertFunction,
+  assertKnownOptions,
   assertOptionsObject,
   assertPositiveInteger,
   assertTimerMs,
@@ -29,6 +30,24 @@ export interface SqliteSpanStoreOptions {
   exitFlushTimeoutMs?: number;
 }
 
+/** Every key of {@link SqliteSpanStoreOptions}: any other key is refused (a misspelt option). @internal */
+export const STORE_OPTION_KEYS = [
+  'path',
+  'onError',
+  'worker',
+  'busyTimeoutMs',
+  'maxPendingSpans',
+  'exitFlushTimeoutMs',
+] as const satisfies readonly (keyof SqliteSpanStoreOptions)[];
+// A compile error here means an option is missing from STORE_OPTION_KEYS.
+const everyOptionListed: Exclude<
+  keyof SqliteSpanStoreOptions,
+  (typeof STORE_OPTION_KEYS)[number]
+> extends never
+  ? true
+  : never = true;
+void everyOptionListed;
+
 /** {@link SqliteSpanStoreOptions} checked, with every default filled in. @internal */
 export interface ResolvedStoreOptions {
   path: string;
@@ -46,6 +65,7 @@ export interface ResolvedStoreOptions {
  */
 export function resolveStoreOptions(options: SqliteSpanStoreOptions): ResolvedStoreOptions {
   assertOptionsObject('options', options);
+  assertKnownOptions('SqliteSpanStore', options, STORE_OPTION_KEYS);
   if (options === undefined)
     throw new TypeError('Expected `options` to be an object, got undefined');
   const { path } = options;

@@ -151,6 +151,9 @@ describe('other unusable paths', () => {
     expect(() => new SqliteSpanStore({ path: ':memory:', onError: 5 as never })).toThrow(
       /`onError`/,
     );
+    expect(() => new SqliteSpanStore({ path: ':memory:', batchSise: 3 } as never)).toThrow(
+      /^Unknown option "batchSise" for SqliteSpanStore; known options: path, onError/,
+    );
     expect(() => openSpanReader(42 as never)).toThrow(TypeError);
     expect(() => openSpanReader(42 as never)).toThrow(/`path`/);
   });

@@ -229,6 +229,20 @@ describe('SqliteSpanExporter', () => {
   });
 });
 
+describe('SqliteSpanExporter options', () => {
+  it('refuses a run id with control characters or over 256 characters, and unknown options', () => {
+    expect(() => new SqliteSpanExporter({ path: ':memory:', runId: 'a\u001bb' })).toThrow(
+      'Expected `runId` to be printable text, got "a\\u001bb": it holds the control character U+001B',
+    );
+    expect(() => new SqliteSpanExporter({ path: ':memory:', runId: 'r'.repeat(257) })).toThrow(
+      RangeError,
+    );
+    expect(() => new SqliteSpanExporter({ path: ':memory:', runID: 'x' } as never)).toThrow(
+      'Unknown option "runID" for SqliteSpanExporter (did you mean `runId`?)',
+    );
+  });
+});
+
 describe('SqliteSpanExporter with a full store', () => {
   it('reports spans the store dropped through the export result', async () => {
     const path = join(tmp.dir, 'full.db');
