@@ -7,8 +7,13 @@ export const MAX_WARNED_KEYS = 256;
  * distinct keys, new keys are counted in {@link suppressed} and not emitted.
  */
 export class WarnOnce {
-  readonly #warned = new Set<string>();
+  readonly #warned: Set<string>;
   #suppressed = 0;
+
+  /** @param warned The keys already reported: its own set by default, or one shared with others. */
+  constructor(warned: Set<string> = new Set()) {
+    this.#warned = warned;
+  }
 
   /**
    * Emits `message` with warning `code` unless `key` was already reported. Returns whether a

@@ -28,8 +28,43 @@ const INFINITY = /^\+?inf(?:inity)?$/i;
 const TRUE_WORDS = new Set(['1', 'true', 'yes', 'on']);
 const FALSE_WORDS = new Set(['0', 'false', 'no', 'off']);
 
-/** Process-wide for this bundle: a malformed variable is reported once, however often it is read. */
-const envWarnings = new WarnOnce();
+/**
+ * Where the names of the variables already reported live: on `globalThis`, so that every copy of
+ * this module shares them (each Ferret package bundles its own copy, and `ferret run` loads
+ * several packages that read the same variable). One set per thread.
+ */
+export const ENV_WARNED_KEY: unique symbol = Symbol.for('ferret.envWarned');
+
+/** The thread's set of reported variable names, created by the first copy that needs it. */
+function sharedWarnedSet(): Set<string> {
+  const holder = globalThis as { [ENV_WARNED_KEY]?: unknown };
+  const existing = holder[ENV_WARNED_KEY];
+  if (existing instanceof Set) return existing as Set<string>;
+  const created = new Set<string>();
+  try {
+    Object.defineProperty(holder, ENV_WARNED_KEY, { value: created, configurable: true });
+  } catch {
+    // A frozen global: this copy keeps its own memory.
+  }
+  return created;
+}
+
+let envWarnings: WarnOnce | undefined;
+let envWarnedSet: Set<string> | undefined;
+
+/**
+ * The reporter over the shared set (looked up at each report, so a copy loaded before the set was
+ * replaced still shares it): a malformed variable is reported once per process, however often
+ * and by however many copies it is read.
+ */
+function envWarningsNow(): WarnOnce {
+  const set = sharedWarnedSet();
+  if (envWarnings === undefined || set !== envWarnedSet) {
+    envWarnedSet = set;
+    envWarnings = new WarnOnce(set);
+  }
+  return envWarnings;
+}
 
 /**
  * Reads a number from the first of `names` that is set and non-empty (a name and its aliases,
@@ -137,7 +172,7 @@ function warnMalformed(
   fallback: string,
 ): void {
   const shown = raw === undefined ? `${name} (value not shown)` : `${name}=${quoted(raw)}`;
-  envWarnings.warn(
+  envWarningsNow().warn(
     name,
     `Ignoring ${shown}: expected ${expected}; using ${fallback}`,
     ENV_WARNING_CODE,

@@ -186,3 +186,25 @@ describe('readEnvNumber with integer: true', () => {
     ]);
   });
 });
+
+describe('one warning per variable across copies of the reader', () => {
+  it('two separately loaded copies (as two bundled packages) warn once between them', async () => {
+    const first = await load();
+    const second = await load();
+    expect(second.readEnvNumber).not.toBe(first.readEnvNumber);
+    const env = { FERRET_MAX_SPANS_PER_SECOND: 'abc' };
+    const range = { min: 0, allowInfinity: true };
+    expect(first.readEnvNumber(env, 'FERRET_MAX_SPANS_PER_SECOND', range, '1000')).toBeUndefined();
+    expect(
+      second.readEnvNumber(env, 'FERRET_MAX_SPANS_PER_SECOND', range, 'the default'),
+    ).toBeUndefined();
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]!.message).toContain('FERRET_MAX_SPANS_PER_SECOND');
+    // Another variable is still reported, once.
+    second.readEnvBoolean({ FERRET_ENABLED: 'maybe' }, 'FERRET_ENABLED', 'true');
+    first.readEnvBoolean({ FERRET_ENABLED: 'maybe' }, 'FERRET_ENABLED', 'true');
+    expect(warnings).toHaveLength(2);
+    const shared = (globalThis as Record<symbol, unknown>)[Symbol.for('ferret.envWarned')];
+    expect(shared).toEqual(new Set(['FERRET_MAX_SPANS_PER_SECOND', 'FERRET_ENABLED']));
+  });
+});
