@@ -10,6 +10,7 @@ import {
   rootNameFactors,
   toSummary,
 } from './callEstimates.js';
+import { LocalRoots } from './localRoots.js';
 import { NameAccumulator, UNPACKED_NAMES } from './NameAccumulator.js';
 import { BUDGET } from './QueryBudget.js';
 import { streamRun } from './runStream.js';
@@ -26,7 +27,7 @@ export const MAX_SAMPLE_SIZE = 100_000;
 class RowAccumulator {
   readonly base: NameAccumulator;
   readonly self: NameAccumulator;
-  /** Σ weight and Σ weight × duration of this row's child spans, per root name of their trace. */
+  /** Σ weight and Σ weight × duration of this row's child spans, per name of their local root. */
   readonly childrenByRoot = new Map<string, [number, number]>();
   readonly sample: number[] = [];
   #seen = 0;
@@ -50,13 +51,6 @@ class RowAccumulator {
       if (slot < size) this.sample[slot] = durationMs;
     }
   }
-}
-
-/** What each open span carries through the walk. */
-interface SpanData {
-  row: RowAccumulator | undefined;
-  /** Name of the root of the span's trace, when the root is stored. */
-  rootName: string | undefined;
 }
 
 /** A small seeded PRNG (mulberry32): samples are the same for the same file. */
@@ -172,8 +166,19 @@ export function analyzeRun(
   /** Σ weight and count of the stored roots per name, of every name (the filter only hides rows). */
   const rootWeights = new Map<string, [number, number]>();
   const renamed = new RenamedRoots();
-  const walk = new SelfTimeWalk<SpanData>((span) => {
-    span.data.row?.self.add(span.selfMs, false, 1, false);
+  const walk = new SelfTimeWalk<RowAccumulator | undefined>((span) => {
+    span.data?.self.add(span.selfMs, false, 1, false);
+  });
+  /** A child's weight goes to its row, per the name of its own local root, once that is known. */
+  const roots = new LocalRoots<[RowAccumulator, number, number] | undefined>((child, rootName) => {
+    if (child === undefined || rootName === undefined) return;
+    const [accumulator, weight, weightedMs] = child;
+    const pair = accumulator.childrenByRoot.get(rootName);
+    if (pair === undefined) accumulator.childrenByRoot.set(rootName, [weight, weightedMs]);
+    else {
+      pair[0] += weight;
+      pair[1] += weightedMs;
+    }
   });
   streamRun(
     db,
@@ -192,32 +197,39 @@ export function analyzeRun(
         if (row.sampledName !== null) renamed.add(row.name, row.sampledName, row.weight);
       }
       truncatedChildren += row.truncatedChildren;
-      const parent = walk.parentOf(row.traceId, row.parentSpanId);
-      const rootName =
-        parent !== undefined ? parent.data.rootName : row.isRoot ? row.name : undefined;
       const accumulator = row.nameMatches ? rowFor(row.name, row.attribute) : undefined;
       if (accumulator !== undefined) {
         accumulator.base.add(row.durationMs, row.isError, row.weight, row.isRoot);
-        if (!row.isRoot && rootName !== undefined) {
-          const pair = accumulator.childrenByRoot.get(rootName);
-          if (pair === undefined) {
-            accumulator.childrenByRoot.set(rootName, [row.weight, row.weight * row.durationMs]);
-          } else {
-            pair[0] += row.weight;
-            pair[1] += row.weight * row.durationMs;
-          }
-        }
         if (options.sampleSize > 0)
           accumulator.addSample(row.durationMs, options.sampleSize, random);
       }
-      walk.add(row.traceId, row.spanId, row.parentSpanId, row.start, row.durationMs, parent, {
-        row: accumulator,
-        rootName,
-      });
+      roots.add(
+        row.traceId,
+        row.spanId,
+        row.parentSpanId,
+        row.isRoot,
+        row.name,
+        row.start,
+        row.start + Math.max(0, row.durationMs),
+        accumulator !== undefined && !row.isRoot
+          ? [accumulator, row.weight, row.weight * row.durationMs]
+          : undefined,
+      );
+      const parent = walk.parentOf(row.traceId, row.parentSpanId);
+      walk.add(
+        row.traceId,
+        row.spanId,
+        row.parentSpanId,
+        row.start,
+        row.durationMs,
+        parent,
+        accumulator,
+      );
     },
     options.name,
   );
   walk.finish();
+  roots.finish();
 
   const all: RowAccumulator[] = [
     ...byName.values(),

@@ -318,6 +318,99 @@ describe('roots renamed after they were sampled (HTTP server spans under `ferret
   });
 });
 
+describe("a child's own root is found through parent ids, whatever the start times say", () => {
+  // Requests under `ferret run`, as the e2e test's app makes them: OpenTelemetry spans start at
+  // whole milliseconds (the SDK's `Date.now()`), `measure()` blocks on the `performance` clock.
+  // A route's server span (counted as 'GET', stored under its route) has an Express handler
+  // span, which holds the 'load order' block (with a fetch span in it) and the 'render' block.
+  // Each span is written when it ends. Three shapes the start times can take:
+  // - 'tie': the handler span starts in the root's millisecond and ended first (written first);
+  // - 'early child': the fetch span starts "before" the block around it (clocks);
+  // - 'late child': 'render' starts after the handler span's stored end (the handler span's
+  //   start was rounded down to its millisecond), and another request's span starts between.
+  type Shape = 'tie' | 'early child' | 'late child';
+  function request(weight: number, at: number, shape: Shape): SpanRecord[] {
+    const traceId = hex(++seq, 32);
+    const span = (
+      name: string,
+      parent: SpanRecord | undefined,
+      start: number,
+      duration: number,
+    ) => {
+      const record: SpanRecord = {
+        runId: 'app',
+        traceId,
+        spanId: hex(++seq, 16),
+        name,
+        startTime: at + start,
+        duration,
+        weight,
+        status: 'ok',
+        attributes: {},
+        pid: 7,
+        threadId: 0,
+      };
+      if (parent !== undefined) record.parentSpanId = parent.spanId;
+      return record;
+    };
+    const root = span('GET /orders/:id', undefined, 0, 50);
+    root.attributes = { 'ferret.sampled_name': 'GET' };
+    const handler = span(
+      'request handler',
+      root,
+      shape === 'tie' ? 0 : 1,
+      shape === 'late child' ? 48 : 52,
+    );
+    const load = span('load order', handler, 1.8, 40);
+    const fetchSpan = span('fetch', load, shape === 'early child' ? 1 : 2, 38);
+    const render = span('render', handler, 49.5, 0.1);
+    if (shape === 'tie') return [fetchSpan, load, render, handler, root];
+    if (shape === 'early child') return [fetchSpan, load, render, root, handler];
+    const other = span('GET /health', undefined, 49.2, 0.1);
+    other.traceId = hex(++seq, 32);
+    return [fetchSpan, load, other, render, root, handler];
+  }
+
+  it.each<Shape>(['tie', 'early child', 'late child'])(
+    '%s: every block under a renamed, sampled root is scaled by that root; summary(), profile() and analyze() agree',
+    async (shape) => {
+      // 30 GET calls, 3 recorded at weights 1, 4 and 5 (Σ 10): factor 3, one block per call.
+      const spans = [1, 4, 5].flatMap((weight, i) => request(weight, T0 + 100 * i, shape));
+      const rows = agreedRows(await write(spans, [count('app', 'GET', 30, 3)]));
+      // An estimate: the sampled-away GET calls need not all have been this route's.
+      expect(rows['GET /orders/:id']).toMatchObject({ calls: 30, callsExact: false, recorded: 3 });
+      for (const name of ['request handler', 'load order', 'fetch', 'render']) {
+        expect(rows[name], name).toMatchObject({ calls: 30, callsExact: false, recorded: 3 });
+      }
+    },
+  );
+
+  it('a child starting long after its parent ended still takes its root', async () => {
+    // A job root (2 calls, 1 recorded at weight 1: factor 2) whose child starts an hour after the
+    // root ended, with 5,000 short unrelated roots between them.
+    const traceId = hex(++seq, 32);
+    const root = spanOf({ name: 'job', runId: 'late', traceId, startTime: T0, duration: 1 });
+    const spans: SpanRecord[] = [root];
+    for (let i = 0; i < 5_000; i++) {
+      spans.push(
+        spanOf({ name: 'tick', runId: 'late', traceId: hex(++seq, 32), startTime: T0 + 10 + i }),
+      );
+    }
+    spans.push(
+      spanOf({
+        name: 'flush',
+        runId: 'late',
+        traceId,
+        parentSpanId: root.spanId,
+        startTime: T0 + 3_600_000,
+      }),
+    );
+    const counts = [count('late', 'job', 2, 1), count('late', 'tick', 5_000, 5_000)];
+    const rows = agreedRows(await write(spans, counts));
+    expect(rows.flush).toMatchObject({ calls: 2, recorded: 1 });
+  });
+});
+
 describe('when estimates are exact', () => {
   it('a run that dropped nothing: children of weight 1 are exact counts', async () => {
     const spans = [
