@@ -4,7 +4,6 @@ import type Database from 'better-sqlite3';
 import type { AnalyzeOptions, RunAnalysis, StackTree, StackTreeOptions } from './analysisTypes.js';
 import {
   type CountTotals,
-  childWeightsByWalk,
   countsByStoredName,
   RenamedRoots,
   rootNameFactors,
@@ -12,6 +11,7 @@ import {
   scaleByRootName,
   toSummary,
 } from './callEstimates.js';
+import { childWeightsByWalk } from './childRootWeights.js';
 import { FerretStoreError } from './FerretStoreError.js';
 import { NameAccumulator, UNPACKED_NAMES } from './NameAccumulator.js';
 import { openFailure } from './openErrors.js';

@@ -1,11 +1,8 @@
 // How many calls the stored spans and count records stand for: exact where count records cover
 // a name, Σ weight of the stored spans elsewhere.
 import { SAMPLED_NAME_ATTRIBUTE } from '@ferret/internal';
-import type Database from 'better-sqlite3';
-import { LocalRoots } from './localRoots.js';
 import type { NameAccumulator } from './NameAccumulator.js';
 import type { NameSummary } from './readerTypes.js';
-import { streamRun } from './runStream.js';
 
 /**
  * A root's weight is the calls ÷ recorded ratio in force when it was admitted, so it lags a
@@ -155,57 +152,6 @@ export function countsByStoredName(
   }
   return result;
 }
-
-/**
- * `[child name, root name, Σ weight, Σ weight × duration]` of the run's child spans whose own
- * local root (where its parent chain leads, by ids: {@link LocalRoots}) has a factor: one pass in
- * start order; memory grows with open spans, the spans {@link LocalRoots} keeps, and (child,
- * root) name pairs.
- */
-export function childWeightsByWalk(
-  db: Database.Database,
-  path: string,
-  runKey: number,
-  factors: ReadonlyMap<string, number>,
-): [string, string, number, number][] {
-  const sums = new Map<string, Map<string, [number, number]>>();
-  const roots = new LocalRoots<ChildWeight | undefined>((child, rootName) => {
-    if (child === undefined || rootName === undefined || !factors.has(rootName)) return;
-    let byRoot = sums.get(child[0]);
-    if (byRoot === undefined) {
-      byRoot = new Map();
-      sums.set(child[0], byRoot);
-    }
-    const pair = byRoot.get(rootName);
-    if (pair === undefined) byRoot.set(rootName, [child[1], child[2]]);
-    else {
-      pair[0] += child[1];
-      pair[1] += child[2];
-    }
-  });
-  streamRun(db, path, runKey, undefined, (row) => {
-    roots.add(
-      row.traceId,
-      row.spanId,
-      row.parentSpanId,
-      row.isRoot,
-      row.name,
-      row.start,
-      row.start + Math.max(0, row.durationMs),
-      row.isRoot ? undefined : [row.name, row.weight, row.weight * row.durationMs],
-    );
-  });
-  roots.finish();
-  const pairs: [string, string, number, number][] = [];
-  for (const [child, byRoot] of sums) {
-    for (const [root, [weight, weightedMs]] of byRoot)
-      pairs.push([child, root, weight, weightedMs]);
-  }
-  return pairs;
-}
-
-/** A child span as {@link childWeightsByWalk} keeps it: name, weight, weight × duration. */
-type ChildWeight = [string, number, number];
 
 /**
  * Scales the children's weights and extrapolated time by their root name's factor, given
