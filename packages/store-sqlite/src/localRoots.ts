@@ -2,7 +2,7 @@
 // scaled by its own root's factor (callEstimates.ts) whatever the start times say.
 
 /** How many closed spans stay known after they end, for children that start later. */
-export const DEFAULT_KEEP_CLOSED = 65_536;
+export const DEFAULT_KEEP_CLOSED = 4096;
 /** How many spans may wait for a parent not seen yet before the longest-waiting give up. */
 export const DEFAULT_MAX_WAITING = 100_000;
 
