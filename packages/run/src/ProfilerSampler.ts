@@ -129,6 +129,12 @@ export class ProfilerSampler implements Sampler {
   /** A root under another service's (or a client's) span: decided and counted here. */
   #remoteRoot(parent: SpanContext, spanName: string): SamplingResult {
     const weight = this.#profiler.admitExternalRoot(spanName);
+    // A caller that sent no tracestate: the same results as a root without a parent (cached).
+    if (parent.traceState === undefined) {
+      if (!(weight >= 1)) return this.#droppedRoot;
+      this.#roots.remember(parent.traceId, spanName);
+      return this.#sampledRoot(weight);
+    }
     if (!(weight >= 1)) {
       return {
         decision: SamplingDecision.NOT_RECORD,
