@@ -31,13 +31,17 @@ export function rootNameFactors(
 
 /**
  * SQL for the name a root span row was counted under, when that is not its own: its
- * `ferret.sampled_name` (text), or '' for a root under a remote parent (the samplers count only
- * roots without a parent); NULL for the other rows. The substring test spares the JSON parse for
- * the roots that were not renamed, which are most of them.
+ * `ferret.sampled_name` (text; `ferret run` sets it on a renamed root it counted, under a remote
+ * parent too), else '' for a root under a remote parent (counted under no name: the samplers
+ * count roots without a parent, and `ferret run` sets the attribute on the remote-parent roots it
+ * counts once renamed); NULL for the other rows. The substring test spares the JSON parse for the
+ * roots that were not renamed, which are most of them.
  */
-export const SAMPLED_NAME_COLUMN = `CASE WHEN is_root = 0 THEN NULL WHEN parent_span_id IS NOT NULL THEN ''
-  WHEN instr(attributes, '"${SAMPLED_NAME_ATTRIBUTE}"') > 0
-  THEN CASE WHEN json_valid(attributes) THEN attributes ->> '$."${SAMPLED_NAME_ATTRIBUTE}"' END END`;
+export const SAMPLED_NAME_COLUMN = `CASE WHEN is_root = 0 THEN NULL
+  WHEN instr(attributes, '"${SAMPLED_NAME_ATTRIBUTE}"') > 0 AND json_valid(attributes)
+    AND json_type(attributes, '$."${SAMPLED_NAME_ATTRIBUTE}"') = 'text'
+  THEN attributes ->> '$."${SAMPLED_NAME_ATTRIBUTE}"'
+  WHEN parent_span_id IS NOT NULL THEN '' END`;
 
 /**
  * Stored roots not counted under their own name: Σ weight and spans per (stored name, sampled

@@ -266,6 +266,23 @@ describe('roots renamed after they were sampled (HTTP server spans under `ferret
     expect(rows.GET).toMatchObject({ calls: 2, callsExact: false, recorded: 2 });
   });
 
+  it("a renamed root under a remote parent that was counted (a foreign caller) takes its sampled name's calls", async () => {
+    // ferret run counts a server span whose traceparent came from outside the run, and marks it
+    // when renamed: its route gets the calls, and no 'GET' line is left.
+    const foreign = (weight: number): SpanRecord[] => {
+      const [root, ...children] = routed('web', 'GET /a', weight);
+      return [
+        { ...root!, parentSpanId: hex(++seq, 16), parentIsRemote: true } as SpanRecord,
+        ...children,
+      ];
+    };
+    const spans = [...foreign(2), ...foreign(2)];
+    const rows = agreedRows(await write(spans, [count('web', 'GET', 4, 2)]));
+    expect(rows['GET /a']).toMatchObject({ calls: 4, recorded: 2 });
+    expect(rows.middleware).toMatchObject({ calls: 4 });
+    expect(rows.GET).toBeUndefined();
+  });
+
   it('unrouted requests keep the sampled name and only their own calls', async () => {
     const spans = [
       ...routed('web', undefined),
