@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assertFunction, assertOptionsObject } from '@ferret/internal';
@@ -98,7 +98,13 @@ function openPrivateCopy(
     directory = mkdtempSync(join(tmpdir(), 'ferret-reader-'));
     const copy = join(directory, 'copy.db');
     copyFileSync(path, copy);
-    if (existsSync(`${path}-wal`)) copyFileSync(`${path}-wal`, `${copy}-wal`);
+    // The copy keeps the original's mode: a read-only (0444) original would make a read-only
+    // copy, which cannot be switched out of WAL mode below.
+    chmodSync(copy, 0o600);
+    if (existsSync(`${path}-wal`)) {
+      copyFileSync(`${path}-wal`, `${copy}-wal`);
+      chmodSync(`${copy}-wal`, 0o600);
+    }
     const writable = new Database(copy, { fileMustExist: true });
     try {
       writable.pragma('journal_mode = DELETE');

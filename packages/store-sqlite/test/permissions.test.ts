@@ -85,6 +85,20 @@ describe('a database in a directory this user cannot write', () => {
     expect(existsSync(`${path}-shm`)).toBe(false);
   });
 
+  it('a read-only (0444) WAL file in a read-only (0555) directory: read through a writable private copy', async () => {
+    const path = join(tmp.dir, 'archived.db');
+    await healthyDatabase(path);
+    // The same modes for root (then `nobody` reads through the "other" bits) and for other users.
+    chmodSync(path, 0o444);
+    chmodSync(tmp.dir, 0o555);
+    const result = asUnprivileged('read', path);
+    expect(result.errors).toEqual([]);
+    expect(result.runs).toEqual(['root-run']);
+    expect(result.recorded).toBe(2);
+    expect(result.warnings).toHaveLength(1);
+    expect(result.warnings[0]).toContain('reading a private copy');
+  });
+
   it('a file this user may not read: PERMISSION, not a crash or NOT_FOUND', async () => {
     const path = join(tmp.dir, 'secret.db');
     await healthyDatabase(path);
