@@ -419,10 +419,15 @@ export class SqliteSpanReader implements SpanReader {
   readonly #runIdOf = (runKey: number): string => {
     let runId = this.#runIds.get(runKey);
     if (runId === undefined) {
-      const rows = this.#db
-        .prepare(`SELECT run_key, run_id FROM runs WHERE ${BUDGET}`)
-        .raw()
-        .all() as unknown[][];
+      // Called lazily while spans are mapped, outside any other guard: guarded itself, so a
+      // damaged runs table is the same one-line error naming the file as everywhere else.
+      const rows = this.#guard(
+        () =>
+          this.#db
+            .prepare(`SELECT run_key, run_id FROM runs WHERE ${BUDGET}`)
+            .raw()
+            .all() as unknown[][],
+      );
       for (const [key, id] of rows) {
         this.#runIds.set(
           this.#check.integer(key, 'runs.run_key'),

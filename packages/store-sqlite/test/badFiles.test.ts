@@ -158,3 +158,32 @@ describe('other unusable paths', () => {
     expect(() => openSpanReader(42 as never)).toThrow(/`path`/);
   });
 });
+
+describe('a damaged runs index met while spans are mapped', () => {
+  it('spans() fails with the one-line error naming the file, not a raw SqliteError', async () => {
+    const path = join(tmp.dir, 'midcorrupt.db');
+    await ferretFile(path);
+    const db = new Database(path);
+    const { rootpage } = db
+      .prepare("SELECT rootpage FROM sqlite_master WHERE name = 'sqlite_autoindex_runs_1'")
+      .get() as { rootpage: number };
+    const pageSize = db.pragma('page_size', { simple: true }) as number;
+    db.close();
+    const bytes = readFileSync(path);
+    bytes.fill(0xff, (rootpage - 1) * pageSize, rootpage * pageSize);
+    writeFileSync(path, bytes);
+    const reader = openSpanReader(path);
+    try {
+      let failure: unknown;
+      try {
+        for (const _ of reader.spans()) void _;
+      } catch (error) {
+        failure = error;
+      }
+      expect(failure).toBeInstanceOf(FerretStoreError);
+      expect((failure as Error).message).toContain(`${path}: cannot read`);
+    } finally {
+      reader.close();
+    }
+  });
+});
