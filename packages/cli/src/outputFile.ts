@@ -60,7 +60,7 @@ export function assertOutputPath(path: string, rules: OutputPathRules): void {
   const target = resolve(path);
   const input = resolve(rules.database);
   if ([input, `${input}-wal`, `${input}-shm`, `${input}-journal`].includes(target)) {
-    throw new CliError(`refusing to write to ${shown}: it is the database being exported`);
+    throw new CliError(`refusing to write to ${shown}: it is the database being read`);
   }
   let isDirectory: boolean;
   try {

@@ -327,6 +327,10 @@ describe('usage and failures', () => {
     [['analyze', 'x.db', '--limit', '0'], /argument "0" is invalid/],
     [['analyze', 'x.db', '--limit', '1.5'], /argument "1.5" is invalid/],
     [
+      ['analyze', 'x.db', '--tree', '--limit', '10001'],
+      /^ferret: option '--limit <n>' argument "10001" is invalid\. Expected at most 10000 with --tree\.\n$/,
+    ],
+    [
       ['analyze', 'x.db', '--sort', 'nope'],
       /^ferret: option '--sort <key>' argument "nope" is invalid\. Allowed choices are total, calls, recorded, self, avg, p50, p95, p99, max, errors\.\n$/,
     ],

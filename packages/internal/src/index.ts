@@ -51,6 +51,7 @@ export {
 } from './otTraceState.js';
 export { type ExitFlushable, ProcessExitRegistry } from './ProcessExitRegistry.js';
 export { packageVersion } from './packageVersion.js';
+export { MAX_TRACE_LIMIT } from './readerLimits.js';
 export { MAX_RUN_ID_LENGTH, RUN_BUDGET_RANGE } from './runOptions.js';
 export { SAMPLED_NAME_ATTRIBUTE } from './spanAttributes.js';
 export {

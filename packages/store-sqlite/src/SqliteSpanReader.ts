@@ -1,4 +1,4 @@
-import { assertIntegerAtLeast, describe } from '@ferret/internal';
+import { assertIntegerAtLeast, describe, MAX_TRACE_LIMIT } from '@ferret/internal';
 import type { SpanRecord } from '@ferret/profiler';
 import type Database from 'better-sqlite3';
 import type { AnalyzeOptions, RunAnalysis, StackTree, StackTreeOptions } from './analysisTypes.js';
@@ -30,8 +30,6 @@ import { rowToSpan, SPAN_SELECT_COLUMNS, type SpanRow } from './spanRow.js';
 import { buildStackTree, DEFAULT_MAX_STACKS, MAX_STACKS } from './stackTree.js';
 import { readStalls, type StallSummary } from './stallSummary.js';
 import { buildTree } from './traceTree.js';
-
-const MAX_TRACE_LIMIT = 10_000;
 
 interface RunRow {
   run_key: number;

@@ -1,3 +1,4 @@
+import { MAX_TRACE_LIMIT } from '@ferret/internal';
 import { STALL_SPAN_NAME } from '@ferret/profiler';
 import { type Command, Option } from 'commander';
 import { type CliContext, withReader, writeLines } from '../CliContext.js';
@@ -232,6 +233,12 @@ export function registerAnalyzeCommand(program: Command, context: CliContext): v
       if (options.maxValues !== undefined && options.maxValues > MAX_VALUES) {
         throw new CliError(
           `option '--max-values <n>' argument '${options.maxValues}' is invalid. Expected at most ${MAX_VALUES}.`,
+          EXIT_USAGE,
+        );
+      }
+      if (options.tree === true && options.limit !== undefined && options.limit > MAX_TRACE_LIMIT) {
+        throw new CliError(
+          `option '--limit <n>' argument "${options.limit}" is invalid. Expected at most ${MAX_TRACE_LIMIT} with --tree.`,
           EXIT_USAGE,
         );
       }
