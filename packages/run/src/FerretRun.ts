@@ -1,6 +1,7 @@
 import { assertTimerMs } from '@ferret/internal';
 import { Profiler } from '@ferret/profiler';
 import { type FerretStoreError, RunLog, SqliteSpanStore } from '@ferret/store-sqlite';
+import { installFunctionsRuntime } from './functions/functionsRuntime.js';
 import { installFunctions } from './functions/installFunctions.js';
 import { OtelContextBridge } from './OtelContextBridge.js';
 import { OtelLibraries } from './OtelLibraries.js';
@@ -80,9 +81,22 @@ export class FerretRun {
     const onError = (error: FerretStoreError): void => warnOnce(`ferret: ${error.message}`);
     let libraries: OtelLibraries | undefined;
     let store: SqliteSpanStore;
-    let profiler: Profiler;
     try {
       store = new SqliteSpanStore({ path: settings.db, onError });
+    } catch (error) {
+      warnOnce(`ferret: profiling is off: ${describe(error)}`);
+      return new FerretRun(settings, new Profiler({ enabled: false }), {}, drainTimeoutMs);
+    }
+    // Ferret's own slow start-up work (loading the instrumentations and the --functions parser,
+    // registering module hooks) comes before the profiler: its stall watchdog starts watching
+    // once that is done, so it never reports Ferret's start-up as a stall of the app.
+    const warn = (message: string): void => warnOnce(`ferret: ${message}`);
+    const loaded = settings.libs.length > 0 ? OtelLibraries.load(settings.libs, warn) : undefined;
+    const functions =
+      settings.functions !== undefined &&
+      installFunctions({ glob: settings.functions, warn: warnOnce });
+    let profiler: Profiler;
+    try {
       profiler = new Profiler({
         maxSpansPerSecond: settings.budget,
         runId: settings.runId,
@@ -98,27 +112,28 @@ export class FerretRun {
           : {}),
       });
     } catch (error) {
+      // Instrumented functions keep calling straight through: no runtime is installed.
+      if (loaded !== undefined) OtelLibraries.unload(loaded);
+      void store.close().catch(() => {});
       warnOnce(`ferret: profiling is off: ${describe(error)}`);
       return new FerretRun(settings, new Profiler({ enabled: false }), {}, drainTimeoutMs);
     }
-    if (settings.libs.length > 0) {
+    if (loaded !== undefined) {
       try {
         libraries = OtelLibraries.start({
           profiler,
           db: settings.db,
           runId: settings.runId,
-          libs: settings.libs,
+          loaded,
           ...(settings.serviceName === undefined ? {} : { serviceName: settings.serviceName }),
-          warn: (message) => warnOnce(`ferret: ${message}`),
           onError,
         });
       } catch (error) {
+        OtelLibraries.unload(loaded);
         warnOnce(`ferret: library spans are off: ${describe(error)}`);
       }
     }
-    if (settings.functions !== undefined) {
-      installFunctions({ glob: settings.functions, profiler, warn: warnOnce });
-    }
+    if (functions) installFunctionsRuntime(profiler);
     const run = new FerretRun(settings, profiler, { store, libraries, log }, drainTimeoutMs);
     run.#installHooks();
     return run;

@@ -5,7 +5,7 @@ import { SqliteSpanExporter } from '@ferret/store-sqlite/otel';
 import { context, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { registerInstrumentations } from '@opentelemetry/instrumentation';
+import { type Instrumentation, registerInstrumentations } from '@opentelemetry/instrumentation';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import { HOOKED_MODULES, loadInstrumentations } from './libraries.js';
@@ -18,19 +18,27 @@ export interface OtelLibrariesOptions {
   profiler: Profiler;
   db: string;
   runId: string;
-  libs: readonly LibraryName[];
+  /** What {@link OtelLibraries.load} loaded. */
+  loaded: LoadedLibraries;
   /** `service.name` of the resource, stored with every library span. Default `unknown_service:node`. */
   serviceName?: string;
-  /** Called once per library that could not be instrumented, with a line naming it. */
-  warn: (message: string) => void;
   onError: (error: FerretStoreError) => void;
+}
+
+/** The instrumentations {@link OtelLibraries.load} loaded (each patching its library already). */
+export interface LoadedLibraries {
+  instrumentations: Instrumentation[];
+  /** Libraries that were instrumented. */
+  instrumented: LibraryName[];
 }
 
 /**
  * OpenTelemetry's instrumentations of the chosen libraries, under a tracer provider whose sampler
  * is the profiler's budget ({@link ProfilerSampler}) and whose spans go to the same database
  * (through a {@link StoreSpanProcessor}). Registers the global context manager, W3C propagator
- * and tracer provider.
+ * and tracer provider. Started in two steps, {@link OtelLibraries.load} (the slow part: loading
+ * the instrumentations, registering the ES-module hook) then {@link OtelLibraries.start}, so that
+ * the preload loads them before its profiler, and its stall watchdog, starts.
  */
 export class OtelLibraries {
   readonly #provider: BasicTracerProvider;
@@ -54,9 +62,37 @@ export class OtelLibraries {
     this.instrumented = instrumented;
   }
 
+  /**
+   * Loads the instrumentation of each library (one that cannot be instrumented is reported
+   * through `warn`) and registers the ES-module hook of the instrumented modules.
+   */
+  static load(libs: readonly LibraryName[], warn: (message: string) => void): LoadedLibraries {
+    const { instrumentations, failures } = loadInstrumentations(libs);
+    for (const failure of failures) warn(`cannot instrument ${failure}; the app runs without it`);
+    const include = libs.flatMap((lib) => HOOKED_MODULES[lib]);
+    if (include.length > 0) {
+      try {
+        // ES-module imports of the instrumented libraries go through import-in-the-middle;
+        // CommonJS `require` is patched by the instrumentations themselves.
+        register('@opentelemetry/instrumentation/hook.mjs', import.meta.url, {
+          data: { include },
+        });
+      } catch (error) {
+        warn(`cannot hook ES module imports (${String(error)}); only require() is instrumented`);
+      }
+    }
+    const instrumented = libs.filter((lib) => !failures.some((f) => f.startsWith(`${lib} `)));
+    return { instrumentations, instrumented };
+  }
+
+  /** Unpatches what {@link load} loaded: for when no profiler could be started. */
+  static unload(loaded: LoadedLibraries): void {
+    for (const instrumentation of loaded.instrumentations) instrumentation.disable();
+  }
+
   /** @throws FerretStoreError when the database is not usable (the caller turns this into one warning). */
   static start(options: OtelLibrariesOptions): OtelLibraries {
-    const { profiler, db, runId, libs, warn } = options;
+    const { profiler, db, runId, loaded } = options;
     const exporter = new SqliteSpanExporter({ path: db, runId, onError: options.onError });
     const processor = new StoreSpanProcessor(exporter, { runId });
     const sampler = new ProfilerSampler(profiler, { runId });
@@ -74,23 +110,11 @@ export class OtelLibraries {
     context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
     propagation.setGlobalPropagator(new W3CTraceContextPropagator());
     trace.setGlobalTracerProvider(provider);
-    const { instrumentations, failures } = loadInstrumentations(libs);
-    for (const failure of failures) warn(`cannot instrument ${failure}; the app runs without it`);
-    const include = libs.flatMap((lib) => HOOKED_MODULES[lib]);
-    if (include.length > 0) {
-      try {
-        // ES-module imports of the instrumented libraries go through import-in-the-middle;
-        // CommonJS `require` is patched by the instrumentations themselves.
-        register('@opentelemetry/instrumentation/hook.mjs', import.meta.url, {
-          data: { include },
-        });
-      } catch (error) {
-        warn(`cannot hook ES module imports (${String(error)}); only require() is instrumented`);
-      }
-    }
-    const disable = registerInstrumentations({ instrumentations, tracerProvider: provider });
-    const instrumented = libs.filter((lib) => !failures.some((f) => f.startsWith(`${lib} `)));
-    return new OtelLibraries(provider, sampler, processor, disable, instrumented);
+    const disable = registerInstrumentations({
+      instrumentations: loaded.instrumentations,
+      tracerProvider: provider,
+    });
+    return new OtelLibraries(provider, sampler, processor, disable, loaded.instrumented);
   }
 
   /** The name a recently sampled library trace's root was counted under (`ProfilerSampler.rootNameOf`). */

@@ -1,18 +1,14 @@
 import Module, { register } from 'node:module';
 import { MessageChannel } from 'node:worker_threads';
-import type { Profiler } from '@ferret/profiler';
 import type { FunctionsHookData } from '../functionsHook.js';
 import { FunctionFilter } from './FunctionFilter.js';
 import { FunctionInstrumenter } from './FunctionInstrumenter.js';
-import { installFunctionsRuntime } from './functionsRuntime.js';
 import { type ModuleRewriter, rewriteModule } from './rewriteModule.js';
 
 /** What {@link installFunctions} needs. */
 export interface InstallFunctionsOptions {
   /** Files to instrument, relative to `cwd` (see {@link FunctionFilter}). */
   glob: string;
-  /** The run's profiler: each wrapped call is one `measure()` of it. */
-  profiler: Profiler;
   /** Prints a warning (once per distinct message). */
   warn: (message: string) => void;
   /** Directory the glob is relative to. Default `process.cwd()`. */
@@ -26,6 +22,8 @@ type Compile = (this: unknown, content: string, filename: string, ...rest: unkno
  * (Node's hooks thread), CommonJS modules through `Module.prototype._compile`, which every
  * `require()` of a `.js`/`.cjs` file goes through on Node 20 and 24 alike (the load hook sees no
  * CommonJS source there). Both hand matching files to one {@link FunctionInstrumenter}.
+ * Instrumented code calls its functions straight through until `installFunctionsRuntime`
+ * points it at a profiler (the preload installs the hooks first, its profiler after them).
  * Never throws: when the parser cannot be loaded, one warning and functions are not instrumented.
  * @returns whether the hooks are installed.
  */
@@ -42,7 +40,6 @@ export function installFunctions(options: InstallFunctionsOptions): boolean {
     options.warn(`ferret: --functions is off: ${firstLine(error)}`);
     return false;
   }
-  installFunctionsRuntime(options.profiler);
   const prototype = Module.prototype as unknown as { _compile: Compile };
   const compile = prototype._compile;
   prototype._compile = function compileInstrumented(content, filename, ...rest) {
