@@ -1,6 +1,6 @@
 /**
  * Plumbing shared by every Ferret package: option checks, the bounded form of client keys, the environment reader, the warn-once
- * reporter, the process-exit registry, the package version, and the tracestate codecs
+ * reporter, the process-exit registry, file identity (deleted or replaced files), the package version, and the tracestate codecs
  * (OpenTelemetry's `ot` entry, Ferret's `ferret=p:` weight), and the libraries `ferret run` knows. Private: tsup bundles it into
  * each package, so no published package depends on it.
  * @packageDocumentation
@@ -18,6 +18,7 @@ export {
   readEnvNumber,
   readEnvString,
 } from './environment.js';
+export { type FileIdentity, fileChange, fileIdentity } from './fileIdentity.js';
 export {
   KNOWN_LIBRARIES,
   LIBRARY_WORDS,

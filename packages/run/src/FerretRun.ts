@@ -1,4 +1,4 @@
-import { assertTimerMs } from '@ferret/internal';
+import { assertTimerMs, type FileIdentity, fileChange, fileIdentity } from '@ferret/internal';
 import { Profiler } from '@ferret/profiler';
 import { type FerretStoreError, RunLog, SqliteSpanStore } from '@ferret/store-sqlite';
 import { installFunctionsRuntime } from './functions/functionsRuntime.js';
@@ -16,12 +16,15 @@ export const DEFAULT_DRAIN_TIMEOUT_MS = 3000;
 
 const warned = new Set<string>();
 
-/** One `ferret` warning per distinct message and process. */
-export function warnOnce(message: string): void {
-  if (warned.has(message)) return;
-  warned.add(message);
+/** One `ferret` warning per distinct `key` (default: the message) and process. */
+export function warnOnce(message: string, key = message): void {
+  if (warned.has(key)) return;
+  warned.add(key);
   process.emitWarning(message, { code: 'FERRET_RUN' });
 }
+
+/** The key of the one warning per process saying the database was deleted or replaced. */
+const FILE_REPLACED = 'FILE_REPLACED';
 
 /**
  * What the preload started in one process: one {@link Profiler} writing to a
@@ -37,6 +40,7 @@ export class FerretRun {
   readonly #store: SqliteSpanStore | undefined;
   readonly #libraries: OtelLibraries | undefined;
   readonly #log: RunLog | undefined;
+  readonly #identity: FileIdentity | undefined;
   readonly #drainTimeoutMs: number;
   #stopping: Promise<void> | undefined;
   #closedCleanly = false;
@@ -45,7 +49,12 @@ export class FerretRun {
   private constructor(
     settings: RunSettings,
     profiler: Profiler,
-    parts: { store?: SqliteSpanStore; libraries?: OtelLibraries; log?: RunLog },
+    parts: {
+      store?: SqliteSpanStore;
+      libraries?: OtelLibraries;
+      log?: RunLog;
+      identity?: FileIdentity;
+    },
     drainTimeoutMs: number,
   ) {
     this.settings = settings;
@@ -53,6 +62,7 @@ export class FerretRun {
     this.#store = parts.store;
     this.#libraries = parts.libraries;
     this.#log = parts.log;
+    this.#identity = parts.identity;
     this.#drainTimeoutMs = drainTimeoutMs;
   }
 
@@ -78,7 +88,14 @@ export class FerretRun {
       warnOnce(`ferret: profiling is off: ${describe(error)}`);
       return new FerretRun(settings, new Profiler({ enabled: false }), {}, drainTimeoutMs);
     }
-    const onError = (error: FerretStoreError): void => warnOnce(`ferret: ${error.message}`);
+    // The file this process writes: at the end, a file deleted or replaced since is left alone.
+    const identity = fileIdentity(settings.db);
+    // Both stores (measure() blocks, library spans) report a deleted file: one warning.
+    const onError = (error: FerretStoreError): void =>
+      warnOnce(
+        `ferret: ${error.message}`,
+        error.code === FILE_REPLACED ? FILE_REPLACED : undefined,
+      );
     let libraries: OtelLibraries | undefined;
     let store: SqliteSpanStore;
     try {
@@ -134,7 +151,12 @@ export class FerretRun {
       }
     }
     if (functions) installFunctionsRuntime(profiler);
-    const run = new FerretRun(settings, profiler, { store, libraries, log }, drainTimeoutMs);
+    const run = new FerretRun(
+      settings,
+      profiler,
+      { store, libraries, log, ...(identity === undefined ? {} : { identity }) },
+      drainTimeoutMs,
+    );
     run.#installHooks();
     return run;
   }
@@ -153,10 +175,22 @@ export class FerretRun {
     return this.#stopping;
   }
 
-  /** Records this process's end (and the run's, when it owns the run). Once; never throws. */
+  /**
+   * Records this process's end (and the run's, when it owns the run). Once; never throws. When
+   * the database was deleted or replaced during the run, records nothing (one warning says so):
+   * a new file would hold nothing but the end.
+   */
   recordEnd(exitCode: number | null, exitSignal: string | null): void {
     if (this.#endRecorded || this.#log === undefined) return;
     this.#endRecorded = true;
+    const change = this.#identity && fileChange(this.settings.db, this.#identity);
+    if (change !== undefined) {
+      warnOnce(
+        `ferret: ${this.settings.db} was ${change === 'deleted' ? 'deleted' : 'replaced by another file'} during the run; its end is not recorded`,
+        FILE_REPLACED,
+      );
+      return;
+    }
     const endedAt = Date.now();
     try {
       this.#log.processEnded({

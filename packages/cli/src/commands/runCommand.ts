@@ -5,6 +5,8 @@ import { constants } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
+  fileChange,
+  fileIdentity,
   LIBRARY_WORDS,
   MAX_RUN_ID_LENGTH,
   MAX_TEXT_SETTING_LENGTH,
@@ -189,6 +191,8 @@ export function registerRunCommand(program: Command, context: CliContext): void 
           `ferret: running without profiling: ${terminalText(reason.split('\n', 1)[0])}\n`,
         );
       }
+      // The file the run writes: one deleted or replaced while the command ran is left alone.
+      const identity = profiling ? fileIdentity(db) : undefined;
       if (profiling) {
         env.NODE_OPTIONS = [env.NODE_OPTIONS, `--import=${registerModuleUrl()}`]
           .filter((part) => part !== undefined && part.trim() !== '')
@@ -209,8 +213,15 @@ export function registerRunCommand(program: Command, context: CliContext): void 
         if (profiling) recordEnd(log, runId, outcome.exitCode, null, context);
         return;
       }
-      if (profiling) recordEnd(log, runId, outcome.code, outcome.signal, context);
       context.exitCode = exitCodeOf(outcome.code, outcome.signal);
+      const change = identity && fileChange(db, identity);
+      if (change !== undefined) {
+        context.stderr.write(
+          `ferret: ${terminalText(db)} was ${change === 'deleted' ? 'deleted' : 'replaced by another file'} during the run: the spans recorded before went with it, and the end of the run is not recorded\n`,
+        );
+        return;
+      }
+      if (profiling) recordEnd(log, runId, outcome.code, outcome.signal, context);
       if (!profiling || options.quiet === true) return;
       try {
         await withReader(context, db, (reader) =>
