@@ -94,6 +94,7 @@ describe('ferret watch', () => {
       ['--window', '0'],
       ['--window', '7200'],
       ['--interval', '10'],
+      ['--interval', '3000000000'],
       ['--top', 'x'],
     ]) {
       const cli = captureIo();

@@ -1,3 +1,4 @@
+import { MAX_TIMER_MS } from '@ferret/internal';
 import { type Command, Option } from 'commander';
 import type { CliContext } from '../CliContext.js';
 import { CliError } from '../CliError.js';
@@ -173,9 +174,9 @@ export function registerWatchCommand(program: Command, context: CliContext): voi
           2,
         );
       }
-      if (options.interval < 100) {
+      if (options.interval < 100 || options.interval > MAX_TIMER_MS) {
         throw new CliError(
-          `option '--interval' must be at least 100 ms, got ${options.interval}`,
+          `option '--interval' must be 100 to ${MAX_TIMER_MS} ms (the longest Node.js timer), got ${options.interval}`,
           2,
         );
       }
