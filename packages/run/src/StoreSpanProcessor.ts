@@ -7,6 +7,7 @@ import {
 import type { SqliteSpanExporter } from '@ferret/store-sqlite/otel';
 import type { Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { startOnPerformanceClock } from './performanceClockStart.js';
 import { isLocalRoot, runTagOf } from './runTag.js';
 
 /** Options for {@link StoreSpanProcessor}. */
@@ -35,6 +36,10 @@ export interface StoreSpanProcessorOptions {
  * instrumentation may rename it before it ends (an HTTP server span becomes `GET /route`). Such
  * a root gets the attribute `ferret.sampled_name` (the name it started with), so the reader can
  * match it with its count records.
+ *
+ * Every span it sees starts on the clock `measure()` spans use (`performance.timeOrigin +
+ * performance.now()`) rather than the SDK's whole-millisecond `Date.now()`, so library spans and
+ * blocks of one trace nest in time.
  */
 export class StoreSpanProcessor implements SpanProcessor {
   readonly #exporter: SqliteSpanExporter;
@@ -73,7 +78,9 @@ export class StoreSpanProcessor implements SpanProcessor {
     return this.#exported;
   }
 
+  /** Puts the span on the performance clock `measure()` spans use, and notes a local root's name. */
   onStart(span: Span, _parentContext: Context): void {
+    startOnPerformanceClock(span);
     if (isLocalRoot(span.parentSpanContext, this.#runTag)) this.#startNames.set(span, span.name);
   }
 

@@ -42,9 +42,13 @@ describe('ferret run --stall and the preload start-up', () => {
         stalls.filter((span) => span.duration >= 250),
         described,
       ).not.toHaveLength(0);
-      // ...and no stall starts before the app's first line (the preload's own start-up).
-      for (const stall of stalls)
-        expect(stall.startTime, described).toBeGreaterThanOrEqual(firstLine - 1);
+      // ...and no stall lies mostly before the app's first line (the preload's own start-up).
+      // The app's stall may begin a little earlier: the watchdog's last heartbeat is the end of
+      // the preload, and loading the app's module runs in the same event-loop turn.
+      for (const stall of stalls) {
+        const beforeFirstLine = firstLine - stall.startTime;
+        expect(beforeFirstLine, described).toBeLessThan(Math.max(50, stall.duration / 2));
+      }
     } finally {
       reader.close();
     }
