@@ -1,6 +1,8 @@
 // Which local root each span of a run belongs to, found through parent ids, so that a child is
 // scaled by its own root's factor (callEstimates.ts) whatever the start times say.
 
+import { EndHeap } from './endHeap.js';
+
 /** How many closed spans stay known after they end, for children that start later. */
 export const DEFAULT_KEEP_CLOSED = 4096;
 /** How many spans may wait for a parent not seen yet before the longest-waiting give up. */
@@ -20,45 +22,6 @@ interface Waiting<T> {
   readonly spanId: string;
   readonly end: number;
   readonly payload: T;
-}
-
-/** A binary min-heap of placed spans by end time. */
-class EndHeap {
-  readonly #items: Placed[] = [];
-
-  push(item: Placed): void {
-    const items = this.#items;
-    items.push(item);
-    let i = items.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (items[parent]!.end <= item.end) break;
-      items[i] = items[parent]!;
-      i = parent;
-    }
-    items[i] = item;
-  }
-
-  peek(): Placed | undefined {
-    return this.#items[0];
-  }
-
-  pop(): void {
-    const items = this.#items;
-    const last = items.pop();
-    if (items.length === 0 || last === undefined) return;
-    let i = 0;
-    for (;;) {
-      const left = 2 * i + 1;
-      if (left >= items.length) break;
-      const right = left + 1;
-      const child = right < items.length && items[right]!.end < items[left]!.end ? right : left;
-      if (items[child]!.end >= last.end) break;
-      items[i] = items[child]!;
-      i = child;
-    }
-    items[i] = last;
-  }
 }
 
 /**
@@ -83,7 +46,7 @@ export class LocalRoots<T> {
   readonly #maxWaiting: number;
   /** Placed spans by span id: the open ones and the last `keepClosed` closed ones. */
   readonly #placed = new Map<string, Placed>();
-  readonly #open = new EndHeap();
+  readonly #open = new EndHeap<Placed>();
   /** The closed spans still in `#placed`, the oldest at `#closedNext` once the ring is full. */
   readonly #closed: Placed[] = [];
   #closedNext = 0;

@@ -2,6 +2,8 @@
 // minus the union of its children's intervals (clipped to its own). Memory holds only the spans
 // open at the current point of the stream (in-flight work), never the whole run.
 
+import { EndHeap } from './endHeap.js';
+
 /** A span as the walk sees it. `T` is what the caller attached when the span arrived. */
 export interface WalkedSpan<T> {
   readonly traceId: string;
@@ -31,51 +33,6 @@ interface PendingChild {
  */
 const PARENT_WAIT_MS = 0.01;
 
-/** A binary min-heap of open spans by end time. */
-class EndHeap<T> {
-  readonly #items: WalkedSpan<T>[] = [];
-
-  get size(): number {
-    return this.#items.length;
-  }
-
-  push(item: WalkedSpan<T>): void {
-    const items = this.#items;
-    items.push(item);
-    let i = items.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (items[parent]!.end <= item.end) break;
-      items[i] = items[parent]!;
-      i = parent;
-    }
-    items[i] = item;
-  }
-
-  peek(): WalkedSpan<T> | undefined {
-    return this.#items[0];
-  }
-
-  pop(): WalkedSpan<T> | undefined {
-    const items = this.#items;
-    const top = items[0];
-    const last = items.pop();
-    if (items.length === 0 || last === undefined) return top;
-    let i = 0;
-    for (;;) {
-      const left = 2 * i + 1;
-      if (left >= items.length) break;
-      const right = left + 1;
-      const child = right < items.length && items[right]!.end < items[left]!.end ? right : left;
-      if (items[child]!.end >= last.end) break;
-      items[i] = items[child]!;
-      i = child;
-    }
-    items[i] = last;
-    return top;
-  }
-}
-
 /**
  * Feeds spans in ascending start order with {@link SelfTimeWalk.add}; each span is handed to
  * `onFinish` once no later span can be its child (the stream has passed its end), with its
@@ -88,7 +45,7 @@ class EndHeap<T> {
  */
 export class SelfTimeWalk<T> {
   readonly #open = new Map<string, WalkedSpan<T>>();
-  readonly #byEnd = new EndHeap<T>();
+  readonly #byEnd = new EndHeap<WalkedSpan<T>>();
   readonly #pending = new Map<string, PendingChild[]>();
   readonly #pendingOrder: Array<{ parentId: string; start: number }> = [];
   #pendingHead = 0;
