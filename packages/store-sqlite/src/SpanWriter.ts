@@ -1,6 +1,5 @@
-import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { MAX_SAMPLING_WEIGHT } from '@ferret/internal';
+import { type FileIdentity, fileChange, fileIdentity, MAX_SAMPLING_WEIGHT } from '@ferret/internal';
 import type { CountRecord, SpanEventRecord } from '@ferret/profiler';
 import Database from 'better-sqlite3';
 import { assertReadableVersion, createDatabaseFile, inspectDatabaseFile } from './databaseFile.js';
@@ -49,7 +48,7 @@ export class SpanWriter {
   readonly #db: Database.Database;
   readonly #path: string;
   /** The file's identity when it was opened; undefined for `':memory:'`. */
-  readonly #identity: { ino: number; dev: number } | undefined;
+  readonly #identity: FileIdentity | undefined;
   readonly #insertSpan: Database.Statement;
   readonly #upsertRunForSpans: Database.Statement;
   readonly #upsertRunForCounts: Database.Statement;
@@ -68,10 +67,7 @@ export class SpanWriter {
     this.#db = SpanWriter.#open(path, busyTimeoutMs);
     // Absolute, so a later process.chdir() does not change which file is checked.
     this.#path = path === ':memory:' ? path : resolve(path);
-    if (path !== ':memory:') {
-      const { ino, dev } = statSync(path);
-      this.#identity = { ino, dev };
-    }
+    if (path !== ':memory:') this.#identity = fileIdentity(path);
     const db = this.#db;
     this.#insertSpan = db.prepare(INSERT_SPAN_SQL);
     this.#upsertRunForSpans = db.prepare(`
@@ -147,11 +143,11 @@ export class SpanWriter {
   #assertSameFile(): void {
     const identity = this.#identity;
     if (identity === undefined) return;
-    const now = statSync(this.#path, { throwIfNoEntry: false });
-    if (now !== undefined && now.ino === identity.ino && now.dev === identity.dev) return;
+    const change = fileChange(this.#path, identity);
+    if (change === undefined) return;
     throw new FerretStoreError(
       'FILE_REPLACED',
-      `${this.#path} was ${now === undefined ? 'deleted' : 'replaced by another file'} while the store was writing it; nothing more is stored (a new store writes a new file)`,
+      `${this.#path} was ${change === 'deleted' ? 'deleted' : 'replaced by another file'} while the store was writing it; nothing more is stored (a new store writes a new file)`,
     );
   }
 
