@@ -110,10 +110,9 @@ describe('LeasedTokenBucket', () => {
       await vi.waitFor(() => expect(bucket.available()).toBe(0), { timeout: 2000 });
       // Everything not granted is back in Redis (the refill at 0.001/s adds < 0.01 meanwhile).
       // Reading Redis and the local supply one after the other would race a lease taken between.
-      await vi.waitFor(
-        async () => expect(await shared.available()).toBeCloseTo(100 - granted, 1),
-        { timeout: 2000 },
-      );
+      await vi.waitFor(async () => expect(await shared.available()).toBeCloseTo(100 - granted, 1), {
+        timeout: 2000,
+      });
       expect(bucket.stats().returnedTokens).toBeGreaterThanOrEqual(held);
     } finally {
       await bucket.close();
