@@ -17,10 +17,22 @@ export const NOT_BLOCKED = Number.NEGATIVE_INFINITY;
  */
 export class NameEntry {
   readonly name: string;
-  /** Root calls with this name (recorded + dropped), since the entry was created. */
+  /**
+   * Root calls decided under this name (recorded + dropped), since the entry was created: what
+   * its weight and fair share follow.
+   */
   calls = 0;
-  /** Root calls that were recorded. */
+  /** Root calls decided under this name that were recorded. */
   recorded = 0;
+  /**
+   * Of the calls decided here, those counted under another name (deferred, see
+   * `Profiler.deferExternalRootCount`), and of those the recorded ones.
+   */
+  movedOut = 0;
+  movedOutRecorded = 0;
+  /** Root calls counted under this name that were decided under another (`countExternalRoot`). */
+  movedIn = 0;
+  movedInRecorded = 0;
   /** The name's fair share of the global budget (rate and capacity set by the table). */
   readonly share: TokenBucket;
   /** Table epoch this entry's share and window snapshots were computed for. */
@@ -33,13 +45,25 @@ export class NameEntry {
   recordedAtPreviousWindowStart = 0;
   /** Monotonic ms before which a root of this name cannot be admitted (see Profiler). */
   blockedUntil = NOT_BLOCKED;
-  /** Counts already written as CountRecords. */
+  /** Counts already written as CountRecords (of {@link countedCalls} / {@link countedRecorded}). */
   callsReported = 0;
   recordedReported = 0;
+  /** `calls + movedIn` at the last collection: an entry neither decided nor counted since is idle. */
+  activityReported = 0;
 
   constructor(name: string, clock: Clock) {
     this.name = name;
     this.share = new TokenBucket({ ratePerSecond: 1, capacity: 1, clock });
+  }
+
+  /** Root calls counted under this name (what its count records and stats say). */
+  get countedCalls(): number {
+    return this.calls + this.movedIn - this.movedOut;
+  }
+
+  /** Of {@link countedCalls}, the recorded ones. */
+  get countedRecorded(): number {
+    return this.recorded + this.movedInRecorded - this.movedOutRecorded;
   }
 
   /**
@@ -54,6 +78,6 @@ export class NameEntry {
 
   /** `NameEntry{name=..., calls=..., recorded=...}`. */
   toString(): string {
-    return `NameEntry{name=${this.name}, calls=${this.calls}, recorded=${this.recorded}}`;
+    return `NameEntry{name=${this.name}, calls=${this.calls}, recorded=${this.recorded}, movedOut=${this.movedOut}, movedIn=${this.movedIn}}`;
   }
 }

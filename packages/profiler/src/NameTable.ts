@@ -123,6 +123,30 @@ export class NameTable {
     }
   }
 
+  /**
+   * Takes one root call of `name` not yet written as a count record (a recorded one when
+   * `recorded`) out of its count records, the decision itself staying (weight, share): the call
+   * is to be counted under another name ({@link moveIn}). False when there is no such call.
+   */
+  moveOut(name: string, recorded: boolean): boolean {
+    const key = name.length > this.#maxNameLength ? cutText(name, this.#maxNameLength) : name;
+    const entry = this.#entries.get(key) ?? this.#entries.get(OTHER_NAME);
+    if (entry === undefined || entry.countedCalls - entry.callsReported < 1) return false;
+    if (recorded) {
+      if (entry.countedRecorded - entry.recordedReported < 1) return false;
+      entry.movedOutRecorded++;
+    }
+    entry.movedOut++;
+    return true;
+  }
+
+  /** Counts one root call under `name` (created, or the overflow entry when full) without deciding it. */
+  moveIn(name: string, recorded: boolean): void {
+    const entry = this.entryFor(name);
+    entry.movedIn++;
+    if (recorded) entry.movedInRecorded++;
+  }
+
   /** The entry of `name` when it is tracked; never creates one. */
   peek(name: string): NameEntry | undefined {
     return this.#entries.get(name);
@@ -141,7 +165,7 @@ export class NameTable {
   /** True when some call has not been written as a CountRecord yet. */
   hasUnreportedCounts(): boolean {
     for (const entry of this.#entries.values()) {
-      if (entry.calls !== entry.callsReported) return true;
+      if (entry.countedCalls !== entry.callsReported) return true;
     }
     return false;
   }
@@ -153,14 +177,20 @@ export class NameTable {
   collectCounts(intervalStart: number, intervalEnd: number, runId: string): CountRecord[] {
     const records: CountRecord[] = [];
     for (const entry of this.#entries.values()) {
-      const calls = entry.calls - entry.callsReported;
-      if (calls === 0) {
+      const activity = entry.calls + entry.movedIn;
+      if (activity === entry.activityReported) {
         this.#evict(entry);
         continue;
       }
-      const recorded = entry.recorded - entry.recordedReported;
-      entry.callsReported = entry.calls;
-      entry.recordedReported = entry.recorded;
+      entry.activityReported = activity;
+      const counted = entry.countedCalls;
+      const calls = counted - entry.callsReported;
+      // Every call decided here was counted under another name (a route): nothing to write.
+      if (calls === 0) continue;
+      const countedRecorded = entry.countedRecorded;
+      const recorded = countedRecorded - entry.recordedReported;
+      entry.callsReported = counted;
+      entry.recordedReported = countedRecorded;
       records.push({
         name: entry.name,
         calls,
@@ -180,13 +210,15 @@ export class NameTable {
     let calls = this.evictedCalls;
     let recordedRoots = this.evictedRecorded;
     for (const entry of this.#entries.values()) {
-      calls += entry.calls;
-      recordedRoots += entry.recorded;
+      const counted = entry.countedCalls;
+      const countedRecorded = entry.countedRecorded;
+      calls += counted;
+      recordedRoots += countedRecorded;
       names.push({
         name: entry.name,
-        calls: entry.calls,
-        recorded: entry.recorded,
-        dropped: entry.calls - entry.recorded,
+        calls: counted,
+        recorded: countedRecorded,
+        dropped: counted - countedRecorded,
       });
     }
     return { calls, recordedRoots, names };
@@ -223,8 +255,8 @@ export class NameTable {
   }
 
   #evict(entry: NameEntry): void {
-    this.evictedCalls += entry.calls;
-    this.evictedRecorded += entry.recorded;
+    this.evictedCalls += entry.countedCalls;
+    this.evictedRecorded += entry.countedRecorded;
     this.#entries.delete(entry.name);
   }
 }

@@ -238,6 +238,32 @@ export class Profiler {
   }
 
   /**
+   * For a bridge whose roots get their final name only when they end (an HTTP server span is
+   * named after its route when the response ends): takes the root call of `name` that
+   * {@link admitExternalRoot} just counted out of `name`'s count records, so that the bridge
+   * counts it under the final name with {@link countExternalRoot}. The weight and the fair share
+   * stay with `name`: the decision is not undone. `recorded`: whether `admitExternalRoot`
+   * admitted it. Call it in the same synchronous turn as the admission (counts are collected
+   * between turns). Returns false, leaving the call counted under `name`, when there is no such
+   * call to take (nothing admitted under that name since the last collection, or the profiler is
+   * off); then do not count it again. Never throws.
+   */
+  deferExternalRootCount(name: string, recorded: boolean): boolean {
+    return this.#active && typeof name === 'string' && this.#names.moveOut(name, recorded === true);
+  }
+
+  /**
+   * For a bridge: counts one root call named `name` in the count records (`recorded` or not)
+   * without deciding anything: no bucket, fair share or weight changes. It is how a call deferred
+   * with {@link deferExternalRootCount} is counted under the root's final name (a name beyond
+   * `maxNames` is counted under `(other)`, one beyond `maxNameLength` under its cut form, as a
+   * root's). Never throws.
+   */
+  countExternalRoot(name: string, recorded: boolean): void {
+    if (this.#active && typeof name === 'string') this.#names.moveIn(name, recorded === true);
+  }
+
+  /**
    * For a bridge: charges one span of an admitted external trace (a child of a sampled span) to
    * the budget, as bucket debt, the way a `measure()` child is charged. With `rootName`, the name
    * its trace's root was admitted under ({@link admitExternalRoot}), the child is charged to that

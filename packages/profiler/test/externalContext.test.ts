@@ -115,6 +115,71 @@ describe('externalContext', () => {
     expect(counts).toMatchObject({ calls: 100, recorded: 10, dropped: 90 });
   });
 
+  it('a deferred root call is counted under the name it ends with; weight and share stay with the name it was admitted under', async () => {
+    const { clock, sink, profiler } = setup(10);
+    const routes = ['GET /fail', 'GET /users/:id', 'GET /users/:id', 'GET /search'];
+    const weights: number[] = [];
+    // 4 bursts of 40 requests, always in the same route order: the refilled tokens go to
+    // whichever route comes first, but each request is counted under its own route.
+    for (let burst = 0; burst < 4; burst++) {
+      for (let i = 0; i < 40; i++) {
+        const weight = profiler.admitExternalRoot('GET');
+        expect(profiler.deferExternalRootCount('GET', weight >= 1)).toBe(true);
+        if (weight >= 1) weights.push(weight);
+        profiler.countExternalRoot(routes[i % 4]!, weight >= 1);
+      }
+      clock.advance(1000);
+    }
+    // One request that never gets a route: counted under the name it was admitted under.
+    const weight = profiler.admitExternalRoot('GET');
+    expect(profiler.deferExternalRootCount('GET', weight >= 1)).toBe(true);
+    profiler.countExternalRoot('GET', weight >= 1);
+    await profiler.flush();
+    const totals = new Map<string, [number, number, number]>();
+    for (const c of sink.counts) {
+      const sums = totals.get(c.name) ?? [0, 0, 0];
+      totals.set(c.name, [sums[0] + c.calls, sums[1] + c.recorded, sums[2] + c.dropped]);
+      expect(c.calls).toBeGreaterThan(0);
+      expect(c.dropped).toBeGreaterThanOrEqual(0);
+    }
+    const recorded = (name: string) => totals.get(name)![1];
+    expect(totals.get('GET /fail')![0]).toBe(40);
+    expect(totals.get('GET /users/:id')![0]).toBe(80);
+    expect(totals.get('GET /search')![0]).toBe(40);
+    expect(totals.get('GET')![0]).toBe(1);
+    // The first request of each burst took the refilled tokens: /fail is recorded most.
+    expect(recorded('GET /fail')).toBeGreaterThan(recorded('GET /search'));
+    const allRecorded = [...totals.values()].reduce((sum, t) => sum + t[1], 0);
+    expect(allRecorded).toBe(weights.length + (weight >= 1 ? 1 : 0));
+    // Weights were cut for GET as a whole: calls of GET ÷ recorded of GET.
+    expect(Math.max(...weights)).toBeGreaterThan(1);
+    const stats = profiler.stats();
+    expect(stats.calls).toBe(161);
+    expect(stats.recordedRoots).toBe(allRecorded);
+    expect(stats.names.find((n) => n.name === 'GET')).toMatchObject({ calls: 1 });
+    expect(stats.names.find((n) => n.name === 'GET /fail')).toMatchObject({ calls: 40 });
+  });
+
+  it('deferExternalRootCount refuses a call that was not just counted (and then nothing is moved)', async () => {
+    const { sink, profiler } = setup(10);
+    expect(profiler.deferExternalRootCount('GET', false)).toBe(false);
+    profiler.admitExternalRoot('GET');
+    await profiler.flush();
+    // Already written as a count record: it stays under GET.
+    expect(profiler.deferExternalRootCount('GET', true)).toBe(false);
+    expect(profiler.admitExternalRoot('GET')).toBeGreaterThanOrEqual(1);
+    expect(profiler.deferExternalRootCount('GET', true)).toBe(true);
+    expect(profiler.deferExternalRootCount('GET', false)).toBe(false);
+    profiler.countExternalRoot('GET /a', true);
+    await profiler.flush();
+    expect(sink.counts.map((c) => [c.name, c.calls, c.recorded])).toEqual([
+      ['GET', 1, 1],
+      ['GET /a', 1, 1],
+    ]);
+    // A name whose calls all went elsewhere stays in the table (its weight and share go on).
+    expect(profiler.stats().names.map((n) => n.name)).toContain('GET');
+  });
+
   it('rejects a malformed externalContext naming the option', () => {
     expect(() => new Profiler({ externalContext: {} as never })).toThrow(/externalContext/);
   });
