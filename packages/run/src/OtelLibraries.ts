@@ -5,13 +5,20 @@ import { SqliteSpanExporter } from '@ferret/store-sqlite/otel';
 import { context, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { type Instrumentation, registerInstrumentations } from '@opentelemetry/instrumentation';
+import {
+  type Instrumentation,
+  type InstrumentationConfig,
+  registerInstrumentations,
+} from '@opentelemetry/instrumentation';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import { HOOKED_MODULES, loadInstrumentations } from './libraries.js';
 import { ProfilerSampler } from './ProfilerSampler.js';
 import type { LibraryName } from './RunSettings.js';
+import { ServerRootCounts } from './ServerRootCounts.js';
 import { StoreSpanProcessor } from './StoreSpanProcessor.js';
+
+const HTTP_INSTRUMENTATION = '@opentelemetry/instrumentation-http';
 
 /** Options for {@link OtelLibraries.start}. */
 export interface OtelLibrariesOptions {
@@ -110,6 +117,16 @@ export class OtelLibraries {
     context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
     propagation.setGlobalPropagator(new W3CTraceContextPropagator());
     trace.setGlobalTracerProvider(provider);
+    // Each HTTP server root's call is counted when its response ends, under its route.
+    const counts = new ServerRootCounts(profiler, sampler, processor);
+    for (const instrumentation of loaded.instrumentations) {
+      if (instrumentation.instrumentationName === HTTP_INSTRUMENTATION) {
+        instrumentation.setConfig({
+          ...instrumentation.getConfig(),
+          responseHook: counts.responseHook,
+        } as InstrumentationConfig);
+      }
+    }
     const disable = registerInstrumentations({
       instrumentations: loaded.instrumentations,
       tracerProvider: provider,

@@ -63,6 +63,9 @@ export class ProfilerSampler implements Sampler {
   readonly #droppedRoot: SamplingResult;
   readonly #weights = new Map<number, SamplingResult>();
   readonly #roots: TraceRoots;
+  /** The trace of the root decided by the last `shouldSample` call, if it decided a root. */
+  #lastRootTraceId: string | undefined;
+  #lastRootName = '';
 
   /**
    * `options.runId`: the id of the run whose processes share traces (`ferret run` passes its
@@ -100,12 +103,17 @@ export class ProfilerSampler implements Sampler {
     const parent = trace.getSpanContext(context);
     if (parent !== undefined && isSpanContextValid(parent)) {
       if (parent.isRemote === true && !isSameRun(parent.traceState, this.#runTag)) {
+        this.#lastRootTraceId = parent.traceId;
+        this.#lastRootName = spanName;
         return this.#remoteRoot(parent, spanName);
       }
+      this.#lastRootTraceId = undefined;
       if ((parent.traceFlags & 1) === 0) return DROP;
       this.#profiler.chargeExternalChild(this.#roots.rootNameOf(parent.traceId));
       return SAMPLED_CHILD;
     }
+    this.#lastRootTraceId = traceId;
+    this.#lastRootName = spanName;
     const weight = this.#profiler.admitExternalRoot(spanName);
     if (!(weight >= 1)) return this.#droppedRoot;
     this.#roots.remember(traceId, spanName);
@@ -120,6 +128,18 @@ export class ProfilerSampler implements Sampler {
    */
   rootNameOf(traceId: string): string | undefined {
     return this.#roots.rootNameOf(traceId);
+  }
+
+  /**
+   * The name the last `shouldSample` call admitted a root of trace `traceId` under (sampled or
+   * not: its call was counted under that name), once: for whoever counts that root's call under
+   * another name when it ends (`Profiler.deferExternalRootCount`), right after the span started.
+   * Undefined when the last decision was not a root of that trace (a child, another span).
+   */
+  takeRoot(traceId: string): string | undefined {
+    if (traceId !== this.#lastRootTraceId) return undefined;
+    this.#lastRootTraceId = undefined;
+    return this.#lastRootName;
   }
 
   toString(): string {

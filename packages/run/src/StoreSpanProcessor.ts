@@ -33,9 +33,10 @@ export interface StoreSpanProcessorOptions {
  *
  * A root span (no parent, or a remote one this run did not decide: see `ProfilerSampler`) is
  * sampled, and its call counted, under the name it has when it starts; an
- * instrumentation may rename it before it ends (an HTTP server span becomes `GET /route`). Such
- * a root gets the attribute `ferret.sampled_name` (the name it started with), so the reader can
- * match it with its count records.
+ * instrumentation may rename it before it ends. Such a root gets the attribute
+ * `ferret.sampled_name` (the name it started with), so the reader can match it with its count
+ * records, unless its call is counted under the name it ends with: an HTTP server root named
+ * after its route (`GET /route`) is (see `ServerRootCounts`).
  *
  * Every span it sees starts on the clock `measure()` spans use (`performance.timeOrigin +
  * performance.now()`) rather than the SDK's whole-millisecond `Date.now()`, so library spans and
@@ -82,6 +83,15 @@ export class StoreSpanProcessor implements SpanProcessor {
   onStart(span: Span, _parentContext: Context): void {
     startOnPerformanceClock(span);
     if (isLocalRoot(span.parentSpanContext, this.#runTag)) this.#startNames.set(span, span.name);
+  }
+
+  /**
+   * A local root whose call is counted under the name it ends with (see `ServerRootCounts`):
+   * it needs no `ferret.sampled_name`, and must not get one (the reader would share its start
+   * name's count records among such roots).
+   */
+  countedUnderFinalName(span: object): void {
+    this.#startNames.delete(span as Span);
   }
 
   /** Runs while the span can still take attributes (just before it ends). */
