@@ -207,7 +207,14 @@ export class SqliteSpanReader implements SpanReader {
     const { windowMs, windowEnd } = assertRecentOptions(options);
     return this.#guard(() => {
       const runKey = this.#resolveRun(options.runId);
-      return readRecentActivity(this.#db, runKey, this.#runIdOf(runKey), windowEnd, windowMs);
+      return readRecentActivity(
+        this.#db,
+        this.#check,
+        runKey,
+        this.#runIdOf(runKey),
+        windowEnd,
+        windowMs,
+      );
     });
   }
 

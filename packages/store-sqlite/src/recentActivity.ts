@@ -7,6 +7,7 @@ import {
   SAMPLED_NAME_COLUMN,
 } from './callEstimates.js';
 import { BUDGET } from './QueryBudget.js';
+import type { RowChecker } from './rowChecks.js';
 import type { RecentActivity, RecentName, TimelineBucket } from './runProfileTypes.js';
 
 /** Spans read per call at most: a window holding more is summarised over its newest spans. */
@@ -54,10 +55,11 @@ interface NameWindow {
  * The run's activity over `[windowEnd - windowMs, windowEnd)`, reading only that window: the
  * spans through the `(run_key, start_time)` index and the count records backwards by rowid.
  * Spans are attributed to the second they started in; count records are shared among the seconds
- * their interval overlaps.
+ * their interval overlaps. A stored weight outside 1…2^20 is a damaged file (`check.weight`).
  */
 export function readRecentActivity(
   db: Database.Database,
+  check: RowChecker,
   runKey: number,
   runId: string,
   windowEnd: number,
@@ -143,6 +145,7 @@ export function readRecentActivity(
       break;
     }
     read++;
+    check.weight(weight, 'spans.weight');
     const entry = windowOf(name);
     entry.recorded++;
     entry.weight += weight;

@@ -167,6 +167,22 @@ describe('a weight beyond what any sampler writes is a damaged file', () => {
       expect(() => reader.stackTree()).toThrow(/weight of "GET \/" is not from 1 to 1048576/);
       reader.close();
     });
+
+    it(`weight ${weight}: DAMAGED from recent() (ferret watch)`, async () => {
+      let start = 0;
+      const path = await damagedFile((db) => {
+        db.prepare(`UPDATE spans SET weight = ? WHERE name = 'GET /'`).run(weight);
+        start = db
+          .prepare(`SELECT start_time FROM spans WHERE name = 'GET /'`)
+          .pluck()
+          .get() as number;
+      });
+      const reader = openSpanReader(path);
+      expect(() => reader.recent({ windowEnd: start + 1, windowMs: 10_000 })).toThrow(
+        damaged(/spans\.weight holds .* where Ferret writes a weight from 1 to 1048576$/),
+      );
+      reader.close();
+    });
   }
 
   it('the largest weight is read', async () => {
@@ -174,7 +190,10 @@ describe('a weight beyond what any sampler writes is a damaged file', () => {
       db.prepare(`UPDATE spans SET weight = ? WHERE name = 'GET /'`).run(2 ** 20),
     );
     const reader = openSpanReader(path);
-    expect([...reader.spans()].find((s) => s.name === 'GET /')?.weight).toBe(2 ** 20);
+    const root = [...reader.spans()].find((s) => s.name === 'GET /');
+    expect(root?.weight).toBe(2 ** 20);
+    const recent = reader.recent({ windowEnd: root!.startTime + 1, windowMs: 10_000 });
+    expect(recent.names.find((n) => n.name === 'GET /')?.recorded).toBe(1);
     reader.close();
   });
 });
