@@ -1,4 +1,4 @@
-import { quoted, readEnvNumber } from '@ferret/internal';
+import { MAX_TIMER_MS, quoted, readEnvNumber } from '@ferret/internal';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import type { CliContext } from './CliContext.js';
 import { CliError } from './CliError.js';
@@ -125,7 +125,7 @@ function queryTimeoutFromEnv(env: Record<string, string | undefined>): number | 
   return readEnvNumber(
     env,
     QUERY_TIMEOUT_ENV,
-    { min: 0, excludeMin: true, max: 2 ** 31 - 1 },
+    { min: 0, excludeMin: true, max: MAX_TIMER_MS },
     "the reader's default of 60000 ms",
   );
 }

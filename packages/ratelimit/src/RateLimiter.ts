@@ -1,3 +1,4 @@
+import { MAX_TIMER_MS } from '@ferret/internal';
 import { type Clock, monotonicClock } from './clock.js';
 import { RateLimitExceededError } from './RateLimitExceededError.js';
 import { RateLimitMetrics } from './RateLimitMetrics.js';
@@ -60,11 +61,6 @@ export interface RateLimiterStats {
 }
 
 const DEFAULT_MAX_QUEUE = 10_000;
-/**
- * Longest delay Node's timers take (2³¹−1 ms, about 24.8 days); a longer one fires after 1 ms
- * with a `TimeoutOverflowWarning`. Longer waits sleep this long and then re-arm.
- */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * Throttles outbound work (API calls, jobs) to a rate with bursts: `await limiter.acquire()`
@@ -229,7 +225,8 @@ export class RateLimiter {
       const head = queue[0]!;
       if (!this.#bucket.tryTake(head.tokens)) {
         const wait = this.#bucket.retryAfterMs(head.tokens);
-        // A zero rate never refills: only reset() or an abort moves the queue then.
+        // A zero rate never refills: only reset() or an abort moves the queue then. A wait longer
+        // than the longest Node.js timer sleeps that long and then re-arms.
         if (Number.isFinite(wait))
           this.#timer = setTimeout(this.#drain, Math.min(MAX_TIMER_MS, Math.max(1, wait)));
         return;

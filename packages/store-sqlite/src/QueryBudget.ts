@@ -5,7 +5,7 @@
 // deadline, which aborts the statement from inside SQLite (an aggregate or a sort included).
 // Calling JavaScript for every row cost about a third of a microsecond per row; the C-side test
 // costs a few instructions.
-import { assertPositiveNumber } from '@ferret/internal';
+import { assertTimerMs } from '@ferret/internal';
 import type Database from 'better-sqlite3';
 import { FerretStoreError } from './FerretStoreError.js';
 
@@ -15,8 +15,6 @@ import { FerretStoreError } from './FerretStoreError.js';
  * than about 5,000,000 spans may need a larger bound.
  */
 export const DEFAULT_QUERY_TIMEOUT_MS = 60_000;
-/** Largest bound accepted (ms): about 24.8 days, the longest Node timer. */
-export const MAX_QUERY_TIMEOUT_MS = 2 ** 31 - 1;
 
 /** The SQL function that reads the clock. */
 const FUNCTION = 'ferret_budget';
@@ -32,16 +30,14 @@ export const ROWS_PER_CHECK = 1024;
  */
 export const BUDGET = `((random() & ${ROWS_PER_CHECK - 1}) <> 0 OR ${FUNCTION}())`;
 
-/** Checks and defaults the reader's `queryTimeoutMs` option. */
+/**
+ * Checks and defaults the reader's `queryTimeoutMs` option: a number > 0, at most
+ * `MAX_TIMER_MS` (2^31 − 1 ms), checked by `assertTimerMs` as every Ferret duration is.
+ */
 export function resolveQueryTimeout(value: unknown): number {
   if (value === undefined) return DEFAULT_QUERY_TIMEOUT_MS;
-  assertPositiveNumber('queryTimeoutMs', value);
-  if ((value as number) > MAX_QUERY_TIMEOUT_MS) {
-    throw new RangeError(
-      `Expected \`queryTimeoutMs\` to be at most ${MAX_QUERY_TIMEOUT_MS} (about 24.8 days), got ${String(value)}`,
-    );
-  }
-  return value as number;
+  assertTimerMs('queryTimeoutMs', value);
+  return value;
 }
 
 /**

@@ -73,7 +73,12 @@ describe('queryTimeoutMs', () => {
       /Expected `queryTimeoutMs` to be/,
     );
     expect(() => openSpanReader(path, { queryTimeoutMs: Number.NaN })).toThrow(RangeError);
-    expect(() => openSpanReader(path, { queryTimeoutMs: 2 ** 31 })).toThrow(RangeError);
+    expect(() => openSpanReader(path, { queryTimeoutMs: 2 ** 31 })).toThrow(
+      // The message every timer option gives (one checker, assertTimerMs).
+      new RangeError(
+        'Expected `queryTimeoutMs` to be at most 2147483647 ms (about 24.8 days, the longest delay a Node.js timer takes), got 2147483648',
+      ),
+    );
     expect(() => openSpanReader(path, { queryTimeoutMs: '5' as unknown as number })).toThrow(
       TypeError,
     );
