@@ -6,6 +6,7 @@ import {
   describe,
   FERRET_TRACESTATE_KEY,
   ferretTraceStateValue,
+  MAX_SAMPLING_WEIGHT,
 } from '@ferret/internal';
 import { type Clock, monotonicClock, type RateBucket, TokenBucket } from '@ferret/ratelimit';
 import {
@@ -38,6 +39,12 @@ export const DEFAULT_MAX_TRACES_PER_SECOND = 100;
  * dropping roots after a token became available.
  */
 const MAX_DROPS_WITHOUT_CLOCK = 256;
+
+/**
+ * Smallest probability a sampled root carries: 1 / `MAX_SAMPLING_WEIGHT` (2^-20), the bound every
+ * Ferret reader and store puts on a weight. A root that stands for more roots says 2^-20.
+ */
+const MIN_PROBABILITY = 1 / MAX_SAMPLING_WEIGHT;
 
 /** Options for {@link RateLimitingSampler}. */
 export interface RateLimitingSamplerOptions {
@@ -81,7 +88,8 @@ const DROP: SamplingResult = Object.freeze({ decision: SamplingDecision.NOT_RECO
  * Every sampled span carries `ferret.sampling.probability`: 1 ÷ the roots it stands for (itself
  * and the roots this sampler dropped since its previous sampled root; 1 under budget), so the sum
  * of `1 / probability` over the sampled roots is the number of roots seen, exactly, up to the
- * last sampled one. It carries Jaeger's `sampler.type = "ratelimiting"` and
+ * last sampled one (a root never says it stands for more than 2^20: past 1,048,575 drops in a row
+ * it says 2^-20, the weight bound every Ferret reader and store keeps). It carries Jaeger's `sampler.type = "ratelimiting"` and
  * `sampler.param = <maxTracesPerSecond>` too, and its tracestate gets the member
  * `ferret=p:<probability>`, which OpenTelemetry copies to every child span and sends to the
  * services the trace continues into: their spans (and `SqliteSpanExporter`) know the trace's
@@ -216,7 +224,7 @@ export class RateLimitingSampler implements Sampler {
     this.#decisionNow = undefined;
     this.#window.recordSampled(now);
     counter.sampled++;
-    const probability = 1 / (this.#droppedSinceSampled + 1);
+    const probability = Math.max(1 / (this.#droppedSinceSampled + 1), MIN_PROBABILITY);
     this.#droppedSinceSampled = 0;
     if (probability === this.#lastProbability) return this.#lastSampled;
     this.#lastProbability = probability;
@@ -279,6 +287,8 @@ export class RateLimitingSampler implements Sampler {
     } catch {
       return;
     }
+    // At most what is left of the window's slot (100 ms; the drop above advanced the window to
+    // `now`), so a shared bucket's long or infinite wait never reaches the timer.
     wait = Math.min(wait, this.#window.msLeftInSlot(now));
     if (!(wait >= 1)) return; // a token is (nearly) due: keep reading the clock
     this.#gateRemaining = MAX_DROPS_WITHOUT_CLOCK;

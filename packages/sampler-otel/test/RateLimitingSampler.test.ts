@@ -10,6 +10,7 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createRateLimitedSampler } from '../src/createRateLimitedSampler.js';
+import { traceStateWeight } from '../src/otTraceState.js';
 import { RateLimitingSampler } from '../src/RateLimitingSampler.js';
 import {
   ATTR_FERRET_SAMPLING_PROBABILITY,
@@ -477,5 +478,51 @@ describe('empty-bucket fast path (default clock)', () => {
     let drops = 0;
     while (decide(sampler).decision === SamplingDecision.NOT_RECORD) drops++;
     expect(drops).toBeLessThanOrEqual(256);
+  });
+});
+
+describe('RateLimitingSampler bounds', () => {
+  /** A shared bucket that refuses `refusals` takes, then grants one. */
+  function bucketRefusing(refusals: number) {
+    let left = refusals;
+    return {
+      ratePerSecond: 1,
+      capacity: 1,
+      tryTake: () => left-- <= 0,
+      retryAfterMs: () => 1e12,
+    };
+  }
+
+  it('a sampled root stands for at most 2^20 roots: probability and tracestate never below 2^-20', () => {
+    for (const [drops, expected] of [
+      [2 ** 20 - 1, 2 ** -20], // exactly the bound: still exact
+      [2 ** 20 + 10, 2 ** -20], // beyond it: capped
+    ] as const) {
+      const sampler = new RateLimitingSampler({ bucket: bucketRefusing(drops), clock: () => 0 });
+      for (let i = 0; i < drops; i++) decide(sampler);
+      const sampled = decide(sampler);
+      expect(sampled.decision).toBe(SamplingDecision.RECORD_AND_SAMPLED);
+      expect(probabilityOf(sampled)).toBe(expected);
+      // The tracestate (8 significant digits) reads back as a valid weight, at most 2^20.
+      const weight = traceStateWeight((key) => sampled.traceState?.get(key));
+      expect(weight).toBeLessThanOrEqual(2 ** 20);
+      expect(weight).toBeCloseTo(2 ** 20, -1);
+    }
+  });
+
+  it("the gate's timer waits at most one window slot, whatever a shared bucket asks", () => {
+    const setTimeoutSpy = vi.spyOn(globalThis, 'setTimeout');
+    try {
+      // No injected clock: the gate (and its timer) is on.
+      const sampler = new RateLimitingSampler({ bucket: bucketRefusing(Number.POSITIVE_INFINITY) });
+      decide(sampler);
+      expect(setTimeoutSpy).toHaveBeenCalledTimes(1);
+      const delay = setTimeoutSpy.mock.calls[0]![1]!;
+      expect(delay).toBeGreaterThanOrEqual(1);
+      expect(delay).toBeLessThanOrEqual(100);
+      clearTimeout(setTimeoutSpy.mock.results[0]!.value as ReturnType<typeof setTimeout>);
+    } finally {
+      setTimeoutSpy.mockRestore();
+    }
   });
 });
