@@ -39,6 +39,7 @@ export {
   describe,
   MAX_TEXT_SETTING_LENGTH,
   MAX_TIMER_MS,
+  optionKeys,
   quoted,
   textSettingProblem,
 } from './optionChecks.js';

@@ -113,6 +113,20 @@ export function assertKnownOptions(
 }
 
 /**
+ * The keys of an options type, as the list {@link assertKnownOptions} takes, written as an object
+ * with one `true` per key (`optionKeys<TeeSinkOptions>({ branchTimeoutMs: true, … })`): TypeScript
+ * refuses one that misses an option or names one the type does not have, so the list cannot fall
+ * behind the interface.
+ */
+export function optionKeys<T extends object>(
+  keys: {
+    readonly [K in keyof T]-?: true;
+  },
+): readonly string[] {
+  return Object.freeze(Object.keys(keys));
+}
+
+/**
  * Throws unless `value` is a string that {@link textSettingProblem} accepts: not blank, no control
  * character, at most `maxLength` characters (a `TypeError` for another type, else a `RangeError`
  * saying why). For free text that ends up in a database or on a terminal, such as a run id.

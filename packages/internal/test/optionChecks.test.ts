@@ -12,6 +12,7 @@ import {
   assertTimerMs,
   MAX_TEXT_SETTING_LENGTH,
   MAX_TIMER_MS,
+  optionKeys,
   quoted,
   textSettingProblem,
 } from '../src/optionChecks.js';
@@ -164,6 +165,23 @@ describe('assertKnownOptions', () => {
       'Unknown option "a\\u001b[2J" for X; known options:',
     );
     expect(() => assertKnownOptions('X', { zzz: 1 }, known)).toThrow(TypeError);
+  });
+});
+
+describe('optionKeys', () => {
+  interface Options {
+    a: number;
+    b?: string;
+  }
+  it("lists an options type's keys, for assertKnownOptions", () => {
+    const keys = optionKeys<Options>({ a: true, b: true });
+    expect(keys).toEqual(['a', 'b']);
+    expect(Object.isFrozen(keys)).toBe(true);
+    expect(() => assertKnownOptions('O', { a: 1, c: 2 }, keys)).toThrow('Unknown option "c" for O');
+    // @ts-expect-error: a list that misses an option does not compile
+    optionKeys<Options>({ a: true });
+    // @ts-expect-error: nor one naming an option the type does not have
+    optionKeys<Options>({ a: true, b: true, c: true });
   });
 });
 

@@ -10,6 +10,7 @@ import {
   assertTextOption,
   assertTimerMs,
   checkRateAndCapacity,
+  optionKeys,
   describe,
   MAX_RUN_ID_LENGTH,
 } from '@ferret/internal';
@@ -122,36 +123,31 @@ export interface ResolvedProfilerOptions {
 }
 
 /** Every key of {@link ProfilerOptions}: any other key is refused (a misspelt option). */
-const OPTION_KEYS = [
-  'maxSpansPerSecond',
-  'burst',
-  'bucket',
-  'maxSpansPerTrace',
-  'maxNames',
-  'sink',
-  'runId',
-  'onError',
-  'clock',
-  'enabled',
-  'maxQueueSize',
-  'maxBatchSize',
-  'flushIntervalMs',
-  'sinkTimeoutMs',
-  'windowMs',
-  'maxNameLength',
-  'maxAttributes',
-  'maxAttributeKeyLength',
-  'maxAttributeValueLength',
-  'flushOnExit',
-  'externalContext',
-  'stallThresholdMs',
-  'captureStallStacks',
-] as const satisfies readonly (keyof ProfilerOptions)[];
-// A compile error here means an option is missing from OPTION_KEYS.
-const everyOptionListed: Exclude<keyof ProfilerOptions, (typeof OPTION_KEYS)[number]> extends never
-  ? true
-  : never = true;
-void everyOptionListed;
+const OPTION_KEYS = optionKeys<ProfilerOptions>({
+  maxSpansPerSecond: true,
+  burst: true,
+  bucket: true,
+  maxSpansPerTrace: true,
+  maxNames: true,
+  sink: true,
+  runId: true,
+  onError: true,
+  clock: true,
+  enabled: true,
+  maxQueueSize: true,
+  maxBatchSize: true,
+  flushIntervalMs: true,
+  sinkTimeoutMs: true,
+  windowMs: true,
+  maxNameLength: true,
+  maxAttributes: true,
+  maxAttributeKeyLength: true,
+  maxAttributeValueLength: true,
+  flushOnExit: true,
+  externalContext: true,
+  stallThresholdMs: true,
+  captureStallStacks: true,
+});
 
 const DEFAULT_MAX_SPANS_PER_SECOND = 1000;
 /**

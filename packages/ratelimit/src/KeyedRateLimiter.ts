@@ -6,6 +6,7 @@ import {
   assertBoolean,
   assertFunction,
   assertKeyLengthBound,
+  assertKnownOptions,
   assertOptionsObject,
   assertPositiveInteger,
   boundedKey,
@@ -13,6 +14,7 @@ import {
   checkRateAndCapacity,
   DEFAULT_MAX_KEY_LENGTH,
   describe,
+  optionKeys,
 } from './validate.js';
 
 /** Options for {@link KeyedRateLimiter}. Shaped so that `rateLimitConfigFromEnv()` fits as is. */
@@ -38,6 +40,18 @@ export interface KeyedRateLimiterOptions {
   /** Report per-key counters through OpenTelemetry metrics when a MeterProvider is registered. Default `true`. */
   metrics?: boolean;
 }
+
+/** Every key of {@link KeyedRateLimiterOptions}: any other key is refused (a misspelt option). */
+const KEYED_RATE_LIMITER_OPTION_KEYS = optionKeys<KeyedRateLimiterOptions>({
+  ratePerSecond: true,
+  burst: true,
+  capacity: true,
+  maxKeys: true,
+  maxKeyLength: true,
+  enabled: true,
+  clock: true,
+  metrics: true,
+});
 
 /** A per-key rate and burst, set with {@link KeyedRateLimiter.configure}. */
 export interface KeyLimit {
@@ -146,6 +160,7 @@ export class KeyedRateLimiter {
 
   constructor(options: KeyedRateLimiterOptions) {
     assertOptionsObject('options', options);
+    assertKnownOptions('KeyedRateLimiter', options, KEYED_RATE_LIMITER_OPTION_KEYS);
     if (options === undefined) throw new TypeError('Expected `options` with `ratePerSecond`');
     const {
       clock = monotonicClock,

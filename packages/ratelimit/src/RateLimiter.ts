@@ -7,11 +7,13 @@ import { TokenBucket } from './TokenBucket.js';
 import {
   assertBoolean,
   assertFunction,
+  assertKnownOptions,
   assertOptionsObject,
   assertPositiveInteger,
   burstOption,
   checkRateAndCapacity,
   describe,
+  optionKeys,
 } from './validate.js';
 
 /** Options for {@link RateLimiter}. */
@@ -35,6 +37,19 @@ export interface RateLimiterOptions {
   /** Report counters through OpenTelemetry metrics when a MeterProvider is registered. Default `true`. */
   metrics?: boolean;
 }
+
+/** Every key of {@link RateLimiterOptions}: any other key is refused (a misspelt option). */
+const RATE_LIMITER_OPTION_KEYS = optionKeys<RateLimiterOptions>({
+  requestsPerSecond: true,
+  burst: true,
+  burstSize: true,
+  waitOnLimit: true,
+  onWait: true,
+  maxQueue: true,
+  clock: true,
+  name: true,
+  metrics: true,
+});
 
 /** Options of one {@link RateLimiter.acquire} call. */
 export interface AcquireOptions {
@@ -86,6 +101,7 @@ export class RateLimiter {
 
   constructor(options: RateLimiterOptions) {
     assertOptionsObject('options', options);
+    assertKnownOptions('RateLimiter', options, RATE_LIMITER_OPTION_KEYS);
     if (options === undefined) throw new TypeError('Expected `options` with `requestsPerSecond`');
     const {
       waitOnLimit = true,

@@ -2,6 +2,7 @@ import type { Clock } from './clock.js';
 import type { RefundableBucket } from './TokenBucket.js';
 import {
   assertFunction,
+  assertKnownOptions,
   assertOptionsObject,
   assertPositiveInteger,
   assertTakeCount,
@@ -9,6 +10,7 @@ import {
   checkInitialTokens,
   checkRateAndCapacity,
   describe,
+  optionKeys,
 } from './validate.js';
 
 /** Options for {@link SharedTokenBucket}. */
@@ -29,11 +31,25 @@ export interface SharedTokenBucketOptions {
   clock?: Clock;
 }
 
+/** Every key of {@link SharedTokenBucketOptions}: any other key is refused (a misspelt option). */
+const SHARED_TOKEN_BUCKET_OPTION_KEYS = optionKeys<SharedTokenBucketOptions>({
+  ratePerSecond: true,
+  burst: true,
+  capacity: true,
+  initialTokens: true,
+  clock: true,
+});
+
 /** Options for {@link SharedTokenBucket.from}. */
 export interface SharedTokenBucketAttachOptions {
   /** Same time line as the creating thread's clock. Default `performance.timeOrigin + performance.now()`. */
   clock?: Clock;
 }
+
+/** Every key of {@link SharedTokenBucketAttachOptions}: any other key is refused (a misspelt option). */
+const ATTACH_OPTION_KEYS = optionKeys<SharedTokenBucketAttachOptions>({
+  clock: true,
+});
 
 /**
  * Epoch milliseconds from the monotonic clock: `performance.now()` counts from each thread's own
@@ -123,6 +139,7 @@ export class SharedTokenBucket implements RefundableBucket {
       return;
     }
     assertOptionsObject('options', options);
+    assertKnownOptions('SharedTokenBucket', options, SHARED_TOKEN_BUCKET_OPTION_KEYS);
     if (options === undefined) throw new TypeError('Expected `options` with `ratePerSecond`');
     const { clock = sharedClock } = options;
     const burst = burstOption(options, 'capacity');
@@ -167,6 +184,7 @@ export class SharedTokenBucket implements RefundableBucket {
       );
     }
     assertOptionsObject('options', options);
+    assertKnownOptions('SharedTokenBucket.from', options, ATTACH_OPTION_KEYS);
     const { clock = sharedClock } = options;
     assertFunction('clock', clock);
     attaching = { buffer, clock: clock as Clock };

@@ -7,12 +7,14 @@ import {
   assertBoolean,
   assertFunction,
   assertKeyLengthBound,
+  assertKnownOptions,
   assertOptionsObject,
   assertPositiveInteger,
   assertPositiveNumber,
   boundedKey,
   DEFAULT_MAX_KEY_LENGTH,
   describe,
+  optionKeys,
 } from './validate.js';
 
 /** Options for {@link SlidingWindowLimiter}. */
@@ -37,6 +39,18 @@ export interface SlidingWindowLimiterOptions {
   /** Report per-key counters through OpenTelemetry metrics when a MeterProvider is registered. Default `true`. */
   metrics?: boolean;
 }
+
+/** Every key of {@link SlidingWindowLimiterOptions}: any other key is refused (a misspelt option). */
+const SLIDING_WINDOW_LIMITER_OPTION_KEYS = optionKeys<SlidingWindowLimiterOptions>({
+  limit: true,
+  windowMs: true,
+  precision: true,
+  maxKeys: true,
+  maxKeyLength: true,
+  enabled: true,
+  clock: true,
+  metrics: true,
+});
 
 /** Counters and room of one key of a {@link SlidingWindowLimiter}. */
 export interface WindowUsage {
@@ -96,6 +110,7 @@ export class SlidingWindowLimiter {
 
   constructor(options: SlidingWindowLimiterOptions) {
     assertOptionsObject('options', options);
+    assertKnownOptions('SlidingWindowLimiter', options, SLIDING_WINDOW_LIMITER_OPTION_KEYS);
     if (options === undefined)
       throw new TypeError('Expected `options` with `limit` and `windowMs`');
     const {

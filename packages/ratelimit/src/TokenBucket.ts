@@ -2,12 +2,14 @@ import { type Clock, monotonicClock } from './clock.js';
 import { nextReading, refill, waitFor } from './refill.js';
 import {
   assertFunction,
+  assertKnownOptions,
   assertOptionsObject,
   assertPositiveInteger,
   assertTakeCount,
   burstOption,
   checkInitialTokens,
   checkRateAndCapacity,
+  optionKeys,
 } from './validate.js';
 
 /** Options for {@link TokenBucket}. */
@@ -23,6 +25,15 @@ export interface TokenBucketOptions {
   /** Monotonic milliseconds. Default `performance.now`. */
   clock?: Clock;
 }
+
+/** Every key of {@link TokenBucketOptions}: any other key is refused (a misspelt option). */
+const TOKEN_BUCKET_OPTION_KEYS = optionKeys<TokenBucketOptions>({
+  ratePerSecond: true,
+  burst: true,
+  capacity: true,
+  initialTokens: true,
+  clock: true,
+});
 
 /**
  * The shape every bucket in the package shares, so a {@link TokenBucket} and a
@@ -78,6 +89,7 @@ export class TokenBucket implements RefundableBucket {
 
   constructor(options: TokenBucketOptions) {
     assertOptionsObject('options', options);
+    assertKnownOptions('TokenBucket', options, TOKEN_BUCKET_OPTION_KEYS);
     if (options === undefined) throw new TypeError('Expected `options` with `ratePerSecond`');
     const { clock = monotonicClock } = options;
     const burst = burstOption(options, 'capacity');

@@ -7,6 +7,7 @@ export {
   assertFunction,
   assertIntegerAtLeast,
   assertKeyLengthBound,
+  assertKnownOptions,
   assertNumberAtLeast,
   assertOptionsObject,
   assertPositiveInteger,
@@ -16,6 +17,7 @@ export {
   checkRateAndCapacity,
   DEFAULT_MAX_KEY_LENGTH,
   describe,
+  optionKeys,
 } from '@ferret/internal';
 
 /**

@@ -1,4 +1,5 @@
 import { RateLimiter, type RateLimiterOptions } from './RateLimiter.js';
+import { assertKnownOptions } from './validate.js';
 
 /** A function wrapped by {@link withRateLimit}: same arguments, always async, and its limiter. */
 export type RateLimitedFunction<A extends unknown[], R> = ((...args: A) => Promise<Awaited<R>>) & {
@@ -29,6 +30,7 @@ export function withRateLimit<A extends unknown[], R>(
   }
   let limiter: RateLimiter;
   if ('limiter' in options) {
+    assertKnownOptions('withRateLimit', options, ['limiter']);
     if (!(options.limiter instanceof RateLimiter)) {
       throw new TypeError('Expected `options.limiter` to be a RateLimiter');
     }

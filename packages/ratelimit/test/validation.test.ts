@@ -4,6 +4,7 @@ import { RateLimiter } from '../src/RateLimiter.js';
 import { SharedTokenBucket } from '../src/SharedTokenBucket.js';
 import { SlidingWindowLimiter } from '../src/SlidingWindowLimiter.js';
 import { TokenBucket } from '../src/TokenBucket.js';
+import { withRateLimit } from '../src/withRateLimit.js';
 
 type Case = [
   description: string,
@@ -293,4 +294,64 @@ describe('one name for the burst, with the older names as aliases', () => {
       /`capacity` to be >= 1/,
     );
   });
+});
+
+describe('a misspelt option is refused, naming it and the option it most likely meant', () => {
+  // Before, an unknown key was ignored and its default used silently (a `brust: 50` ran with
+  // the default burst).
+  const misspelt: [string, () => unknown, RegExp][] = [
+    [
+      'TokenBucket',
+      () => new TokenBucket({ ratePerSecond: 1, brust: 5 } as never),
+      /^Unknown option "brust" for TokenBucket \(did you mean `burst`\?\); known options: ratePerSecond, burst, capacity, initialTokens, clock$/,
+    ],
+    [
+      'RateLimiter',
+      () => new RateLimiter({ requestsPerSecond: 1, maxQueu: 5 } as never),
+      /^Unknown option "maxQueu" for RateLimiter \(did you mean `maxQueue`\?\)/,
+    ],
+    [
+      'KeyedRateLimiter',
+      () => new KeyedRateLimiter({ ratePerSecond: 1, maxkeys: 5 } as never),
+      /^Unknown option "maxkeys" for KeyedRateLimiter \(did you mean `maxKeys`\?\)/,
+    ],
+    [
+      'SlidingWindowLimiter',
+      () => new SlidingWindowLimiter({ limit: 1, windowMs: 1000, windowMS: 5 } as never),
+      /^Unknown option "windowMS" for SlidingWindowLimiter \(did you mean `windowMs`\?\)/,
+    ],
+    [
+      'SharedTokenBucket',
+      () => new SharedTokenBucket({ ratePerSecond: 1, initialToken: 1 } as never),
+      /^Unknown option "initialToken" for SharedTokenBucket \(did you mean `initialTokens`\?\)/,
+    ],
+    [
+      'SharedTokenBucket.from',
+      () =>
+        SharedTokenBucket.from(new SharedTokenBucket({ ratePerSecond: 1 }).buffer, {
+          clok: clock,
+        } as never),
+      /^Unknown option "clok" for SharedTokenBucket.from \(did you mean `clock`\?\)/,
+    ],
+    [
+      'withRateLimit with a limiter',
+      () =>
+        withRateLimit(async () => 1, {
+          limiter: new RateLimiter({ requestsPerSecond: 1, metrics: false }),
+          requestsPerSecond: 2,
+        } as never),
+      /^Unknown option "requestsPerSecond" for withRateLimit; known options: limiter$/,
+    ],
+    [
+      'withRateLimit with options',
+      () => withRateLimit(async () => 1, { requestPerSecond: 2 } as never),
+      /^Unknown option "requestPerSecond" for RateLimiter \(did you mean `requestsPerSecond`\?\)/,
+    ],
+  ];
+  for (const [name, build, message] of misspelt) {
+    it(name, () => {
+      expect(build).toThrow(TypeError);
+      expect(build).toThrow(message);
+    });
+  }
 });

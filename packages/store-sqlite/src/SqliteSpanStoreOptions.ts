@@ -5,6 +5,7 @@ import {
   assertOptionsObject,
   assertPositiveInteger,
   assertTimerMs,
+  optionKeys,
 } from '@ferret/internal';
 import type { FerretStoreError } from './FerretStoreError.js';
 
@@ -31,22 +32,14 @@ export interface SqliteSpanStoreOptions {
 }
 
 /** Every key of {@link SqliteSpanStoreOptions}: any other key is refused (a misspelt option). @internal */
-export const STORE_OPTION_KEYS = [
-  'path',
-  'onError',
-  'worker',
-  'busyTimeoutMs',
-  'maxPendingSpans',
-  'exitFlushTimeoutMs',
-] as const satisfies readonly (keyof SqliteSpanStoreOptions)[];
-// A compile error here means an option is missing from STORE_OPTION_KEYS.
-const everyOptionListed: Exclude<
-  keyof SqliteSpanStoreOptions,
-  (typeof STORE_OPTION_KEYS)[number]
-> extends never
-  ? true
-  : never = true;
-void everyOptionListed;
+export const STORE_OPTION_KEYS = optionKeys<SqliteSpanStoreOptions>({
+  path: true,
+  onError: true,
+  worker: true,
+  busyTimeoutMs: true,
+  maxPendingSpans: true,
+  exitFlushTimeoutMs: true,
+});
 
 /** {@link SqliteSpanStoreOptions} checked, with every default filled in. @internal */
 export interface ResolvedStoreOptions {
