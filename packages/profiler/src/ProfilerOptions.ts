@@ -10,9 +10,9 @@ import {
   assertTextOption,
   assertTimerMs,
   checkRateAndCapacity,
-  optionKeys,
   describe,
   MAX_RUN_ID_LENGTH,
+  optionKeys,
 } from '@ferret/internal';
 import type { Clock, RateBucket } from '@ferret/ratelimit';
 import type { ExternalContext } from './ExternalContext.js';

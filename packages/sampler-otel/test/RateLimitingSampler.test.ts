@@ -1,4 +1,4 @@
-import { TokenBucket } from '@ferret/ratelimit';
+import { type RateBucket, TokenBucket } from '@ferret/ratelimit';
 import { metrics, ROOT_CONTEXT, type Span, SpanKind, TraceFlags, trace } from '@opentelemetry/api';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import {
@@ -483,13 +483,17 @@ describe('empty-bucket fast path (default clock)', () => {
 
 describe('RateLimitingSampler bounds', () => {
   /** A shared bucket that refuses `refusals` takes, then grants one. */
-  function bucketRefusing(refusals: number) {
+  function bucketRefusing(refusals: number): RateBucket {
     let left = refusals;
     return {
       ratePerSecond: 1,
       capacity: 1,
       tryTake: () => left-- <= 0,
       retryAfterMs: () => 1e12,
+      forceTake: () => {},
+      available: () => 0,
+      reset: () => {},
+      setRate: () => {},
     };
   }
 
