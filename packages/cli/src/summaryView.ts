@@ -4,12 +4,17 @@ import type { AnalysisRow, StallSummary } from './readerTypes.js';
 import { TextTable } from './TextTable.js';
 import { terminalText } from './terminalText.js';
 
-/** The orders `ferret analyze --sort` accepts; every one sorts descending. */
+/**
+ * The orders `ferret analyze --sort` accepts, one per numeric column of the table (`estimated` is
+ * the `≈ all calls` column, `self-p50` the `self p50` one); every one sorts descending.
+ */
 export const SUMMARY_SORT_KEYS = [
   'total',
   'calls',
   'recorded',
+  'estimated',
   'self',
+  'self-p50',
   'avg',
   'p50',
   'p95',
@@ -23,7 +28,9 @@ const SORT_VALUE: Record<SummarySortKey, (row: AnalysisRow) => number> = {
   total: (row) => row.totalMs,
   calls: (row) => row.calls,
   recorded: (row) => row.recorded,
+  estimated: (row) => row.estimatedTotalMs,
   self: (row) => row.selfTotalMs,
+  'self-p50': (row) => row.selfP50Ms,
   avg: (row) => row.avgMs,
   p50: (row) => row.p50Ms,
   p95: (row) => row.p95Ms,
@@ -38,7 +45,9 @@ const SORT_COLUMN: Record<SummarySortKey, string> = {
   total: 'total',
   calls: 'calls',
   recorded: 'recorded',
+  estimated: '≈ all calls',
   self: 'self',
+  'self-p50': 'self p50',
   avg: 'avg',
   p50: 'p50',
   p95: 'p95',

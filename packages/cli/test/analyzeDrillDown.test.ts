@@ -257,7 +257,9 @@ describe('ferret analyze drill-down', () => {
       'calls',
       'recorded',
       'total',
+      'estimated',
       'self',
+      'self-p50',
       'avg',
       'p50',
       'p95',
@@ -279,6 +281,18 @@ describe('ferret analyze drill-down', () => {
     );
     const text = await run(['analyze', db, '--sort', 'p50']);
     expect(text.stdout).toMatch(/\s p50↓\s/);
+    // The `≈ all calls` and `self p50` columns sort too, descending, with their header marked.
+    for (const [key, field, header] of [
+      ['estimated', 'estimatedTotalMs', '≈ all calls↓'],
+      ['self-p50', 'selfP50Ms', 'self p50↓'],
+    ] as const) {
+      const rows = (JSON.parse((await run(['analyze', db, '--sort', key, '--json'])).stdout) as {
+        rows: Array<Record<string, number>>;
+      }).rows.map((row) => row[field]!);
+      expect(rows, key).toEqual([...rows].sort((a, b) => b - a));
+      expect(new Set(rows).size, key).toBeGreaterThan(1);
+      expect((await run(['analyze', db, '--sort', key])).stdout).toContain(header);
+    }
   });
 
   it('--run: a unique prefix, latest, previous; an ambiguous prefix lists the candidates', async () => {

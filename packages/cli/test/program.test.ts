@@ -332,7 +332,7 @@ describe('usage and failures', () => {
     ],
     [
       ['analyze', 'x.db', '--sort', 'nope'],
-      /^ferret: option '--sort <key>' argument "nope" is invalid\. Allowed choices are total, calls, recorded, self, avg, p50, p95, p99, max, errors\.\n$/,
+      /^ferret: option '--sort <key>' argument "nope" is invalid\. Allowed choices are total, calls, recorded, estimated, self, self-p50, avg, p50, p95, p99, max, errors\.\n$/,
     ],
     [['analyze', 'x.db', '--tree', '--sort', 'avg'], /cannot be used with option '--tree'/],
     [['analyze', 'x.db', '--run', ''], /argument "" is invalid\. Expected a non-empty value/],

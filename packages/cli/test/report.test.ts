@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../src/index.js';
 import type { ReportData } from '../src/report/ReportData.js';
 import { scriptSafeJson } from '../src/report/renderReportHtml.js';
+import { REPORT_LIMITS } from '../src/report/toReportData.js';
 import { captureIo } from './support/captureIo.js';
 
 let dir: string;
@@ -86,6 +87,21 @@ describe('ferret report', () => {
       expect.arrayContaining(['ok', cut]),
     );
     expect(data.empty).toBe(false);
+  });
+
+  it("says how many names have no histogram on the page, from the page's own limit", async () => {
+    const spans: SpanRecord[] = [];
+    for (let i = 0; i < REPORT_LIMITS.latencyNames + 10; i++) {
+      spans.push(span({ name: `name-${i}`, duration: 1 + i }));
+    }
+    const db = await database('many-names.db', spans);
+    const out = join(dir, 'many-names.html');
+    expect(await main(['report', db, '-o', out], captureIo().io)).toBe(0);
+    const data = embeddedData(readFileSync(out, 'utf8'));
+    expect(data.latency).toHaveLength(REPORT_LIMITS.latencyNames);
+    expect(data.notes).toContain(
+      `10 names have no latency histogram (the page shows one for the ${REPORT_LIMITS.latencyNames} names with the most recorded time).`,
+    );
   });
 
   it('escapes <, >, & and line separators in the embedded JSON, which still parses to the same value', () => {

@@ -75,9 +75,12 @@ export function toReportData(
       `${formatCount(omitted.detachedSpans)} spans start their own stack at the top of the flame graph: their parent was not stored or ended before them.`,
     );
   }
-  if (omitted.namesWithoutHistogram > 0) {
+  let namesRecorded = 0;
+  for (const row of profile.summary) if (row.recorded > 0) namesRecorded++;
+  const withoutHistogram = namesRecorded - latency.length;
+  if (withoutHistogram > 0) {
     notes.push(
-      `${formatCount(omitted.namesWithoutHistogram)} names have no latency histogram (at most ${formatCount(profile.limits.histogramNames)} names get one).`,
+      `${formatCount(withoutHistogram)} names have no latency histogram (the page shows one for the ${formatCount(REPORT_LIMITS.latencyNames)} names with the most recorded time).`,
     );
   }
   return {
