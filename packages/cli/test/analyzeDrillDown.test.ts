@@ -286,9 +286,11 @@ describe('ferret analyze drill-down', () => {
       ['estimated', 'estimatedTotalMs', '≈ all calls↓'],
       ['self-p50', 'selfP50Ms', 'self p50↓'],
     ] as const) {
-      const rows = (JSON.parse((await run(['analyze', db, '--sort', key, '--json'])).stdout) as {
-        rows: Array<Record<string, number>>;
-      }).rows.map((row) => row[field]!);
+      const rows = (
+        JSON.parse((await run(['analyze', db, '--sort', key, '--json'])).stdout) as {
+          rows: Array<Record<string, number>>;
+        }
+      ).rows.map((row) => row[field]!);
       expect(rows, key).toEqual([...rows].sort((a, b) => b - a));
       expect(new Set(rows).size, key).toBeGreaterThan(1);
       expect((await run(['analyze', db, '--sort', key])).stdout).toContain(header);
