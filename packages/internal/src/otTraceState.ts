@@ -104,10 +104,21 @@ export function trimThreshold(threshold: string): string {
 }
 
 /**
- * Adjusted count (how many spans a sampled one stands for) of a 14-digit threshold:
- * `2^56 / (2^56 - T)`, in floating point (relative error below 1e-15).
+ * Adjusted count (how many spans a sampled one stands for) of a threshold, `2^56 / (2^56 - T)`:
+ * 2 for `8`, 4 for `c`, 1 for `0`, 2^56 for `ffffffffffffff`. `threshold` is a `th` value as it
+ * appears in the tracestate (`ot=th:8`: 1 to 14 lowercase hex digits, trailing zeros dropped) or
+ * the 14-digit form {@link parseOtValue} returns; trailing zeros are restored before reading, as
+ * the specification says. `2^56 - T` is computed exactly and rounded once, so the result is the
+ * double nearest the quotient of the rounded divisor. Anything else (not a string, empty, more
+ * than 14 digits, uppercase or non-hex) gives `undefined`, never a throw: thresholds come from
+ * other services.
  */
-export function adjustedCount(threshold: string): number {
-  const rejected = Number.parseInt(threshold, 16) / 2 ** 56;
-  return 1 / (1 - rejected);
+export function adjustedCount(threshold: string): number | undefined {
+  if (typeof threshold !== 'string' || !TH.test(threshold)) return undefined;
+  const digits = threshold.padEnd(RANDOMNESS_DIGITS, '0');
+  // T = high × 2^28 + low, each half exact in a double; so is (2^28 - high) × 2^28.
+  const high = Number.parseInt(digits.slice(0, 7), 16);
+  const low = Number.parseInt(digits.slice(7), 16);
+  const kept = (2 ** 28 - high) * 2 ** 28 - low;
+  return 2 ** 56 / kept;
 }

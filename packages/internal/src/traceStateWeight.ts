@@ -86,7 +86,7 @@ export function traceStateWeight(get: (key: string) => string | undefined): numb
     const threshold = parseOtValue(ot).threshold;
     if (threshold !== undefined) {
       const weight = adjustedCount(threshold);
-      if (weight <= MAX_SAMPLING_WEIGHT) return weight;
+      if (weight !== undefined && weight <= MAX_SAMPLING_WEIGHT) return weight;
     }
   }
   if (typeof ferret === 'string' && ferret.length <= FERRET_VALUE_MAX_LENGTH) {

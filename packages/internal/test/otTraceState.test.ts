@@ -1,7 +1,12 @@
 // The `ot` tracestate entry: the specification's test vectors and its edge cases.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { adjustedCount, parseOtValue, serializeOtValue } from '../src/otTraceState.js';
+import {
+  adjustedCount,
+  parseOtValue,
+  serializeOtValue,
+  trimThreshold,
+} from '../src/otTraceState.js';
 
 describe('parseOtValue', () => {
   it.each([
@@ -108,5 +113,92 @@ describe('serializeOtValue', () => {
     expect(out.startsWith('th:8;aa:')).toBe(true);
     expect(out.length).toBeLessThanOrEqual(256);
     expect(out.endsWith(';bb:1')).toBe(true);
+  });
+});
+
+// 2^56 / (2^56 - T) with the divisor computed exactly in BigInt and rounded once.
+function referenceCount(threshold: bigint): number {
+  return 2 ** 56 / Number(2n ** 56n - threshold);
+}
+
+function hex14(threshold: bigint): string {
+  return threshold.toString(16).padStart(14, '0');
+}
+
+describe('adjustedCount', () => {
+  // The specification's table (tracestate-probability-sampling.md, "Converting floating-point
+  // probability to threshold value"): th as written, exact adjusted count.
+  it.each([
+    ['0', 1],
+    ['8', 2],
+    ['aab', 3.0007326007326007],
+    ['aaab', 3.00004577706569],
+    ['aaaab', 3.0000028610256777],
+    ['c', 4],
+    ['cccd', 5.0000762951094835],
+    ['e', 8],
+    ['e666', 9.99938968568813],
+    ['f', 16],
+    ['fd71', 100.05496183206107],
+    ['fd70a', 99.99771123402633],
+    ['fd70a4', 100.00009536752259],
+    ['ffbe77', 1000.012874769029],
+    ['fff9724', 9999.830725674266],
+    ['ffff583a', 99999.238556461],
+    ['ffffef391', 1.0000069374699865e6],
+  ])('th:%s → %d, in the trimmed form and the 14-digit form', (th, count) => {
+    expect(adjustedCount(th)).toBeCloseTo(count, 9);
+    expect(adjustedCount(th.padEnd(14, '0'))).toBe(adjustedCount(th));
+    expect(adjustedCount(parseOtValue(`th:${th}`).threshold!)).toBe(adjustedCount(th));
+  });
+
+  it('gives 2^56 for the largest threshold, not Infinity', () => {
+    expect(adjustedCount('ffffffffffffff')).toBe(2 ** 56);
+    expect(adjustedCount('fffffffffffffe')).toBe(2 ** 55);
+  });
+
+  it.each([
+    ['', 'empty'],
+    ['zz', 'not hex'],
+    ['8A', 'uppercase'],
+    ['0x8', 'a 0x prefix'],
+    [' 8', 'a space'],
+    ['-8', 'a sign'],
+    ['123456789abcdef', '15 digits'],
+    [8 as unknown as string, 'a number'],
+    [undefined as unknown as string, 'undefined'],
+  ])('gives undefined for %j (%s), never NaN or a throw', (th) => {
+    expect(adjustedCount(th)).toBeUndefined();
+  });
+
+  it('reads every 56-bit threshold exactly as the BigInt reference, trimmed or not', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: 0n, max: 2n ** 56n - 1n }), (threshold) => {
+        const full = hex14(threshold);
+        expect(adjustedCount(full)).toBe(referenceCount(threshold));
+        expect(adjustedCount(trimThreshold(full))).toBe(referenceCount(threshold));
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('round-trips probability → th → adjusted count: 1 / p for every p = k / 2^n', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 56 }),
+        fc.bigInt({ min: 1n, max: 2n ** 53n }),
+        (n, k) => {
+          // p = k / 2^n with k ≤ 2^n, so that 2^56 × p = k × 2^(56-n) is a whole number.
+          const kept = (k % 2n ** BigInt(n)) + 1n; // 1 … 2^n
+          const probability = Number(kept) / 2 ** n;
+          const threshold = 2n ** 56n - kept * 2n ** BigInt(56 - n);
+          const th = trimThreshold(hex14(threshold));
+          const parsed = parseOtValue(serializeOtValue(hex14(threshold), undefined, []));
+          expect(parsed.threshold).toBe(hex14(threshold));
+          expect(adjustedCount(th)).toBe(1 / probability);
+        },
+      ),
+      { numRuns: 5000 },
+    );
   });
 });

@@ -45,10 +45,14 @@ export function serializeOtValue(
 }
 
 /**
- * Adjusted count (how many spans a sampled one stands for) of a 14-digit threshold:
- * `2^56 / (2^56 - T)`, in floating point (relative error below 1e-15).
+ * Adjusted count (how many spans a sampled one stands for) of a threshold, `2^56 / (2^56 - T)`:
+ * 2 for `8`, 4 for `c`, 1 for `0`, 2^56 for `ffffffffffffff`. `threshold` is a `th` value as it
+ * appears in the tracestate (`ot=th:8`: 1 to 14 lowercase hex digits, trailing zeros dropped) or
+ * the 14-digit form {@link parseOtValue} returns. Anything else (not a string, empty, more than
+ * 14 digits, uppercase or non-hex) gives `undefined`, never a throw, as {@link parseOtValue} and
+ * {@link traceStateWeight} treat malformed tracestate.
  */
-export function adjustedCount(threshold: string): number {
+export function adjustedCount(threshold: string): number | undefined {
   return codec.adjustedCount(threshold);
 }
 

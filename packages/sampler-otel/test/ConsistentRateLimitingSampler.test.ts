@@ -16,6 +16,7 @@ import {
   type SamplingResult,
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ConsistentRateLimitingSampler } from '../src/ConsistentRateLimitingSampler.js';
 import { adjustedCount, parseOtValue } from '../src/index.js';
@@ -87,9 +88,9 @@ describe('ConsistentRateLimitingSampler roots', () => {
         sampled++;
         const ot = parseOtValue(result.traceState?.get('ot'));
         expect(ot.threshold).toBeDefined();
-        weighted += adjustedCount(ot.threshold!);
+        weighted += adjustedCount(ot.threshold!)!;
         expect(1 / (result.attributes?.['ferret.sampling.probability'] as number)).toBeCloseTo(
-          adjustedCount(ot.threshold!),
+          adjustedCount(ot.threshold!)!,
           6,
         );
       }
@@ -101,6 +102,35 @@ describe('ConsistentRateLimitingSampler roots', () => {
     expect(weighted).toBeGreaterThan(8_000 * 0.75);
     expect(weighted).toBeLessThan(8_000 * 1.25);
     expect(sampler.probability).toBeCloseTo(0.02, 2);
+  });
+
+  it('writes a th whose adjusted count is exactly 1 / its probability attribute, at any traffic', () => {
+    let seen = 0;
+    fc.assert(
+      fc.property(
+        fc.double({ min: 0.5, max: 1e7, noNaN: true }),
+        fc.double({ min: 0.01, max: 1e4, noNaN: true }),
+        (rootsPerSecond, target) => {
+          const clock = new ManualClock();
+          const sampler = new ConsistentRateLimitingSampler({
+            targetTracesPerSecond: target,
+            clock: clock.now,
+          });
+          const next = traceIds(Math.floor(rootsPerSecond));
+          for (let i = 0; i < 2_000; i++) {
+            clock.advance(1000 / rootsPerSecond);
+            const result = decideRoot(sampler, next());
+            if (result.decision !== SamplingDecision.RECORD_AND_SAMPLED) continue;
+            const th = result.traceState!.get('ot')!.slice('th:'.length);
+            const p = result.attributes?.['ferret.sampling.probability'] as number;
+            expect(adjustedCount(th)).toBe(1 / p);
+            seen++;
+          }
+        },
+      ),
+      { numRuns: 30 },
+    );
+    expect(seen).toBeGreaterThan(1_000);
   });
 
   it('is consistent: a trace sampled at a higher threshold is sampled at every lower one', () => {
