@@ -93,26 +93,54 @@ export class SqliteSpanReader implements SpanReader {
         );
       }
       const metadata = readRunMetadata(this.#db);
+      let spanTotal = 0;
+      for (const row of rows) spanTotal += row.span_count;
+      const rootWeights = this.#rootWeightsOf(
+        rows.filter((row) => !countsByRun.has(row.run_key)),
+        spanTotal,
+      );
       return rows.map((row) => {
         const calls = countsByRun.get(row.run_key);
         if (calls !== undefined) return toRunInfo(row, calls, true, metadata.get(row.run_key));
         // No count records: only the stored roots and their weights say how many calls there were.
-        const [weight, largest] = this.#db
-          .prepare(
-            `SELECT coalesce(sum(weight), 0), coalesce(max(weight), 1) FROM ${this.#runSource(row.run_key)}
-             WHERE ${BUDGET} AND run_key = ? AND is_root = 1`,
-          )
-          .raw()
-          .get(row.run_key) as [unknown, unknown];
-        this.#check.weight(largest, 'spans.weight');
         return toRunInfo(
           row,
-          Math.round(this.#check.number(weight, 'spans.weight')),
+          Math.round(rootWeights.get(row.run_key) ?? 0),
           false,
           metadata.get(row.run_key),
         );
       });
     });
+  }
+
+  /**
+   * Σ weight of the stored roots of each of `uncounted` (runs without count records; the file
+   * holds `spanTotal` spans), in one
+   * grouped statement: through the run index when those runs hold a small share of the spans,
+   * else one sequential scan (the rule of {@link #runSource}). Runs without a stored root are
+   * absent from the map.
+   */
+  #rootWeightsOf(uncounted: readonly RunRow[], spanTotal: number): Map<number, number> {
+    const weights = new Map<number, number>();
+    if (uncounted.length === 0) return weights;
+    let uncountedSpans = 0;
+    for (const row of uncounted) uncountedSpans += row.span_count;
+    const rows = this.#db
+      .prepare(
+        `SELECT run_key, sum(weight), max(weight) FROM ${sourceForShare(uncountedSpans, spanTotal)}
+         WHERE ${BUDGET} AND is_root = 1 AND run_key IN (SELECT value FROM json_each(?))
+         GROUP BY run_key`,
+      )
+      .raw()
+      .all(JSON.stringify(uncounted.map((row) => row.run_key))) as [unknown, unknown, unknown][];
+    for (const [runKey, weight, largest] of rows) {
+      this.#check.weight(largest, 'spans.weight');
+      weights.set(
+        this.#check.integer(runKey, 'spans.run_key'),
+        this.#check.number(weight, 'spans.weight'),
+      );
+    }
+    return weights;
   }
 
   latestRunId(): string | undefined {
@@ -449,12 +477,16 @@ export class SqliteSpanReader implements SpanReader {
    * row; when the run holds a large share of the table, one sequential scan is faster.
    */
   #runSource(runKey: number): string {
-    const { share } = this.#db
+    const [spans, total] = this.#db
       .prepare(
-        `SELECT coalesce((SELECT span_count FROM runs WHERE run_key = ?) * 1.0 / nullif(sum(span_count), 0), 0) AS share FROM runs WHERE ${BUDGET}`,
+        `SELECT (SELECT span_count FROM runs WHERE run_key = ?), sum(span_count) FROM runs WHERE ${BUDGET}`,
       )
-      .get(runKey) as { share: unknown };
-    return this.#check.number(share, 'runs.span_count') >= 0.25 ? 'spans NOT INDEXED' : 'spans';
+      .raw()
+      .get(runKey) as [unknown, unknown];
+    return sourceForShare(
+      this.#check.numberOrNull(spans, 'runs.span_count') ?? 0,
+      this.#check.numberOrNull(total, 'runs.span_count') ?? 0,
+    );
   }
 
   /**
@@ -563,6 +595,14 @@ function assertQueryOptions(options: unknown): void {
   if (runId.length === 0) {
     throw new RangeError('Expected `runId` to be a non-empty string, got an empty string');
   }
+}
+
+/**
+ * How to read rows of runs holding `spans` of the file's `total` spans: the run index costs a
+ * table lookup per row, so from a quarter of the table on, one sequential scan is faster.
+ */
+function sourceForShare(spans: number, total: number): string {
+  return total > 0 && spans / total >= 0.25 ? 'spans NOT INDEXED' : 'spans';
 }
 
 function toRunInfo(
