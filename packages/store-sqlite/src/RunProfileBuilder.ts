@@ -136,9 +136,11 @@ export class RunProfileBuilder {
     if (this.#pendingSpans > this.#limits.pendingSpans) this.#detachOldest();
   }
 
-  /** Ends the run: spans still waiting (their parent never came) start their own stacks. */
+  /**
+   * Ends the run: spans still waiting (their parent never came) start their own stacks. The stack
+   * tree comes from {@link RunProfileBuilder.stacks} once the call estimates' factors are known.
+   */
   finish(): {
-    stacks: StackFrame;
     timeline: RunTimeline;
     slowestTraces: WaterfallTrace[];
     childWeightsByRoot: ChildWeightsByRoot;
@@ -152,7 +154,6 @@ export class RunProfileBuilder {
       }
     }
     return {
-      stacks: this.#tree.build(),
       timeline: this.#timeline.build(),
       slowestTraces: this.#slowest.map((kept) => kept.trace),
       childWeightsByRoot,
@@ -162,6 +163,15 @@ export class RunProfileBuilder {
         namesWithoutHistogram: 0,
       },
     };
+  }
+
+  /**
+   * The stack tree, each frame's calls and times scaled by the factor of its spans' root names
+   * (root name → exact calls ÷ Σ stored root weight, from the call estimates), so the flame graph
+   * counts calls as the summary does. Call after {@link RunProfileBuilder.finish}.
+   */
+  stacks(factors: ReadonlyMap<string, number>): StackFrame {
+    return this.#tree.build(factors);
   }
 
   /** The latency histogram of `name`, if it has one. */
@@ -209,7 +219,7 @@ export class RunProfileBuilder {
     const stack: [PendingSpan, MutableFrame, number][] = [[top, topFrame, topDepth]];
     while (stack.length > 0) {
       const [span, frame, depth] = stack.pop()!;
-      tree.add(frame, span.weight, span.duration, selfTimeMs(span), span.error);
+      tree.add(frame, rootName, span.weight, span.duration, selfTimeMs(span), span.error);
       if (childWeights !== undefined && !(isRoot && span === top)) {
         const sums = childWeights.get(span.name);
         if (sums === undefined) {

@@ -181,7 +181,7 @@ export class SqliteSpanReader implements SpanReader {
           if (sampledName !== null) renamed.add(name, sampledName, weight as number);
         },
       );
-      return this.#finishSummary(runKey, byName, truncatedChildren, renamed, undefined);
+      return this.#finishSummary(runKey, byName, truncatedChildren, renamed, undefined).rows;
     });
   }
 
@@ -219,14 +219,14 @@ export class SqliteSpanReader implements SpanReader {
         countedCalls !== undefined,
         metadata,
       );
-      const summary = this.#finishSummary(
+      const { rows, factors } = this.#finishSummary(
         runKey,
         pass.byName,
         pass.truncatedChildren,
         pass.renamed,
         pass.finished.childWeightsByRoot,
       );
-      return profileFromPass(run, summary, pass, limits);
+      return profileFromPass(run, rows, factors, pass, limits);
     });
   }
 
@@ -250,7 +250,8 @@ export class SqliteSpanReader implements SpanReader {
    * Summary rows from per-name accumulators: reads the run's count records, shares those of
    * renamed roots among the names they are stored under, scales the children by their local
    * root's factor (with `childWeightsByRoot` when the caller's own pass has them, else with a
-   * walk over the run), and estimates the calls.
+   * walk over the run), and estimates the calls. Returns the rows and the root names' factors
+   * (for the views that scale the same spans: the profile's stack tree).
    */
   #finishSummary(
     runKey: number,
@@ -258,7 +259,7 @@ export class SqliteSpanReader implements SpanReader {
     truncatedChildren: number,
     renamed: RenamedRoots,
     childWeightsByRoot: ChildWeightsByRoot | undefined,
-  ): NameSummary[] {
+  ): { rows: NameSummary[]; factors: Map<string, number> } {
     const sampledCounts = new Map<string, CountTotals>();
     const run: CountTotals = { calls: 0, recorded: 0, dropped: 0 };
     const counts = this.#db
@@ -278,7 +279,7 @@ export class SqliteSpanReader implements SpanReader {
       [...byName].map(([name, a]): [string, number, number] => [name, a.rootWeight, a.rootSpans]),
       renamed,
     );
-    this.#scaleChildWeights(runKey, byName, countsByName, childWeightsByRoot);
+    const factors = this.#scaleChildWeights(runKey, byName, countsByName, childWeightsByRoot);
     let storedRoots = 0;
     for (const a of byName.values()) storedRoots += a.rootSpans;
     // Spans of names the profiler does not count are exact only if the run provably lost
@@ -302,9 +303,10 @@ export class SqliteSpanReader implements SpanReader {
         summaries.push(toSummary(name, new NameAccumulator(true), totals, runLostNothing));
       }
     }
-    return summaries.sort(
+    const rows = summaries.sort(
       (x, y) => y.totalMs - x.totalMs || y.calls - x.calls || (x.name < y.name ? -1 : 1),
     );
+    return { rows, factors };
   }
 
   resolveRunId(spec: string): string {
@@ -501,14 +503,15 @@ export class SqliteSpanReader implements SpanReader {
     byName: Map<string, NameAccumulator>,
     countsByName: Map<string, CountTotals>,
     childWeightsByRoot: ChildWeightsByRoot | undefined,
-  ): void {
+  ): Map<string, number> {
     const factors = rootNameFactors((name) => byName.get(name)?.rootWeight ?? 0, countsByName);
-    if (factors.size === 0) return;
+    if (factors.size === 0) return factors;
     if (childWeightsByRoot !== undefined) {
       scaleByRootName(childWeightsByRoot, factors, byName);
-      return;
+      return factors;
     }
     scaleByRootName(childWeightsByWalk(this.#db, this.path, runKey, factors), factors, byName);
+    return factors;
   }
 
   #latestRun(): RunRow | undefined {

@@ -1,29 +1,20 @@
+import { RootScaledSums } from './rootScaledSums.js';
 import type { StackFrame } from './runProfileTypes.js';
 
 /** The name of the frame that holds the paths past the frame limit. */
 export const OTHER_FRAME = '(other)';
 
-/** A frame while the tree is built: children by name. */
+/** A frame while the tree is built: weighted sums per local root name, children by name. */
 export interface MutableFrame {
   name: string;
-  calls: number;
+  sums: RootScaledSums;
   recorded: number;
-  totalMs: number;
-  selfMs: number;
   errors: number;
   children: Map<string, MutableFrame> | undefined;
 }
 
 function newFrame(name: string): MutableFrame {
-  return {
-    name,
-    calls: 0,
-    recorded: 0,
-    totalMs: 0,
-    selfMs: 0,
-    errors: 0,
-    children: undefined,
-  };
+  return { name, sums: new RootScaledSums(), recorded: 0, errors: 0, children: undefined };
 }
 
 /**
@@ -66,54 +57,65 @@ export class StackTreeBuilder {
     return child;
   }
 
-  /** Adds one span to `frame`: its weight, weighted duration and weighted self time. */
-  add(f: MutableFrame, weight: number, durationMs: number, selfMs: number, isError: boolean): void {
-    f.calls += weight;
+  /**
+   * Adds one span to `frame`: its weight, weighted duration and weighted self time, under the
+   * name of its local root (`undefined` when not known), whose factor scales them in `build`.
+   */
+  add(
+    f: MutableFrame,
+    rootName: string | undefined,
+    weight: number,
+    durationMs: number,
+    selfMs: number,
+    isError: boolean,
+  ): void {
+    f.sums.add(rootName, weight, durationMs * weight, selfMs * weight);
     f.recorded++;
-    f.totalMs += durationMs * weight;
-    f.selfMs += selfMs * weight;
     if (isError) f.errors++;
   }
 
   /**
-   * The finished tree, children sorted by total time. The synthetic root's totals are the sums of
-   * its children's (it has no span of its own).
+   * The finished tree, children sorted by total time, each frame's sums scaled by the factors of
+   * its spans' root names (`factors`: root name → exact calls ÷ Σ stored root weight, as the call
+   * estimates compute them), so frames count calls as `analyze()` does. The synthetic root's
+   * totals are the sums of its children's (it has no span of its own).
    */
-  build(): StackFrame {
+  build(factors: ReadonlyMap<string, number> = new Map()): StackFrame {
     const root = this.#root;
-    root.calls = 0;
-    root.recorded = 0;
-    root.totalMs = 0;
-    root.errors = 0;
-    for (const child of root.children?.values() ?? []) {
-      root.calls += child.calls;
-      root.recorded += child.recorded;
-      root.totalMs += child.totalMs;
-      root.errors += child.errors;
-    }
     // Iterative conversion: a deep tree must not overflow the stack.
-    const out = toStackFrame(root);
+    const out = toStackFrame(root, factors);
     const stack: [MutableFrame, StackFrame][] = [[root, out]];
     while (stack.length > 0) {
       const [frame, converted] = stack.pop()!;
       for (const child of frame.children?.values() ?? []) {
-        const convertedChild = toStackFrame(child);
+        const convertedChild = toStackFrame(child, factors);
         converted.children.push(convertedChild);
         stack.push([child, convertedChild]);
       }
       converted.children.sort((a, b) => b.totalMs - a.totalMs || (a.name < b.name ? -1 : 1));
     }
+    out.calls = 0;
+    out.recorded = 0;
+    out.totalMs = 0;
+    out.errors = 0;
+    for (const child of out.children) {
+      out.calls += child.calls;
+      out.recorded += child.recorded;
+      out.totalMs += child.totalMs;
+      out.errors += child.errors;
+    }
     return out;
   }
 }
 
-function toStackFrame(frame: MutableFrame): StackFrame {
+function toStackFrame(frame: MutableFrame, factors: ReadonlyMap<string, number>): StackFrame {
+  const [calls, totalMs, selfMs] = frame.sums.scaled(factors);
   return {
     name: frame.name,
-    calls: frame.calls,
+    calls,
     recorded: frame.recorded,
-    totalMs: frame.totalMs,
-    selfMs: frame.selfMs,
+    totalMs,
+    selfMs,
     errors: frame.errors,
     children: [],
   };

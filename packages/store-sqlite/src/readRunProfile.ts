@@ -125,10 +125,14 @@ export function readRunPass(
   };
 }
 
-/** The profile of a run from its pass and its finished summary rows. */
+/**
+ * The profile of a run from its pass, its finished summary rows and the root names' factors the
+ * summary scaled its calls by (the stack tree is scaled by the same ones).
+ */
 export function profileFromPass(
   run: RunInfo,
   summary: NameSummary[],
+  factors: ReadonlyMap<string, number>,
   pass: RunPass,
   limits: RunProfileLimits,
 ): RunProfile {
@@ -139,7 +143,8 @@ export function profileFromPass(
     if (histogram !== undefined) latency.push(histogram);
     else if (row.recorded > 0) namesWithoutHistogram++;
   }
-  const { stacks, timeline, slowestTraces, omitted } = pass.finished;
+  const { timeline, slowestTraces, omitted } = pass.finished;
+  const stacks = pass.builder.stacks(factors);
   return {
     run,
     summary,

@@ -1,12 +1,9 @@
 import { assertNumberAtLeast } from '@ferret/internal';
 import type Database from 'better-sqlite3';
-import {
-  type CountTotals,
-  countsByStoredName,
-  RenamedRoots,
-  SAMPLED_NAME_COLUMN,
-} from './callEstimates.js';
+import { type CountTotals, RenamedRoots, SAMPLED_NAME_COLUMN } from './callEstimates.js';
+import { LocalRoots } from './localRoots.js';
 import { BUDGET } from './QueryBudget.js';
+import { rootFactors } from './rootFactors.js';
 import type { RowChecker } from './rowChecks.js';
 import type { RecentActivity, RecentName, TimelineBucket } from './runProfileTypes.js';
 
@@ -43,9 +40,10 @@ export function assertRecentOptions(options: { windowMs?: unknown; windowEnd?: u
 interface NameWindow {
   /** The window's share of the name's count records (calls, recorded, dropped). */
   counted: CountTotals | undefined;
-  weight: number;
   rootWeight: number;
   roots: number;
+  /** Σ weight of the child spans per name of their local root (`undefined`: not found). */
+  childWeights: Map<string | undefined, number>;
   recorded: number;
   errors: number;
   durations: number[];
@@ -56,6 +54,9 @@ interface NameWindow {
  * spans through the `(run_key, start_time)` index and the count records backwards by rowid.
  * Spans are attributed to the second they started in; count records are shared among the seconds
  * their interval overlaps. A stored weight outside 1…2^20 is a damaged file (`check.weight`).
+ * Calls are estimated as `analyze()` does, over the window: exact counts for root names, a
+ * child's weight scaled by its local root's factor (the window's calls ÷ Σ root weight; a child
+ * whose root started before the window keeps its weight).
  */
 export function readRecentActivity(
   db: Database.Database,
@@ -81,8 +82,8 @@ export function readRecentActivity(
     if (entry === undefined) {
       entry = {
         counted: undefined,
-        weight: 0,
         rootWeight: 0,
+        childWeights: new Map(),
         roots: 0,
         recorded: 0,
         errors: 0,
@@ -129,17 +130,36 @@ export function readRecentActivity(
   // Newest first, so a window with more spans than the bound keeps its most recent ones.
   const spans = db
     .prepare(
-      `SELECT name, duration, status, weight, start_time, is_root, ${SAMPLED_NAME_COLUMN} FROM spans
+      `SELECT trace_id, span_id, parent_span_id, name, duration, status, weight, start_time, is_root,
+         ${SAMPLED_NAME_COLUMN} FROM spans
        WHERE ${BUDGET} AND run_key = ? AND start_time >= ? AND start_time < ? ORDER BY start_time DESC`,
     )
     .raw()
     .iterate(runKey, windowStart, windowEnd) as IterableIterator<
-    [string, number, number, number, number, number, unknown]
+    [string, string, string | null, string, number, number, number, number, number, unknown]
   >;
   let read = 0;
   let truncated = false;
   const renamed = new RenamedRoots();
-  for (const [name, duration, status, weight, start, isRoot, sampledName] of spans) {
+  // A child's weight is scaled by its local root's factor, as analyze() scales it. Read newest
+  // first, children come before their parent and wait for it; memory stays within the spans read.
+  const localRoots = new LocalRoots<[NameWindow, number] | undefined>((child, rootName) => {
+    if (child === undefined) return;
+    const [entry, weight] = child;
+    entry.childWeights.set(rootName, (entry.childWeights.get(rootName) ?? 0) + weight);
+  });
+  for (const [
+    traceId,
+    spanId,
+    parentSpanId,
+    name,
+    duration,
+    status,
+    weight,
+    start,
+    isRoot,
+    sampledName,
+  ] of spans) {
     if (read >= MAX_RECENT_SPANS) {
       truncated = true;
       break;
@@ -148,7 +168,16 @@ export function readRecentActivity(
     check.weight(weight, 'spans.weight');
     const entry = windowOf(name);
     entry.recorded++;
-    entry.weight += weight;
+    localRoots.add(
+      traceId,
+      spanId,
+      parentSpanId,
+      isRoot === 1,
+      name,
+      start,
+      start + Math.max(0, duration),
+      isRoot === 1 ? undefined : [entry, weight],
+    );
     if (isRoot === 1) {
       entry.rootWeight += weight;
       entry.roots++;
@@ -165,7 +194,8 @@ export function readRecentActivity(
   const counted = new Map<string, CountTotals>();
   for (const [name, entry] of byName)
     if (entry.counted !== undefined) counted.set(name, entry.counted);
-  const countsByName = countsByStoredName(
+  localRoots.finish();
+  const { counts: countsByName, factors } = rootFactors(
     counted,
     [...byName].map(([name, entry]): [string, number, number] => [
       name,
@@ -180,10 +210,16 @@ export function readRecentActivity(
     if (counts === undefined && entry.counted !== undefined && entry.recorded === 0) continue;
     entry.durations.sort((a, b) => a - b);
     const { durations } = entry;
+    let childCalls = 0;
+    for (const [rootName, weight] of entry.childWeights) {
+      childCalls += weight * (rootName === undefined ? 1 : (factors.get(rootName) ?? 1));
+    }
     names.push({
       name,
-      calls: counts !== undefined ? Math.round(counts.calls) : Math.round(entry.weight),
-      callsExact: counts !== undefined && counts.estimated !== true,
+      calls:
+        Math.round(counts !== undefined ? counts.calls : entry.rootWeight) + Math.round(childCalls),
+      callsExact:
+        counts !== undefined && counts.estimated !== true && entry.roots === entry.recorded,
       recorded: entry.recorded,
       p95Ms:
         durations.length === 0

@@ -3,6 +3,10 @@
 // pass; memory grows with distinct stacks (bounded), never with spans.
 import type Database from 'better-sqlite3';
 import type { StackNode, StackTree } from './analysisTypes.js';
+import { RenamedRoots } from './callEstimates.js';
+import { LocalRoots } from './localRoots.js';
+import { readCountTotals, rootFactors } from './rootFactors.js';
+import { RootScaledSums } from './rootScaledSums.js';
 import { streamRun } from './runStream.js';
 import { SelfTimeWalk } from './selfTimeWalk.js';
 
@@ -18,17 +22,43 @@ interface MutableNode extends StackNode {
   children: MutableNode[];
   /** Children by name while building (dropped from the result). */
   byName?: Map<string, MutableNode>;
+  /** Weighted sums per local root name while building (scaled into the result, then dropped). */
+  sums?: RootScaledSums;
 }
 
 function newNode(name: string): MutableNode {
-  return { name, calls: 0, recorded: 0, totalMs: 0, selfMs: 0, children: [] };
+  return {
+    name,
+    calls: 0,
+    recorded: 0,
+    totalMs: 0,
+    selfMs: 0,
+    children: [],
+    sums: new RootScaledSums(),
+  };
+}
+
+/**
+ * A span while its local root and self time are found (either may come first): its frame,
+ * weight and duration, its root name once placed, its self time once finished.
+ */
+interface SpanSums {
+  node: MutableNode;
+  weight: number;
+  durationMs: number;
+  /** The local root's name once placed (`undefined`: not found); `null` before. */
+  root: string | undefined | null;
+  /** Self time once the walk finished the span; `-1` before. */
+  selfMs: number;
 }
 
 /**
  * Streams one run into a {@link StackTree}. A span's stack is its chain of stored ancestors
  * that were open when it started; a span whose parent is not stored (or had ended) starts a stack
- * of its own at the top level. Values are weight-scaled: `calls` is Σ weight, `totalMs` Σ
- * duration × weight, `selfMs` Σ self time × weight.
+ * of its own at the top level. Values stand for every call, as `analyze()` counts them: `calls` is
+ * Σ weight, `totalMs` Σ duration × weight, `selfMs` Σ self time × weight, each span's weight
+ * scaled by the factor of its local root's name (exact calls ÷ Σ stored root weight, found by
+ * parent ids as `analyze()` finds it; 1 when the root is not stored).
  */
 export function buildStackTree(
   db: Database.Database,
@@ -55,28 +85,79 @@ export function buildStackTree(
     }
     return node;
   };
-  const walk = new SelfTimeWalk<{ node: MutableNode; weight: number }>((span) => {
-    span.data.node.selfMs += span.selfMs * span.data.weight;
+  const walk = new SelfTimeWalk<SpanSums>((span) => {
+    const sums = span.data;
+    sums.selfMs = span.selfMs;
+    if (sums.root !== null) sums.node.sums!.add(sums.root, 0, 0, sums.selfMs * sums.weight);
   });
+  const roots = new LocalRoots<SpanSums>((sums, rootName) => {
+    sums.root = rootName;
+    const self = sums.selfMs < 0 ? 0 : sums.selfMs * sums.weight;
+    sums.node.sums!.add(rootName, sums.weight, sums.durationMs * sums.weight, self);
+  });
+  /** Σ weight and count of the stored roots per name, for the factors. */
+  const rootWeights = new Map<string, [number, number]>();
+  const renamed = new RenamedRoots();
   streamRun(db, path, runKey, undefined, (row) => {
+    if (row.isRoot) {
+      const sums = rootWeights.get(row.name);
+      if (sums === undefined) rootWeights.set(row.name, [row.weight, 1]);
+      else {
+        sums[0] += row.weight;
+        sums[1]++;
+      }
+      if (row.sampledName !== null) renamed.add(row.name, row.sampledName, row.weight);
+    }
     const parent = walk.parentOf(row.traceId, row.parentSpanId);
     const node = childOf(parent?.data.node ?? root, row.name);
-    node.calls += row.weight;
     node.recorded += 1;
-    node.totalMs += row.durationMs * row.weight;
-    walk.add(row.traceId, row.spanId, row.parentSpanId, row.start, row.durationMs, parent, {
+    const sums: SpanSums = {
       node,
       weight: row.weight,
-    });
+      durationMs: row.durationMs,
+      root: null,
+      selfMs: -1,
+    };
+    walk.add(row.traceId, row.spanId, row.parentSpanId, row.start, row.durationMs, parent, sums);
+    roots.add(
+      row.traceId,
+      row.spanId,
+      row.parentSpanId,
+      row.isRoot,
+      row.name,
+      row.start,
+      row.start + Math.max(0, row.durationMs),
+      sums,
+    );
   });
   walk.finish();
-  // Drop the build-time indexes; order children by total time, heaviest first.
+  roots.finish();
+  const { factors } = rootFactors(
+    readCountTotals(db, runKey),
+    [...rootWeights].map(([name, [weight, spans]]): [string, number, number] => [
+      name,
+      weight,
+      spans,
+    ]),
+    renamed,
+  );
+  // Scale the sums and drop the build-time fields; order children by total time, heaviest first.
   const stack: MutableNode[] = [root];
   while (stack.length > 0) {
     const node = stack.pop()!;
     delete node.byName;
-    node.children.sort((a, b) => b.totalMs - a.totalMs || (a.name < b.name ? -1 : 1));
+    if (node.sums !== undefined) {
+      [node.calls, node.totalMs, node.selfMs] = node.sums.scaled(factors);
+      delete node.sums;
+    }
     for (const child of node.children) stack.push(child);
+  }
+  // Children by total time once every node holds its scaled values.
+  const order: MutableNode[] = [root];
+  while (order.length > 0) {
+    const node = order.pop()!;
+    node.children.sort((a, b) => b.totalMs - a.totalMs || (a.name < b.name ? -1 : 1));
+    for (const child of node.children) order.push(child);
   }
   let totalMs = 0;
   for (const child of root.children) totalMs += child.totalMs;

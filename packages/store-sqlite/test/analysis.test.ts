@@ -218,15 +218,18 @@ describe('reader analysis queries', () => {
     expect(tree.runId).toBe('run-b');
     expect(tree.roots.map((node) => node.name)).toEqual(['GET /orders', 'GET /users']);
     const orders = tree.roots[0]!;
-    expect(orders).toMatchObject({ calls: 20, recorded: 10 });
-    expect(orders.totalMs).toBeCloseTo(400, 6);
-    expect(orders.selfMs).toBeCloseTo(100, 6);
+    // Σ weight 20 scaled by GET /orders' factor (its exact calls ÷ Σ root weight = 2), as
+    // analyze() counts its calls.
+    expect(orders).toMatchObject({ calls: 40, recorded: 10 });
+    expect(orders.calls).toBe(reader.analyze().rows.find((r) => r.name === 'GET /orders')!.calls);
+    expect(orders.totalMs).toBeCloseTo(800, 6);
+    expect(orders.selfMs).toBeCloseTo(200, 6);
     expect(orders.children.map((c) => [c.name, c.recorded])).toEqual([
       ['db.query', 20],
       ['render', 10],
     ]);
     // Self times over the whole tree add up to the roots' totals plus the time concurrent
-    // children overlap ([1, 9] and [5, 13]: 4 ms in each of 10 traces of weight 2).
+    // children overlap ([1, 9] and [5, 13]: 4 ms in each of 10 traces of weight 2, factor 2).
     let self = 0;
     const stack = [...tree.roots];
     while (stack.length > 0) {
@@ -234,7 +237,7 @@ describe('reader analysis queries', () => {
       self += node.selfMs;
       stack.push(...node.children);
     }
-    expect(self).toBeCloseTo(tree.totalMs + 10 * 4 * 2, 6);
+    expect(self).toBeCloseTo(tree.totalMs + 10 * 4 * 2 * 2, 6);
     expect(tree.stacks).toBe(6);
     const small = reader.stackTree({ maxStacks: 1 });
     expect(small.foldedSpans).toBeGreaterThan(0);

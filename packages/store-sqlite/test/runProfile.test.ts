@@ -146,12 +146,24 @@ describe('SpanReader.profile()', () => {
 
     const orders = frame(profile.stacks, 'GET /orders')!;
     expect(orders.recorded).toBe(6);
-    expect(orders.calls).toBe(12);
+    // Σ weight 12 scaled by 30/12: the exact calls, as the summary row says.
+    expect(orders.calls).toBeCloseTo(30, 9);
     // 20 ms each at weights 1,1,2,2,3,3; self: 20 − (2..12 ∪ 15..17 = 12) = 8 ms, except in the
     // two traces stored root first (weights 1 and 2): children stored after their parent join
-    // its stack but do not reduce its self time, so those count 20 ms.
-    expect(orders.totalMs).toBe(240);
-    expect(orders.selfMs).toBe(8 * (1 + 2 + 3 + 3) + 20 * (1 + 2));
+    // its stack but do not reduce its self time, so those count 20 ms. All scaled by 30/12.
+    expect(orders.totalMs).toBeCloseTo(240 * 2.5, 9);
+    expect(orders.selfMs).toBeCloseTo((8 * (1 + 2 + 3 + 3) + 20 * (1 + 2)) * 2.5, 9);
+    // Per name, the frames add up to the summary's calls.
+    const framesCalls = new Map<string, number>();
+    const pending = [...profile.stacks.children];
+    while (pending.length > 0) {
+      const f = pending.pop()!;
+      framesCalls.set(f.name, (framesCalls.get(f.name) ?? 0) + f.calls);
+      pending.push(...f.children);
+    }
+    for (const row of profile.summary) {
+      expect(Math.round(framesCalls.get(row.name)!), row.name).toBe(row.calls);
+    }
     expect(frame(profile.stacks, 'GET /orders', 'db.query')!.recorded).toBe(12);
     expect(frame(profile.stacks, 'GET /orders', 'render')!.errors).toBe(6);
     expect(frame(profile.stacks, 'GET /users/:id', 'db.query')!.recorded).toBe(2);
@@ -231,15 +243,28 @@ describe('SpanReader.recent()', () => {
     expect(activity.hasCounts).toBe(true);
     expect(activity.truncated).toBe(false);
     const names = Object.fromEntries(activity.names.map((n) => [n.name, n]));
-    expect(activity.names[0]!.name).toBe('GET /orders');
+    // 40 GET /orders calls in the window for 2 stored roots of weight 1 (factor 20), 2 db.query
+    // and 1 render each; 7 GET /users/:id calls for 1 root (factor 7), the same children:
+    // db.query 2 × 2 × 20 + 2 × 7, render 2 × 20 + 7.
+    expect(activity.names.map((n) => n.name)).toEqual([
+      'db.query',
+      'render',
+      'GET /orders',
+      'GET /users/:id',
+    ]);
     expect(names['GET /orders']).toMatchObject({
       calls: 40,
       callsExact: true,
       recorded: 2,
       p95Ms: 20,
     });
-    expect(names['db.query']).toMatchObject({ calls: 6, callsExact: false, recorded: 6, p95Ms: 8 });
-    expect(names.render).toMatchObject({ errors: 3 });
+    expect(names['db.query']).toMatchObject({
+      calls: 94,
+      callsExact: false,
+      recorded: 6,
+      p95Ms: 8,
+    });
+    expect(names.render).toMatchObject({ calls: 47, errors: 3 });
   });
 
   it("renamed roots (ferret.sampled_name) take their sampled name's calls; no line for it", async () => {

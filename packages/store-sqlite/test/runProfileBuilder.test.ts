@@ -94,7 +94,8 @@ describe('RunProfileBuilder', () => {
     const b = builder();
     add(b, orderTrace('t1', 1));
     add(b, orderTrace('t2', 3, 1000));
-    const { stacks, omitted } = b.finish();
+    const { omitted } = b.finish();
+    const stacks = b.stacks(new Map());
     expect(stacks.name).toBe('run-1');
     const root = find(stacks, ['GET /orders'])!;
     expect(root.calls).toBe(4);
@@ -112,6 +113,26 @@ describe('RunProfileBuilder', () => {
     expect(omitted).toEqual({ spansInOtherFrames: 0, detachedSpans: 0, namesWithoutHistogram: 0 });
   });
 
+  it("scales each frame by its spans' root-name factor, as the call estimates scale the summary", () => {
+    const b = builder();
+    add(b, orderTrace('t1', 1));
+    add(b, orderTrace('t2', 3, 1000));
+    add(b, [{ trace: 'b', id: 'b-c', parent: 'missing', name: 'orphan', start: 0, duration: 3 }]);
+    b.finish();
+    // 10 exact calls of GET /orders for Σ root weight 4: factor 2.5; the orphan has no root.
+    const stacks = b.stacks(new Map([['GET /orders', 2.5]]));
+    const root = find(stacks, ['GET /orders'])!;
+    expect(root.calls).toBe(10);
+    expect(root.recorded).toBe(2);
+    expect(root.totalMs).toBe(1000);
+    expect(root.selfMs).toBe(300);
+    const query = find(stacks, ['GET /orders', 'db.query'])!;
+    expect(query.calls).toBe(20);
+    expect(query.totalMs).toBe(800);
+    expect(find(stacks, ['orphan'])!.calls).toBe(1);
+    expect(stacks.calls).toBe(10 + 1);
+  });
+
   it("joins a child stored after its parent to the parent's stack; a span whose parent never comes starts its own", () => {
     const b = builder();
     add(b, [
@@ -120,7 +141,8 @@ describe('RunProfileBuilder', () => {
       { trace: 'a', id: 'a-late', parent: 'a-r', name: 'late', start: 5, duration: 20 },
       { trace: 'b', id: 'b-c', parent: 'missing', name: 'orphan', start: 0, duration: 3 },
     ]);
-    const { stacks, omitted } = b.finish();
+    const { omitted } = b.finish();
+    const stacks = b.stacks(new Map());
     expect(find(stacks, ['job'])!.selfMs).toBe(10);
     expect(find(stacks, ['job', 'late'])!.totalMs).toBe(20);
     expect(find(stacks, ['orphan'])!.totalMs).toBe(3);
@@ -134,7 +156,8 @@ describe('RunProfileBuilder', () => {
         { trace: `t${i}`, id: `c${i}`, parent: `never${i}`, name: `n${i}`, start: i, duration: 1 },
       ]);
     }
-    const { stacks, omitted } = b.finish();
+    const { omitted } = b.finish();
+    const stacks = b.stacks(new Map());
     expect(omitted.detachedSpans).toBe(50);
     // Root + 3 named frames + (other).
     expect(stacks.children.map((c) => c.name).sort()).toEqual(['(other)', 'n0', 'n1', 'n2']);

@@ -1,0 +1,48 @@
+// The root names' factors of one run (or window), in the one way every view applies them:
+// count records shared among the names roots are stored under, then exact calls ÷ Σ stored root
+// weight per root name (callEstimates.ts holds both rules).
+import type Database from 'better-sqlite3';
+import {
+  type CountTotals,
+  countsByStoredName,
+  type RenamedRoots,
+  rootNameFactors,
+} from './callEstimates.js';
+import { BUDGET } from './QueryBudget.js';
+
+/** A run's count records summed per name (the name its roots were sampled under). */
+export function readCountTotals(db: Database.Database, runKey: number): Map<string, CountTotals> {
+  const counts = new Map<string, CountTotals>();
+  const rows = db
+    .prepare(
+      `SELECT name, sum(calls) AS calls, sum(recorded) AS recorded, sum(dropped) AS dropped
+       FROM counts WHERE ${BUDGET} AND run_key = ? GROUP BY name`,
+    )
+    .all(runKey) as ({ name: string } & CountTotals)[];
+  for (const { name, calls, recorded, dropped } of rows) {
+    counts.set(String(name), {
+      calls: Number(calls),
+      recorded: Number(recorded),
+      dropped: Number(dropped),
+    });
+  }
+  return counts;
+}
+
+/**
+ * The count records per stored name ({@link countsByStoredName}) and the factor of each root name
+ * whose calls differ from its Σ stored root weight ({@link rootNameFactors}), from the count
+ * records per sampled name, `[stored name, Σ weight, spans]` of the stored roots and the renamed
+ * roots.
+ */
+export function rootFactors(
+  sampledCounts: ReadonlyMap<string, CountTotals>,
+  roots: Iterable<[string, number, number]>,
+  renamed: RenamedRoots,
+): { counts: Map<string, CountTotals>; factors: Map<string, number> } {
+  const rootList = [...roots];
+  const counts = countsByStoredName(sampledCounts, rootList, renamed);
+  const rootWeight = new Map(rootList.map(([name, weight]) => [name, weight]));
+  const factors = rootNameFactors((name) => rootWeight.get(name) ?? 0, counts);
+  return { counts, factors };
+}
