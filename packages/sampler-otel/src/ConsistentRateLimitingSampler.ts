@@ -75,7 +75,10 @@ const FOLLOW_SAMPLED: SamplingResult = Object.freeze({
  * Unlike {@link RateLimitingSampler} (a hard cap: never more than the budget plus the burst),
  * the target is soft: a sudden spike is sampled at the old probability until the estimate
  * catches up (about `adaptationTimeMs`), and above 65,536 × the target the smallest probability
- * (2^-16) is reached and the target is exceeded.
+ * (2^-16) is reached and the target is exceeded. A fall is followed more slowly, as the old rate
+ * decays out of the estimate: sampled traces per second reach half the target about
+ * `adaptationTimeMs × ln(old rate ÷ new rate − 1)` after the fall (4.6 × after a 100× fall), and
+ * until then the sampler undershoots.
  */
 export class ConsistentRateLimitingSampler implements Sampler {
   readonly #targetPerMs: number;

@@ -133,6 +133,59 @@ describe('ConsistentRateLimitingSampler roots', () => {
     expect(seen).toBeGreaterThan(1_000);
   });
 
+  it('follows a spike fast and a fall slowly: the figures of the docs\' "After traffic changes"', () => {
+    // Expected sampled traces per second: the sum of the probabilities the decisions used.
+    const perSecond = (adaptationTimeMs: number, phases: [number, number][]): number[][] => {
+      const clock = new ManualClock();
+      const sampler = new ConsistentRateLimitingSampler({
+        targetTracesPerSecond: 10,
+        adaptationTimeMs,
+        clock: clock.now,
+      });
+      const next = traceIds(11);
+      return phases.map(([rootsPerSecond, seconds]) =>
+        Array.from({ length: seconds }, () => {
+          let expected = 0;
+          for (let i = 0; i < rootsPerSecond; i++) {
+            clock.advance(1000 / rootsPerSecond);
+            decideRoot(sampler, next());
+            expected += sampler.probability;
+          }
+          return expected;
+        }),
+      );
+    };
+    // Within 0.1 of the figures the docs print (one decimal, rounded further in the table).
+    const near = (actual: number[][], printed: number[][]): void => {
+      expect(actual.map((row) => row.length)).toEqual(printed.map((row) => row.length));
+      const flat = printed.flat();
+      actual.flat().forEach((value, i) => {
+        expect(Math.abs(value - flat[i]!), `value ${i}: ${value}`).toBeLessThan(0.1);
+      });
+    };
+    const spikeThenFall: [number, number][] = [
+      [1000, 3],
+      [10_000, 3],
+      [100, 8],
+    ];
+    near(perSecond(1000, spikeThenFall), [
+      [52, 13.1, 10.9],
+      [29.4, 12.7, 10.8],
+      [0.2, 0.5, 1.2, 2.7, 4.9, 7.2, 8.7, 9.5],
+    ]);
+    near(perSecond(250, spikeThenFall), [
+      [22, 10, 10],
+      [15.6, 10, 9.9],
+      [1.1, 7.6, 9.9, 10, 10, 10, 10, 10],
+    ]);
+    const tenfoldFall: [number, number][] = [
+      [1000, 3],
+      [100, 5],
+    ];
+    near(perSecond(1000, tenfoldFall).slice(1), [[1.7, 3.5, 5.9, 7.9, 9.1]]);
+    near(perSecond(250, tenfoldFall).slice(1), [[4.7, 9.6, 10, 10, 10]]);
+  });
+
   it('is consistent: a trace sampled at a higher threshold is sampled at every lower one', () => {
     const busy = new ManualClock();
     const quiet = new ManualClock();
