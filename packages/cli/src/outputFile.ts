@@ -39,6 +39,9 @@ function databaseKind(path: string, ferretApplicationId: number): 'ferret' | 'sq
   return 'sqlite';
 }
 
+/** The output name that means standard output (`-o -`), as most command-line tools read it. */
+export const STANDARD_OUTPUT = '-';
+
 /** Options of {@link assertOutputPath}. */
 export interface OutputPathRules {
   /** Replace an existing file that is not a database (`--force`). */
@@ -52,10 +55,11 @@ export interface OutputPathRules {
 /**
  * Refuses an output path before any work is done: a Ferret (or any SQLite) database, the input
  * database or one of its companion files are never replaced, `--force` or not; another existing
- * file only with `force`; a directory never.
+ * file only with `force`; a directory never. `-` (standard output) is always accepted.
  * @throws CliError naming the file and what to do.
  */
 export function assertOutputPath(path: string, rules: OutputPathRules): void {
+  if (path === STANDARD_OUTPUT) return;
   const shown = terminalText(path);
   const target = resolve(path);
   const input = resolve(rules.database);

@@ -1,6 +1,6 @@
 // End to end on a real database: the drill-down path (analyze --by, --name, self time, sort keys,
 // run prefixes), whole-run flame graph exports and run-to-run diff.
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SpanRecord } from '@ferret/profiler';
@@ -316,6 +316,40 @@ describe('ferret analyze drill-down', () => {
     });
     const tree = await run(['analyze', db, '--tree', '--run', '0a1b2', '--limit', '1']);
     expect(tree.stdout).toContain('run 0a1b2c3d-older');
+  });
+
+  it('report, watch and export resolve --run as analyze does; -o - is standard output', async () => {
+    const older = '0a1b2c3d-older';
+    const newer = '0a1b9999-newer';
+    for (const [spec, runId, other] of [
+      ['0a1b2', older, newer],
+      ['previous', older, newer],
+      ['latest', newer, older],
+    ] as const) {
+      const report = await run(['report', db, '--run', spec, '-o', '-']);
+      expect({ code: report.code, stderr: report.stderr }).toEqual({ code: 0, stderr: '' });
+      expect(report.stdout).toMatch(/^<!doctype html>/i);
+      expect(report.stdout).toContain(runId);
+      expect(report.stdout).not.toContain(other);
+      const watch = await run(['watch', db, '--run', spec, '--once']);
+      expect({ code: watch.code, stderr: watch.stderr }).toEqual({ code: 0, stderr: '' });
+      expect(watch.stdout).toContain(runId);
+      const exported = await run(['export', db, '--run', spec, '-o', '-']);
+      expect({ code: exported.code, stderr: exported.stderr }).toEqual({ code: 0, stderr: '' });
+      expect((JSON.parse(exported.stdout) as { name: string }).name).toBe(`ferret ${runId}`);
+    }
+    for (const command of [
+      ['report', '-o', '-'],
+      ['watch', '--once'],
+    ]) {
+      const ambiguous = await run([command[0]!, db, '--run', '0a1b', ...command.slice(1)]);
+      expect(ambiguous).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: `ferret: ${db}: run "0a1b" is ambiguous: it starts 2 run ids (0a1b9999-newer, 0a1b2c3d-older); type more of it\n`,
+      });
+    }
+    expect(existsSync('-')).toBe(false);
   });
 });
 

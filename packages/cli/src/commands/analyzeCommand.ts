@@ -6,6 +6,7 @@ import { CliError } from '../CliError.js';
 import { formatCount } from '../formatNumbers.js';
 import { parseNonEmpty, parsePositiveInteger } from '../optionParsers.js';
 import type { SpanReader } from '../readerTypes.js';
+import { resolveRun, runOption } from '../runOption.js';
 import { renderStalls } from '../stallView.js';
 import {
   renderSummaryTable,
@@ -40,11 +41,6 @@ const DEFAULT_MAX_VALUES = 20;
 const MAX_VALUES = 1000;
 /** Exit code of a usage error (as in program.ts; that module imports this one). */
 const EXIT_USAGE = 2;
-
-/** `--run` as the user typed it (a prefix, `latest`, `previous`) → the run id, or the latest. */
-export function resolveRun(reader: SpanReader, spec: string | undefined): string | undefined {
-  return spec === undefined ? undefined : reader.resolveRunId(spec);
-}
 
 function header(runId: string, db: string, what: string): string {
   return `run ${terminalText(runId, RUN_ID_CHARS)} · ${terminalText(db)} · ${what}`;
@@ -184,12 +180,7 @@ export function registerAnalyzeCommand(program: Command, context: CliContext): v
       'summarise one run: a row per span name (or per name and attribute value with --by): calls (exact, or ≈ estimated from sampling weights), recorded spans, total and self time, latency percentiles, error rate; or its slowest traces with --tree',
     )
     .argument('[db]', 'path to a Ferret span database (SQLite file)', DEFAULT_DB)
-    .addOption(
-      new Option(
-        '--run <run>',
-        'the run to analyse: a run id, any unique prefix of one, latest or previous (default: latest)',
-      ).argParser(parseNonEmpty),
-    )
+    .addOption(runOption('analyse'))
     .addOption(
       new Option('--by <attribute>', 'one row per (name, value of this attribute)')
         .argParser(parseNonEmpty)

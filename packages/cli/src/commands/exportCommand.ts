@@ -4,12 +4,12 @@ import { CliError } from '../CliError.js';
 import { toAggregateSpeedscope, toCollapsed } from '../flameExport.js';
 import { formatCount } from '../formatNumbers.js';
 import { parseNonEmpty } from '../optionParsers.js';
-import { assertOutputPath, writeFileAtomically } from '../outputFile.js';
+import { assertOutputPath, STANDARD_OUTPUT, writeFileAtomically } from '../outputFile.js';
 import type { SpanReader } from '../readerTypes.js';
+import { resolveRun, runOption } from '../runOption.js';
 import { toSpeedscope } from '../speedscope.js';
 import { RUN_ID_CHARS, terminalText } from '../terminalText.js';
 import { CLI_VERSION } from '../version.js';
-import { resolveRun } from './analyzeCommand.js';
 import { DEFAULT_DB } from './reportCommand.js';
 
 const EXPORT_FORMATS = ['speedscope', 'collapsed'] as const;
@@ -110,14 +110,9 @@ export function registerExportCommand(program: Command, context: CliContext): vo
       '--aggregate',
       'speedscope: one weighted profile of the whole run (self time × sampling weight by call path) instead of one profile per trace',
     )
+    .addOption(runOption('export'))
     .addOption(
-      new Option(
-        '--run <run>',
-        'the run to export: a run id, any unique prefix of one, latest or previous (default: latest)',
-      ).argParser(parseNonEmpty),
-    )
-    .addOption(
-      new Option('-o, --output <file>', 'file to write (default: standard output)').argParser(
+      new Option('-o, --output <file>', 'file to write; - or none: standard output').argParser(
         parseNonEmpty,
       ),
     )
@@ -145,7 +140,7 @@ export function registerExportCommand(program: Command, context: CliContext): vo
           ? exportAggregate(reader, options.run, options.format)
           : exportTraces(reader, options.run),
       );
-      if (options.output === undefined) {
+      if (options.output === undefined || options.output === STANDARD_OUTPUT) {
         const text = exported.text;
         context.stdout.write(options.format === 'collapsed' ? text : `${text}\n`);
         return;

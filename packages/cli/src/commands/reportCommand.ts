@@ -3,10 +3,11 @@ import { type Command, Option } from 'commander';
 import { type CliContext, withReader, writeLines } from '../CliContext.js';
 import { formatCount } from '../formatNumbers.js';
 import { parseNonEmpty } from '../optionParsers.js';
-import { assertOutputPath, writeFileAtomically } from '../outputFile.js';
+import { assertOutputPath, STANDARD_OUTPUT, writeFileAtomically } from '../outputFile.js';
 import { renderReportHtml } from '../report/renderReportHtml.js';
 import { loadReportAssets } from '../report/reportAssets.js';
 import { toReportData } from '../report/toReportData.js';
+import { resolveRun, runOption } from '../runOption.js';
 import { terminalText } from '../terminalText.js';
 
 interface ReportOptions {
@@ -21,7 +22,7 @@ interface ReportOptions {
  */
 export const DEFAULT_DB = 'ferret.db';
 
-/** `ferret report [db] [-o report.html] [--run ID]`: one self-contained HTML page for a run. */
+/** `ferret report [db] [-o report.html|-] [--run RUN]`: one self-contained HTML page for a run. */
 export function registerReportCommand(program: Command, context: CliContext): void {
   program
     .command('report')
@@ -29,13 +30,9 @@ export function registerReportCommand(program: Command, context: CliContext): vo
       'write one self-contained HTML page for a run: summary table, whole-run flame graph, calls vs recorded vs dropped per second, latency histograms, slowest traces',
     )
     .argument('[db]', 'path to a Ferret span database (SQLite file)', DEFAULT_DB)
+    .addOption(runOption('report on'))
     .addOption(
-      new Option('--run <id>', 'the run to report on (default: the latest run)').argParser(
-        parseNonEmpty,
-      ),
-    )
-    .addOption(
-      new Option('-o, --output <file>', 'the HTML file to write')
+      new Option('-o, --output <file>', 'the HTML file to write (- for standard output)')
         .argParser(parseNonEmpty)
         .default('report.html'),
     )
@@ -52,11 +49,16 @@ export function registerReportCommand(program: Command, context: CliContext): vo
       });
       // Assets next: a broken installation fails before the database is read.
       const assets = loadReportAssets();
-      const profile = await withReader(context, db, (reader) =>
-        reader.profile(options.run === undefined ? {} : { runId: options.run }),
-      );
+      const profile = await withReader(context, db, (reader) => {
+        const runId = resolveRun(reader, options.run);
+        return reader.profile(runId === undefined ? {} : { runId });
+      });
       const data = toReportData(profile, { file: db, generatedAt: new Date() });
       const html = renderReportHtml(data, assets);
+      if (options.output === STANDARD_OUTPUT) {
+        context.stdout.write(html);
+        return;
+      }
       writeFileAtomically(options.output, html);
       const kib = Buffer.byteLength(html) / 1024;
       writeLines(context.stdout, [

@@ -2,8 +2,9 @@ import { MAX_TIMER_MS } from '@ferret/internal';
 import { type Command, Option } from 'commander';
 import type { CliContext } from '../CliContext.js';
 import { CliError } from '../CliError.js';
-import { parseNonEmpty, parsePositiveInteger } from '../optionParsers.js';
+import { parsePositiveInteger } from '../optionParsers.js';
 import type { SpanReader } from '../readerTypes.js';
+import { resolveRun, runOption } from '../runOption.js';
 import { renderWaitingFrame, renderWatchFrame } from '../watchView.js';
 import { DEFAULT_DB } from './reportCommand.js';
 
@@ -35,8 +36,10 @@ function frameLines(
   // Only whole seconds: the current one is still being written.
   const windowEnd = Math.floor(now / 1000) * 1000;
   try {
+    // Resolved on each frame: `latest` follows the runs that start while the view is open.
+    const runId = resolveRun(reader, options.run);
     const activity = reader.recent({
-      ...(options.run === undefined ? {} : { runId: options.run }),
+      ...(runId === undefined ? {} : { runId }),
       windowMs: options.window * 1000,
       windowEnd,
     });
@@ -144,10 +147,10 @@ export function registerWatchCommand(program: Command, context: CliContext): voi
     )
     .argument('[db]', 'path to a Ferret span database (SQLite file)', DEFAULT_DB)
     .addOption(
-      new Option(
-        '--run <id>',
-        'the run to watch (default: the latest run, as new runs start)',
-      ).argParser(parseNonEmpty),
+      runOption(
+        'watch',
+        'a run id, any unique prefix of one, latest (the default: follows new runs) or previous',
+      ),
     )
     .addOption(
       new Option('--window <seconds>', 'seconds of history shown')
