@@ -2,6 +2,7 @@
 // scaled by its own root's factor (callEstimates.ts) whatever the start times say.
 
 import { EndHeap } from './endHeap.js';
+import { SpanIdIndex } from './SpanIdIndex.js';
 
 /** How many closed spans stay known after they end, for children that start later. */
 export const DEFAULT_KEEP_CLOSED = 4096;
@@ -14,6 +15,8 @@ interface Placed {
   readonly spanId: string;
   readonly end: number;
   readonly rootName: string | undefined;
+  /** The span id's hash in `#placed`. */
+  hash: number;
 }
 
 /** A span whose parent has not arrived yet, with what the caller attached to it. */
@@ -45,7 +48,7 @@ export class LocalRoots<T> {
   readonly #keepClosed: number;
   readonly #maxWaiting: number;
   /** Placed spans by span id: the open ones and the last `keepClosed` closed ones. */
-  readonly #placed = new Map<string, Placed>();
+  readonly #placed = new SpanIdIndex<Placed>();
   readonly #open = new EndHeap<Placed>();
   /** The closed spans still in `#placed`, the oldest at `#closedNext` once the ring is full. */
   readonly #closed: Placed[] = [];
@@ -148,8 +151,8 @@ export class LocalRoots<T> {
   ): Placed {
     if (rootName === undefined) this.#unplaced++;
     this.#onPlaced(payload, rootName);
-    const placed: Placed = { traceId, spanId, end, rootName };
-    this.#placed.set(spanId, placed);
+    const placed: Placed = { traceId, spanId, end, rootName, hash: 0 };
+    placed.hash = this.#placed.set(spanId, placed);
     this.#open.push(placed);
     return placed;
   }
@@ -160,13 +163,13 @@ export class LocalRoots<T> {
     const closed = this.#closed;
     for (let top = open.peek(); top !== undefined && top.end < time; top = open.peek()) {
       open.pop();
-      if (this.#placed.get(top.spanId) !== top) continue;
+      if (this.#placed.get(top.spanId, top.hash) !== top) continue;
       if (closed.length < this.#keepClosed) {
         closed.push(top);
         continue;
       }
       const oldest = closed[this.#closedNext]!;
-      if (this.#placed.get(oldest.spanId) === oldest) this.#placed.delete(oldest.spanId);
+      this.#placed.deleteIf(oldest.spanId, oldest, oldest.hash);
       closed[this.#closedNext] = top;
       this.#closedNext = this.#closedNext + 1 === this.#keepClosed ? 0 : this.#closedNext + 1;
     }

@@ -3,6 +3,7 @@
 // open at the current point of the stream (in-flight work), never the whole run.
 
 import { EndHeap } from './endHeap.js';
+import { SpanIdIndex } from './SpanIdIndex.js';
 
 /** A span as the walk sees it. `T` is what the caller attached when the span arrived. */
 export interface WalkedSpan<T> {
@@ -19,6 +20,8 @@ export interface WalkedSpan<T> {
   coveredMs: number;
   segmentStart: number;
   segmentEnd: number;
+  /** The span id's hash in the walk's index of open spans. */
+  hash: number;
 }
 
 /** A child seen before its parent (equal start times, clock rounding): applied on arrival. */
@@ -44,7 +47,7 @@ const PARENT_WAIT_MS = 0.01;
  * time, as a root would.
  */
 export class SelfTimeWalk<T> {
-  readonly #open = new Map<string, WalkedSpan<T>>();
+  readonly #open = new SpanIdIndex<WalkedSpan<T>>(64);
   readonly #byEnd = new EndHeap<WalkedSpan<T>>();
   readonly #pending = new Map<string, PendingChild[]>();
   readonly #pendingOrder: Array<{ parentId: string; start: number }> = [];
@@ -105,13 +108,14 @@ export class SelfTimeWalk<T> {
       coveredMs: 0,
       segmentStart: start,
       segmentEnd: start,
+      hash: 0,
     };
     const early = this.#pending.get(spanId);
     if (early !== undefined) {
       this.#pending.delete(spanId);
       for (const child of early) cover(span, child.start, child.end);
     }
-    this.#open.set(spanId, span);
+    span.hash = this.#open.set(spanId, span);
     this.#byEnd.push(span);
   }
 
@@ -125,7 +129,7 @@ export class SelfTimeWalk<T> {
       this.#byEnd.pop();
       top.coveredMs += top.segmentEnd - top.segmentStart;
       top.selfMs = Math.max(0, top.end - top.start - top.coveredMs);
-      if (this.#open.get(top.spanId) === top) this.#open.delete(top.spanId);
+      this.#open.deleteIf(top.spanId, top, top.hash);
       this.#onFinish(top);
       top = this.#byEnd.peek();
     }
