@@ -6,11 +6,17 @@ import { terminalText } from './terminalText.js';
 export const FRAME_NAME_CHARS = 500;
 
 /**
- * A span name as a frame of a folded stack: control characters escaped as in the terminal
- * (`\x1b`), `;` (the frame separator) written as `\x3b`, cut to {@link FRAME_NAME_CHARS}.
+ * A name read from the database as every exported file shows it (speedscope frames and profile
+ * names, folded stacks): control characters escaped as in the terminal (`\x1b`), cut to
+ * {@link FRAME_NAME_CHARS} with an ellipsis.
  */
+export function shownName(name: string): string {
+  return terminalText(name, FRAME_NAME_CHARS);
+}
+
+/** A span name as a frame of a folded stack: {@link shownName}, `;` (the frame separator) as `\x3b`. */
 export function frameName(name: string): string {
-  return terminalText(name, FRAME_NAME_CHARS).replaceAll(';', '\\x3b');
+  return shownName(name).replaceAll(';', '\\x3b');
 }
 
 /** A node's self time in weight-scaled whole microseconds. */
@@ -114,7 +120,7 @@ export function toAggregateSpeedscope(
     profiles: [
       {
         type: 'sampled',
-        name: `${options.name} (all traces, self time × sampling weight)`,
+        name: `${shownName(options.name)} (all traces, self time × sampling weight)`,
         unit: 'microseconds',
         startValue: 0,
         endValue: total,
@@ -122,7 +128,7 @@ export function toAggregateSpeedscope(
         weights,
       },
     ],
-    name: options.name,
+    name: shownName(options.name),
     activeProfileIndex: 0,
   };
   if (options.exporter !== undefined) file.exporter = options.exporter;

@@ -1,4 +1,5 @@
 import type { SpanRecord } from '@ferret/profiler';
+import { shownName } from './flameExport.js';
 
 /** https://www.speedscope.app/file-format-schema.json, the parts Ferret writes. */
 export interface SpeedscopeFrame {
@@ -74,7 +75,9 @@ class FrameTable {
   readonly frames: SpeedscopeFrame[] = [];
   readonly #index = new Map<string, number>();
 
-  indexOf(name: string): number {
+  /** The frame of a span name: names are shown cut and escaped ({@link shownName}). */
+  indexOf(spanName: string): number {
+    const name = shownName(spanName);
     let index = this.#index.get(name);
     if (index === undefined) {
       index = this.frames.length;
@@ -266,7 +269,7 @@ export function toSpeedscope(
       endValue = Math.max(endValue, round(span.startTime - base + Math.max(0, span.duration)));
     }
     const thread = root.threadId === 0 ? '' : ` · thread ${root.threadId}`;
-    const title = `${root.name} · ${traceId.slice(0, 8)}${thread}`;
+    const title = `${shownName(root.name)} · ${shownName(traceId.slice(0, 8))}${thread}`;
     if (endValue > slowest.duration) slowest = { index: profiles.length, duration: endValue };
     lanes.forEach((lane, i) => {
       profiles.push({
@@ -283,7 +286,7 @@ export function toSpeedscope(
     $schema: 'https://www.speedscope.app/file-format-schema.json',
     shared: { frames: frames.frames },
     profiles,
-    name: options.name ?? 'ferret',
+    name: shownName(options.name ?? 'ferret'),
   };
   if (slowest.index >= 0) file.activeProfileIndex = slowest.index;
   if (options.exporter !== undefined) file.exporter = options.exporter;

@@ -1,6 +1,7 @@
 import type { SpanRecord } from '@ferret/profiler';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { FRAME_NAME_CHARS } from '../src/flameExport.js';
 import { toSpeedscope } from '../src/speedscope.js';
 import { flatten, node, span } from './support/spans.js';
 import {
@@ -50,6 +51,23 @@ describe('toSpeedscope', () => {
     expect(file.name).toBe('ferret run-1');
     expect(file.exporter).toBe('test');
     expect(file.activeProfileIndex).toBe(0);
+  });
+
+  it('cuts and escapes names read from the file in frames and profile names, as every view does', () => {
+    const long = `\u001b[2J${'y'.repeat(1_000_000)}`;
+    const root = node(span({ name: long, start: 0, duration: 10 }), [
+      node(span({ name: long, start: 1, duration: 2 })),
+    ]);
+    const file = toSpeedscope(flatten(root), { name: `ferret ${long}` });
+    expectValid(file);
+    expect(file.shared.frames).toHaveLength(1);
+    const frame = file.shared.frames[0]!.name;
+    expect(frame).toHaveLength(FRAME_NAME_CHARS);
+    expect(frame.startsWith('\\x1b[2Jyyy')).toBe(true);
+    expect(frame.endsWith('…')).toBe(true);
+    expect(file.profiles[0]!.name).toBe(`${frame} · ${'a'.repeat(8)}`);
+    expect(file.name).toHaveLength(FRAME_NAME_CHARS);
+    expect(JSON.stringify(file).length).toBeLessThan(3 * FRAME_NAME_CHARS + 1000);
   });
 
   it('shares one frame per span name across traces', () => {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { SpanRecord } from '@ferret/profiler';
 import { SqliteSpanStore } from '@ferret/store-sqlite';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { FRAME_NAME_CHARS } from '../src/flameExport.js';
 import { main } from '../src/index.js';
 import { stripAnsi } from '../src/Palette.js';
 import { captureIo } from './support/captureIo.js';
@@ -156,7 +157,7 @@ describe('human output of a database holding control characters', () => {
     expect(stderr).toContain('nope\\x1b]0;owned\\x07');
   });
 
-  it('--json keeps every string exact, the 1 MB name included', async () => {
+  it('--json keeps every string exact, the 1 MB name included; the speedscope export cuts it', async () => {
     const analyze = JSON.parse((await run(['analyze', db, '--json'])).stdout) as {
       runId: string;
       rows: Array<{ name: string }>;
@@ -176,6 +177,8 @@ describe('human output of a database holding control characters', () => {
     const frames = (
       JSON.parse(readFileSync(out, 'utf8')) as { shared: { frames: { name: string }[] } }
     ).shared.frames;
-    expect(frames.map((f) => f.name)).toContain(HUGE_NAME);
+    // An exported file shows names as every other view does: escaped, cut at 500 characters.
+    expect(frames.map((f) => f.name)).toContain(`${HUGE_NAME.slice(0, FRAME_NAME_CHARS - 1)}…`);
+    expect(frames.every((f) => f.name.length <= FRAME_NAME_CHARS)).toBe(true);
   });
 });
