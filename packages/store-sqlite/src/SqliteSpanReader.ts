@@ -210,6 +210,7 @@ export class SqliteSpanReader implements SpanReader {
         this.#runSource(runKey),
         toRunInfo(row, 0, false, metadata),
         limits,
+        this.#check,
       );
       let rootWeight = 0;
       for (const accumulator of pass.byName.values()) rootWeight += accumulator.rootWeight;

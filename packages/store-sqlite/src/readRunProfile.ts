@@ -5,6 +5,7 @@ import { NameAccumulator, UNPACKED_NAMES } from './NameAccumulator.js';
 import { BUDGET } from './QueryBudget.js';
 import { DEFAULT_PROFILE_LIMITS, RunProfileBuilder } from './RunProfileBuilder.js';
 import type { NameSummary, RunInfo } from './readerTypes.js';
+import type { RowChecker } from './rowChecks.js';
 import { forEachRow } from './rowSink.js';
 import type { LatencyHistogram, RunProfile, RunProfileLimits } from './runProfileTypes.js';
 import { TimelineBuilder } from './TimelineBuilder.js';
@@ -37,7 +38,8 @@ type ProfileRow = [
  * Reads one run's spans once, in storage order (`source` is the table expression the reader
  * chose: the run index or a plain scan), feeding the per-name accumulators of the summary and the
  * profile builder (stacks, histograms, timeline, slowest traces). The count records are read
- * first, for the timeline's range and its calls/recorded/dropped.
+ * first, for the timeline's range and its calls/recorded/dropped. A name that is not text or a
+ * weight outside 1…2^20 is a damaged file (`check`), as in the other readers.
  */
 export function readRunPass(
   db: Database.Database,
@@ -45,6 +47,7 @@ export function readRunPass(
   source: string,
   run: { firstStartTime: number; lastEndTime: number; runId: string },
   limits: RunProfileLimits,
+  check: RowChecker,
 ): RunPass {
   const range = db
     .prepare(
@@ -94,6 +97,8 @@ export function readRunPass(
       truncated,
       sampledName,
     ) => {
+      if (typeof name !== 'string') throw check.damaged('spans.name', name, 'text');
+      check.weight(weight, 'spans.weight');
       let accumulator = byName.get(name);
       if (accumulator === undefined) {
         accumulator = new NameAccumulator(byName.size >= UNPACKED_NAMES);

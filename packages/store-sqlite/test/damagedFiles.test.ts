@@ -168,6 +168,19 @@ describe('a weight beyond what any sampler writes is a damaged file', () => {
       reader.close();
     });
 
+    it(`weight ${weight}: DAMAGED from profile() (ferret report), with or without count records`, async () => {
+      const detail = /spans\.weight holds .* where Ferret writes a weight from 1 to 1048576$/;
+      for (const keepCounts of [true, false]) {
+        const path = await damagedFile((db) => {
+          db.prepare(`UPDATE spans SET weight = ? WHERE name = 'GET /'`).run(weight);
+          if (!keepCounts) db.exec('DELETE FROM counts');
+        });
+        const reader = openSpanReader(path);
+        expect(() => reader.profile()).toThrow(damaged(detail));
+        reader.close();
+      }
+    });
+
     it(`weight ${weight}: DAMAGED from recent() (ferret watch)`, async () => {
       let start = 0;
       const path = await damagedFile((db) => {
@@ -194,6 +207,7 @@ describe('a weight beyond what any sampler writes is a damaged file', () => {
     expect(root?.weight).toBe(2 ** 20);
     const recent = reader.recent({ windowEnd: root!.startTime + 1, windowMs: 10_000 });
     expect(recent.names.find((n) => n.name === 'GET /')?.recorded).toBe(1);
+    expect(reader.profile().summary.find((row) => row.name === 'GET /')?.recorded).toBe(1);
     reader.close();
   });
 });
