@@ -71,8 +71,9 @@ export class ServerRootCounts {
       metadata,
       done: false,
     };
-    response.once('close', onClose);
-    response.once(errorMonitor, onError);
+    // `on`, not `once`: no wrapper per request (`done` keeps it to one count).
+    response.on('close', onClose);
+    response.on(errorMonitor, onError);
   };
 
   toString(): string {
