@@ -34,7 +34,7 @@ describe('ProfilerSampler.takeRoot', () => {
   it('gives the name of the root just decided, sampled or not, once, and only for its trace', () => {
     for (const budget of [1000, 0]) {
       const s = sampler(budget);
-      s.shouldSample(ROOT_CONTEXT, TRACE, 'GET', SpanKind.SERVER, {}, []);
+      s.shouldSample(ROOT_CONTEXT, TRACE, 'GET', SpanKind.SERVER, {});
       expect(s.takeRoot('ffffffffffffffffffffffffffffffff')).toBeUndefined();
       expect(s.takeRoot(TRACE)).toBe('GET');
       expect(s.takeRoot(TRACE)).toBeUndefined();
@@ -43,23 +43,23 @@ describe('ProfilerSampler.takeRoot', () => {
 
   it('a root under a remote parent of another run (or none) is taken; one of the same run is a child', () => {
     const s = sampler(1000);
-    s.shouldSample(remote('ferret=p:0.5'), TRACE, 'GET', SpanKind.SERVER, {}, []);
+    s.shouldSample(remote('ferret=p:0.5'), TRACE, 'GET', SpanKind.SERVER, {});
     expect(s.takeRoot(TRACE)).toBe('GET');
-    s.shouldSample(ROOT_CONTEXT, TRACE, 'GET', SpanKind.SERVER, {}, []);
+    s.shouldSample(ROOT_CONTEXT, TRACE, 'GET', SpanKind.SERVER, {});
     const sameRun = `ferret=r:${runTagOf('run-1')}`;
-    s.shouldSample(remote(sameRun), TRACE, 'GET', SpanKind.SERVER, {}, []);
+    s.shouldSample(remote(sameRun), TRACE, 'GET', SpanKind.SERVER, {});
     expect(s.takeRoot(TRACE)).toBeUndefined();
   });
 
   it('a local child after a root clears it', () => {
     const s = sampler(1000);
-    s.shouldSample(ROOT_CONTEXT, TRACE, 'GET', SpanKind.CLIENT, {}, []);
+    s.shouldSample(ROOT_CONTEXT, TRACE, 'GET', SpanKind.CLIENT, {});
     const parent = trace.setSpanContext(context.active(), {
       traceId: TRACE,
       spanId: PARENT,
       traceFlags: 1,
     });
-    s.shouldSample(parent, TRACE, 'GET', SpanKind.SERVER, {}, []);
+    s.shouldSample(parent, TRACE, 'GET', SpanKind.SERVER, {});
     expect(s.takeRoot(TRACE)).toBeUndefined();
   });
 });
