@@ -20,7 +20,8 @@ import type { ChildWeightsByRoot } from './RunProfileBuilder.js';
 import type { NameSummary, RunInfo, SpanReader, TraceTree } from './readerTypes.js';
 import { profileFromPass, profileLimits, readRunPass } from './readRunProfile.js';
 import { assertRecentOptions, readRecentActivity } from './recentActivity.js';
-import { RowChecker } from './rowChecks.js';
+import { readCountTotals } from './rootFactors.js';
+import { COUNT_TOTALS_COLUMNS, RowChecker } from './rowChecks.js';
 import { forEachRow, installRowSink } from './rowSink.js';
 import { analyzeRun, resolveAnalyzeOptions } from './runAnalysis.js';
 import { lookUpRunId } from './runLookup.js';
@@ -83,13 +84,15 @@ export class SqliteSpanReader implements SpanReader {
       // Count records are few (names × flush intervals), so one grouped pass over them is cheap.
       const countsByRun = new Map<number, number>();
       const counted = this.#db
-        .prepare(`SELECT run_key, sum(calls) AS calls FROM counts WHERE ${BUDGET} GROUP BY run_key`)
+        .prepare(
+          `SELECT run_key, ${COUNT_TOTALS_COLUMNS} FROM counts WHERE ${BUDGET} GROUP BY run_key`,
+        )
         .raw()
-        .all() as [unknown, unknown][];
-      for (const [runKey, calls] of counted) {
+        .all() as unknown[][];
+      for (const [runKey, calls, recorded, dropped, bad] of counted) {
         countsByRun.set(
           this.#check.integer(runKey, 'counts.run_key'),
-          this.#check.number(calls, 'counts.calls'),
+          this.#check.countTotals(calls, recorded, dropped, bad).calls,
         );
       }
       const metadata = readRunMetadata(this.#db);
@@ -197,12 +200,12 @@ export class SqliteSpanReader implements SpanReader {
           .prepare(`SELECT ${RUN_COLUMNS} FROM runs WHERE ${BUDGET} AND run_key = ?`)
           .get(runKey) as Record<keyof RunRow, unknown>,
       );
-      const counted = this.#db
-        .prepare(`SELECT sum(calls) FROM counts WHERE ${BUDGET} AND run_key = ?`)
-        .pluck()
-        .get(runKey);
+      const [calls, recorded, dropped, bad] = this.#db
+        .prepare(`SELECT ${COUNT_TOTALS_COLUMNS} FROM counts WHERE ${BUDGET} AND run_key = ?`)
+        .raw()
+        .get(runKey) as unknown[];
       const countedCalls =
-        counted === null ? undefined : this.#check.number(counted, 'counts.calls');
+        calls === null ? undefined : this.#check.countTotals(calls, recorded, dropped, bad).calls;
       const metadata = readRunMetadata(this.#db).get(runKey);
       const pass = readRunPass(
         this.#db,
@@ -261,16 +264,9 @@ export class SqliteSpanReader implements SpanReader {
     renamed: RenamedRoots,
     childWeightsByRoot: ChildWeightsByRoot | undefined,
   ): { rows: NameSummary[]; factors: Map<string, number> } {
-    const sampledCounts = new Map<string, CountTotals>();
     const run: CountTotals = { calls: 0, recorded: 0, dropped: 0 };
-    const counts = this.#db
-      .prepare(
-        `SELECT name, sum(calls) AS calls, sum(recorded) AS recorded, sum(dropped) AS dropped
-         FROM counts WHERE ${BUDGET} AND run_key = ? GROUP BY name`,
-      )
-      .all(runKey) as ({ name: string } & CountTotals)[];
-    for (const { name, calls, recorded, dropped } of counts) {
-      sampledCounts.set(name, { calls, recorded, dropped });
+    const sampledCounts = readCountTotals(this.#db, runKey, this.#check);
+    for (const { calls, recorded, dropped } of sampledCounts.values()) {
       run.calls += calls;
       run.recorded += recorded;
       run.dropped += dropped;
@@ -287,7 +283,7 @@ export class SqliteSpanReader implements SpanReader {
     // nothing: no root call was dropped by sampling, every admitted root reached the file
     // (children are lost with it in a queue), and no trace was cut by the per-trace cap.
     const runLostNothing =
-      counts.length > 0 &&
+      sampledCounts.size > 0 &&
       run.dropped === 0 &&
       storedRoots === run.recorded &&
       truncatedChildren === 0;

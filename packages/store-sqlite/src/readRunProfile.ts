@@ -38,8 +38,9 @@ type ProfileRow = [
  * Reads one run's spans once, in storage order (`source` is the table expression the reader
  * chose: the run index or a plain scan), feeding the per-name accumulators of the summary and the
  * profile builder (stacks, histograms, timeline, slowest traces). The count records are read
- * first, for the timeline's range and its calls/recorded/dropped. A name that is not text or a
- * weight outside 1…2^20 is a damaged file (`check`), as in the other readers.
+ * first, for the timeline's range and its calls/recorded/dropped. A span row or count record the
+ * writer never writes is a damaged file (`check.spanRow`, `check.countTotals`), as in the other
+ * readers.
  */
 export function readRunPass(
   db: Database.Database,
@@ -66,9 +67,16 @@ export function readRunPass(
       `SELECT interval_start, interval_end, calls, recorded, dropped FROM counts WHERE ${BUDGET} AND run_key = ?`,
     )
     .raw()
-    .iterate(runKey) as IterableIterator<[number, number, number, number, number]>;
+    .iterate(runKey) as IterableIterator<[unknown, unknown, unknown, unknown, unknown]>;
   for (const [from, to, calls, recorded, dropped] of counts) {
-    timeline.addCounts(from, to, calls, recorded, dropped);
+    const checked = check.countTotals(calls, recorded, dropped);
+    timeline.addCounts(
+      check.number(from, 'counts.interval_start'),
+      check.number(to, 'counts.interval_end'),
+      checked.calls,
+      checked.recorded,
+      checked.dropped,
+    );
   }
 
   const builder = new RunProfileBuilder(run.runId, limits, timeline);
@@ -97,15 +105,15 @@ export function readRunPass(
       truncated,
       sampledName,
     ) => {
-      if (typeof name !== 'string') throw check.damaged('spans.name', name, 'text');
-      check.weight(weight, 'spans.weight');
+      check.spanRow(name, startTime, duration, status, weight);
       let accumulator = byName.get(name);
       if (accumulator === undefined) {
         accumulator = new NameAccumulator(byName.size >= UNPACKED_NAMES);
         byName.set(name, accumulator);
       }
       accumulator.add(duration, status === 1, weight, isRoot === 1);
-      if (truncated !== null) truncatedChildren += truncated;
+      if (truncated !== null)
+        truncatedChildren += check.integer(truncated, 'spans.truncated_children');
       if (sampledName !== null) renamed.add(name, sampledName, weight);
       builder.addSpan(
         traceId,

@@ -102,8 +102,9 @@ export function readRecentActivity(
        WHERE ${BUDGET} AND run_key = ? ORDER BY rowid DESC`,
     )
     .raw()
-    .iterate(runKey) as IterableIterator<[string, number, number, number, number, number]>;
-  for (const [name, calls, recorded, dropped, start, end] of counts) {
+    .iterate(runKey) as IterableIterator<[string, unknown, unknown, unknown, number, number]>;
+  for (const [name, rawCalls, rawRecorded, rawDropped, start, end] of counts) {
+    const { calls, recorded, dropped } = check.countTotals(rawCalls, rawRecorded, rawDropped);
     if (end < windowStart - COUNT_SLACK_MS) break;
     const overlap = Math.min(end, windowEnd) - Math.max(start, windowStart);
     const length = end - start;
@@ -165,7 +166,7 @@ export function readRecentActivity(
       break;
     }
     read++;
-    check.weight(weight, 'spans.weight');
+    check.spanRow(name, start, duration, status, weight);
     const entry = windowOf(name);
     entry.recorded++;
     localRoots.add(

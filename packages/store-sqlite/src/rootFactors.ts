@@ -9,22 +9,23 @@ import {
   rootNameFactors,
 } from './callEstimates.js';
 import { BUDGET } from './QueryBudget.js';
+import { COUNT_TOTALS_COLUMNS, type RowChecker } from './rowChecks.js';
 
 /** A run's count records summed per name (the name its roots were sampled under). */
-export function readCountTotals(db: Database.Database, runKey: number): Map<string, CountTotals> {
+export function readCountTotals(
+  db: Database.Database,
+  runKey: number,
+  check: RowChecker,
+): Map<string, CountTotals> {
   const counts = new Map<string, CountTotals>();
   const rows = db
     .prepare(
-      `SELECT name, sum(calls) AS calls, sum(recorded) AS recorded, sum(dropped) AS dropped
-       FROM counts WHERE ${BUDGET} AND run_key = ? GROUP BY name`,
+      `SELECT name, ${COUNT_TOTALS_COLUMNS} FROM counts WHERE ${BUDGET} AND run_key = ? GROUP BY name`,
     )
-    .all(runKey) as ({ name: string } & CountTotals)[];
-  for (const { name, calls, recorded, dropped } of rows) {
-    counts.set(String(name), {
-      calls: Number(calls),
-      recorded: Number(recorded),
-      dropped: Number(dropped),
-    });
+    .raw()
+    .all(runKey) as unknown[][];
+  for (const [name, calls, recorded, dropped, bad] of rows) {
+    counts.set(check.text(name, 'counts.name'), check.countTotals(calls, recorded, dropped, bad));
   }
   return counts;
 }

@@ -12,7 +12,8 @@ import {
 } from './callEstimates.js';
 import { LocalRoots } from './localRoots.js';
 import { NameAccumulator, UNPACKED_NAMES } from './NameAccumulator.js';
-import { BUDGET } from './QueryBudget.js';
+import { readCountTotals } from './rootFactors.js';
+import { RowChecker } from './rowChecks.js';
 import { streamRun } from './runStream.js';
 import { SelfTimeWalk } from './selfTimeWalk.js';
 
@@ -237,7 +238,7 @@ export function analyzeRun(
     ...noneRows.values(),
     ...otherRows.values(),
   ];
-  const sampledCounts = countTotals(db, runKey);
+  const sampledCounts = readCountTotals(db, runKey, new RowChecker(path));
   const run: CountTotals = { calls: 0, recorded: 0, dropped: 0 };
   for (const totals of sampledCounts.values()) {
     run.calls += totals.calls;
@@ -274,24 +275,6 @@ export function analyzeRun(
     ),
     spansWithAttribute: options.by === undefined ? undefined : spansWithAttribute,
   };
-}
-
-function countTotals(db: Database.Database, runKey: number): Map<string, CountTotals> {
-  const counts = new Map<string, CountTotals>();
-  const rows = db
-    .prepare(
-      `SELECT name, sum(calls) AS calls, sum(recorded) AS recorded, sum(dropped) AS dropped
-       FROM counts WHERE ${BUDGET} AND run_key = ? GROUP BY name`,
-    )
-    .all(runKey) as ({ name: string } & CountTotals)[];
-  for (const { name, calls, recorded, dropped } of rows) {
-    counts.set(String(name), {
-      calls: Number(calls),
-      recorded: Number(recorded),
-      dropped: Number(dropped),
-    });
-  }
-  return counts;
 }
 
 /**

@@ -1,10 +1,8 @@
 // The row stream behind the analysis queries (analyze, stack tree): one run's spans in start
 // order, through the (run_key, start_time) index, with only the columns the analysis needs.
-import { MAX_SAMPLING_WEIGHT } from '@ferret/internal';
 import type Database from 'better-sqlite3';
 import { SAMPLED_NAME_COLUMN } from './callEstimates.js';
-import { FerretStoreError } from './FerretStoreError.js';
-import { isStoredWeight } from './rowChecks.js';
+import { RowChecker } from './rowChecks.js';
 import { forEachRowInOrder } from './rowSink.js';
 
 /** What the analysis reads of a span. `attribute` is the JSON text of one attribute, if asked. */
@@ -49,16 +47,12 @@ function attributeFromJson(attributes: string | null, key: string): string | und
   }
 }
 
-function damaged(path: string, what: string): FerretStoreError {
-  return new FerretStoreError('CORRUPT', `${path}: damaged span row (${what})`);
-}
-
 /**
  * Calls `onRow` for each span of the run, in ascending start time. The rows reach JavaScript from
  * inside SQLite (see rowSink.ts), and the same `StreamRow` object is reused: copy what you keep.
  * `onRow` may not use the connection. With `nameGlob`, `row.nameMatches` says whether the name
  * matches that GLOB pattern (SQLite's GLOB, evaluated in SQL).
- * @throws FerretStoreError `CORRUPT` for a row whose types are wrong.
+ * @throws FerretStoreError `DAMAGED` for a row whose types are wrong ({@link RowChecker.spanRow}).
  */
 export function streamRun(
   db: Database.Database,
@@ -90,6 +84,7 @@ export function streamRun(
     sampledName: null,
     nameMatches: true,
   };
+  const check = new RowChecker(path);
   const params: Record<string, unknown> = { runKey };
   if (inSql) params.attribute = attributeKey;
   if (nameGlob !== undefined) params.nameGlob = nameGlob;
@@ -119,27 +114,15 @@ export function streamRun(
       sampledName: unknown,
       nameMatches: unknown,
     ) => {
-      if (typeof name !== 'string') throw damaged(path, 'name is not text');
-      if (typeof start !== 'number' || typeof duration !== 'number' || typeof weight !== 'number') {
-        throw damaged(
-          path,
-          `start_time, duration or weight of "${name.slice(0, 80)}" is not a number`,
-        );
-      }
-      if (!isStoredWeight(weight)) {
-        throw damaged(
-          path,
-          `weight of "${name.slice(0, 80)}" is not from 1 to ${MAX_SAMPLING_WEIGHT}`,
-        );
-      }
+      check.spanRow(name, start, duration, status, weight);
       row.traceId = String(traceId);
       row.spanId = String(spanId);
       row.parentSpanId = parentSpanId === null ? null : String(parentSpanId);
-      row.name = name;
-      row.start = start;
-      row.durationMs = duration;
+      row.name = name as string;
+      row.start = start as number;
+      row.durationMs = duration as number;
       row.isError = status === 1;
-      row.weight = weight;
+      row.weight = weight as number;
       row.isRoot = isRoot === 1;
       row.truncatedChildren = typeof truncated === 'number' ? truncated : 0;
       row.attribute =

@@ -7,6 +7,7 @@ import { RenamedRoots } from './callEstimates.js';
 import { LocalRoots } from './localRoots.js';
 import { readCountTotals, rootFactors } from './rootFactors.js';
 import { RootScaledSums } from './rootScaledSums.js';
+import { RowChecker } from './rowChecks.js';
 import { streamRun } from './runStream.js';
 import { SelfTimeWalk } from './selfTimeWalk.js';
 
@@ -133,7 +134,7 @@ export function buildStackTree(
   walk.finish();
   roots.finish();
   const { factors } = rootFactors(
-    readCountTotals(db, runKey),
+    readCountTotals(db, runKey, new RowChecker(path)),
     [...rootWeights].map(([name, [weight, spans]]): [string, number, number] => [
       name,
       weight,

@@ -99,6 +99,16 @@ describe('values of the wrong type are a damaged file', () => {
     expect(() => reader.summary()).toThrow(damaged(detail));
     expect(() => [...reader.spans()]).toThrow(damaged(detail));
     expect(() => reader.slowestTraces()).toThrow(damaged(detail));
+    // Every pass over the run's spans checks the same way, with the same line: analyze (and
+    // diff, which reads through it), stackTree (export), profile (report), recent (watch).
+    expect(() => reader.analyze()).toThrow(damaged(detail));
+    expect(() => reader.analyze({ by: 'db.table' })).toThrow(damaged(detail));
+    expect(() => reader.stackTree()).toThrow(damaged(detail));
+    expect(() => reader.profile()).toThrow(damaged(detail));
+    const start = reader.runs()[0]!.firstStartTime;
+    expect(() => reader.recent({ windowEnd: start + 1000, windowMs: 10_000 })).toThrow(
+      damaged(detail),
+    );
     // The reader stays usable for what is intact.
     expect(reader.runs().map((r) => r.runId)).toEqual(['r1']);
     reader.close();
@@ -163,8 +173,9 @@ describe('a weight beyond what any sampler writes is a damaged file', () => {
       expect(() => reader.summary()).toThrow(damaged(detail));
       expect(() => [...reader.spans()]).toThrow(damaged(detail));
       expect(() => reader.runs()).toThrow(damaged(detail));
-      expect(() => reader.analyze()).toThrow(/weight of "GET \/" is not from 1 to 1048576/);
-      expect(() => reader.stackTree()).toThrow(/weight of "GET \/" is not from 1 to 1048576/);
+      expect(() => reader.analyze()).toThrow(damaged(detail));
+      expect(() => reader.stackTree()).toThrow(damaged(detail));
+      expect(() => reader.profile()).toThrow(damaged(detail));
       reader.close();
     });
 
@@ -225,6 +236,40 @@ describe('the writer bounds weights', () => {
     const reader = openSpanReader(path);
     const weights = Object.fromEntries([...reader.spans()].map((s) => [s.name, s.weight]));
     expect(weights).toEqual({ forged: 2 ** 20, infinite: 1, largest: 2 ** 20 });
+    reader.close();
+  });
+});
+
+describe('count records the writer never writes are a damaged file', () => {
+  const cases: Array<[string, string]> = [
+    ['calls = 1e300', 'UPDATE counts SET calls = 1e300, dropped = 1e300'],
+    ['calls = -100', 'UPDATE counts SET calls = -100, recorded = -50, dropped = -50'],
+    ['calls ≠ recorded + dropped', 'UPDATE counts SET calls = 10'],
+    ['calls as text', "UPDATE counts SET calls = 'three'"],
+    ['a fraction', 'UPDATE counts SET calls = 3.5, dropped = 2.5'],
+  ];
+  for (const [what, damage] of cases) {
+    it(`${what}: DAMAGED from runs, summary, analyze, stackTree, profile and recent`, async () => {
+      const path = await damagedFile((db) => db.exec(damage));
+      const reader = openSpanReader(path);
+      const detail =
+        /damaged-\d+\.db is damaged: counts holds a row whose calls, recorded and dropped are not whole numbers from 0 to 9007199254740991 with calls = recorded \+ dropped, as Ferret writes them$/;
+      expect(() => reader.runs()).toThrow(damaged(detail));
+      expect(() => reader.summary()).toThrow(damaged(detail));
+      expect(() => reader.analyze()).toThrow(damaged(detail));
+      expect(() => reader.stackTree()).toThrow(damaged(detail));
+      expect(() => reader.profile()).toThrow(damaged(detail));
+      expect(() => reader.recent({ windowEnd: 1000, windowMs: 10_000 })).toThrow(damaged(detail));
+      // The spans themselves stay readable.
+      expect([...reader.spans()]).toHaveLength(2);
+      reader.close();
+    });
+  }
+
+  it('a healthy count record is read as written', async () => {
+    const path = await damagedFile(() => {});
+    const reader = openSpanReader(path);
+    expect(reader.runs()[0]).toMatchObject({ rootCalls: 3, callsExact: true });
     reader.close();
   });
 });
