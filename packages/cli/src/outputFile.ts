@@ -7,7 +7,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { CliError } from './CliError.js';
 import { terminalText } from './terminalText.js';
 
@@ -95,7 +95,11 @@ export function writeFileAtomically(path: string, content: string): void {
     renameSync(temporary, path);
   } catch (error) {
     rmSync(temporary, { force: true });
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new CliError(`cannot write ${terminalText(path)}: ${reason}`);
+    // The message names the user's path, never the temporary file's.
+    const reason =
+      (error as NodeJS.ErrnoException).code === 'ENOENT'
+        ? `the directory ${dirname(resolve(path))} does not exist`
+        : (error instanceof Error ? error.message : String(error)).replaceAll(temporary, path);
+    throw new CliError(`cannot write ${terminalText(path)}: ${terminalText(reason)}`);
   }
 }

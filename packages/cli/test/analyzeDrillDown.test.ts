@@ -456,6 +456,16 @@ describe('ferret diff', () => {
     expect(table.stdout).toContain('Mann-Whitney U test');
   });
 
+  it('a run compared with itself says so', async () => {
+    const same = await run(['diff', slowDb, slowDb]);
+    expect(same.code).toBe(0);
+    expect(same.stdout).toContain(
+      'Both sides are the same run (ffff0000-slow): it is compared with itself, so nothing can change.',
+    );
+    const other = await run(['diff', db]);
+    expect(other.stdout).not.toContain('the same run');
+  });
+
   it('one database: --base previous by default, --run prefixes; no names in common says so', async () => {
     const same = await run(['diff', db, '--json']);
     const document = JSON.parse(same.stdout) as {

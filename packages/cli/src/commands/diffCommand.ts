@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { NameComparison, RunComparison } from '@ferret/store-sqlite';
 import { type Command, Option } from 'commander';
 import { type CliContext, withReader, writeLines } from '../CliContext.js';
@@ -177,6 +178,17 @@ export function registerDiffCommand(program: Command, context: CliContext): void
         context.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
         return;
       }
-      writeLines(context.stdout, renderDiff(context, base, run, comparison));
+      const lines = renderDiff(context, base, run, comparison);
+      if (
+        resolve(base.json.file) === resolve(run.json.file) &&
+        base.json.runId === run.json.runId
+      ) {
+        lines.splice(
+          1,
+          0,
+          `Both sides are the same run (${terminalText(run.json.runId, RUN_ID_CHARS)}): it is compared with itself, so nothing can change. Pass --base or --run to pick another run.`,
+        );
+      }
+      writeLines(context.stdout, lines);
     });
 }
