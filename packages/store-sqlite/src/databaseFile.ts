@@ -36,6 +36,13 @@ export function inspectDatabaseFile(path: string, { mustExist = false } = {}): D
     if (stat.isDirectory()) {
       throw new FerretStoreError('NOT_FERRET', `${path} is a directory, not a Ferret database`);
     }
+    if (!stat.isFile()) {
+      // A device, pipe or socket (/dev/zero) reports no size, or an endless one.
+      throw new FerretStoreError(
+        'NOT_FERRET',
+        `${path} is not a regular file (a device, pipe or socket), not a Ferret database`,
+      );
+    }
     size = stat.size;
   } catch (error) {
     if (error instanceof FerretStoreError) throw error;

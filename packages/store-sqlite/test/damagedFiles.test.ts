@@ -273,3 +273,15 @@ describe('count records the writer never writes are a damaged file', () => {
     reader.close();
   });
 });
+
+describe('a path that is not a regular file', () => {
+  it('/dev/zero: NOT_FERRET, not "an empty file"', () => {
+    expect(() => openSpanReader('/dev/zero')).toThrow(
+      expect.objectContaining({
+        code: 'NOT_FERRET',
+        message:
+          '/dev/zero is not a regular file (a device, pipe or socket), not a Ferret database',
+      }),
+    );
+  });
+});
