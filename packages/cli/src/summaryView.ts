@@ -112,6 +112,10 @@ export interface SummaryJson {
   rows: SummaryJsonRow[];
   /** Event-loop stalls of the run per stalled span name (`reader.stalls()`). */
   stalls: StallSummary[];
+  /** Traces the count records say were recorded (kept by sampling); 0 without count records. */
+  recordedTraces: number;
+  /** Of those, the traces whose root span is not in the file: lost after sampling. */
+  missingTraces: number;
 }
 
 /** Latency figures only mean something when at least one span was recorded; JSON has no NaN. */

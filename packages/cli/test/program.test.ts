@@ -26,6 +26,8 @@ const runs = [
     rootCalls: 2,
     calls: 2,
     callsExact: false,
+    recordedTraces: 0,
+    missingTraces: 0,
   },
   {
     runId: 'run-1',
@@ -35,6 +37,8 @@ const runs = [
     rootCalls: 56_789,
     calls: 56_789,
     callsExact: true,
+    recordedTraces: 1000,
+    missingTraces: 0,
     serviceName: 'demo',
   },
 ];
@@ -106,7 +110,15 @@ describe('ferret runs', () => {
   });
 
   it('says which runs recorded by ferret run closed cleanly, and marks the counts of the others as lower bounds', async () => {
-    const base = { spanCount: 1, rootCalls: 10, calls: 10, callsExact: true, lastEndTime: 1000 };
+    const base = {
+      spanCount: 1,
+      rootCalls: 10,
+      calls: 10,
+      callsExact: true,
+      recordedTraces: 1,
+      missingTraces: 0,
+      lastEndTime: 1000,
+    };
     const meta = { pids: [1], nodeVersions: ['v20.0.0'], command: 'node app.js', startedAt: 0 };
     const { code, stdout } = await setup({
       runs: [

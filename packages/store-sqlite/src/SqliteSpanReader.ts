@@ -4,9 +4,8 @@ import type Database from 'better-sqlite3';
 import type { AnalyzeOptions, RunAnalysis, StackTree, StackTreeOptions } from './analysisTypes.js';
 import {
   type CountTotals,
-  countsByStoredName,
   RenamedRoots,
-  rootNameFactors,
+  rootEstimates,
   SAMPLED_NAME_COLUMN,
   scaleByRootName,
   toSummary,
@@ -40,6 +39,14 @@ interface RunRow {
   last_end: number | null;
   span_count: number;
 }
+
+/** Recorded traces (count records) and those of them whose root is not in the file. */
+interface LostTraces {
+  recordedTraces: number;
+  missingTraces: number;
+}
+
+const NO_LOSS: LostTraces = { recordedTraces: 0, missingTraces: 0 };
 
 const RUN_COLUMNS = 'run_key, run_id, service_name, first_start, last_end, span_count';
 
@@ -102,15 +109,28 @@ export class SqliteSpanReader implements SpanReader {
         rows.filter((row) => !countsByRun.has(row.run_key)),
         spanTotal,
       );
+      const lost = this.#lostTracesOf(
+        rows.filter((row) => countsByRun.has(row.run_key)),
+        spanTotal,
+      );
       return rows.map((row) => {
         const calls = countsByRun.get(row.run_key);
-        if (calls !== undefined) return toRunInfo(row, calls, true, metadata.get(row.run_key));
+        if (calls !== undefined) {
+          return toRunInfo(
+            row,
+            calls,
+            true,
+            metadata.get(row.run_key),
+            lost.get(row.run_key) ?? NO_LOSS,
+          );
+        }
         // No count records: only the stored roots and their weights say how many calls there were.
         return toRunInfo(
           row,
           Math.round(rootWeights.get(row.run_key) ?? 0),
           false,
           metadata.get(row.run_key),
+          NO_LOSS,
         );
       });
     });
@@ -211,24 +231,25 @@ export class SqliteSpanReader implements SpanReader {
         this.#db,
         runKey,
         this.#runSource(runKey),
-        toRunInfo(row, 0, false, metadata),
+        toRunInfo(row, 0, false, metadata, NO_LOSS),
         limits,
         this.#check,
       );
       let rootWeight = 0;
       for (const accumulator of pass.byName.values()) rootWeight += accumulator.rootWeight;
-      const run = toRunInfo(
-        row,
-        countedCalls ?? Math.round(rootWeight),
-        countedCalls !== undefined,
-        metadata,
-      );
-      const { rows, factors } = this.#finishSummary(
+      const { rows, factors, lost } = this.#finishSummary(
         runKey,
         pass.byName,
         pass.truncatedChildren,
         pass.renamed,
         pass.finished.childWeightsByRoot,
+      );
+      const run = toRunInfo(
+        row,
+        countedCalls ?? Math.round(rootWeight),
+        countedCalls !== undefined,
+        metadata,
+        lost,
       );
       return profileFromPass(run, rows, factors, pass, limits);
     });
@@ -251,11 +272,89 @@ export class SqliteSpanReader implements SpanReader {
   }
 
   /**
+   * {@link RootEstimates.missingTraces} and `recordedTraces` of each of `counted` (runs with count
+   * records; the file holds `spanTotal` spans), from two grouped statements: the count records per
+   * run and name, and the root spans per run, name and sampled name (through the run index when
+   * those runs hold a small share of the spans, else one sequential scan). Memory grows with runs ×
+   * root names, not spans.
+   */
+  #lostTracesOf(counted: readonly RunRow[], spanTotal: number): Map<number, LostTraces> {
+    const lost = new Map<number, LostTraces>();
+    if (counted.length === 0) return lost;
+    let countedSpans = 0;
+    for (const row of counted) countedSpans += row.span_count;
+    const keys = JSON.stringify(counted.map((row) => row.run_key));
+    const perRun = new Map<
+      number,
+      {
+        counts: Map<string, CountTotals>;
+        roots: Map<string, [number, number]>;
+        renamed: RenamedRoots;
+      }
+    >();
+    const runOf = (runKey: unknown, column: string) => {
+      const key = this.#check.integer(runKey, column);
+      let run = perRun.get(key);
+      if (run === undefined) {
+        run = { counts: new Map(), roots: new Map(), renamed: new RenamedRoots() };
+        perRun.set(key, run);
+      }
+      return run;
+    };
+    const counts = this.#db
+      .prepare(
+        `SELECT run_key, name, sum(calls), sum(recorded), sum(dropped) FROM counts
+         WHERE ${BUDGET} AND run_key IN (SELECT value FROM json_each(?)) GROUP BY run_key, name`,
+      )
+      .raw()
+      .all(keys) as unknown[][];
+    for (const [runKey, name, calls, recorded, dropped] of counts) {
+      runOf(runKey, 'counts.run_key').counts.set(this.#check.text(name, 'counts.name'), {
+        calls: this.#check.number(calls, 'counts.calls'),
+        recorded: this.#check.number(recorded, 'counts.recorded'),
+        dropped: this.#check.number(dropped, 'counts.dropped'),
+      });
+    }
+    const roots = this.#db
+      .prepare(
+        `SELECT run_key, name, ${SAMPLED_NAME_COLUMN} AS sampled, sum(weight), count(*)
+         FROM ${sourceForShare(countedSpans, spanTotal)}
+         WHERE ${BUDGET} AND is_root = 1 AND run_key IN (SELECT value FROM json_each(?))
+         GROUP BY run_key, name, sampled`,
+      )
+      .raw()
+      .all(keys) as unknown[][];
+    for (const [runKey, name, sampled, weight, spans] of roots) {
+      const run = runOf(runKey, 'spans.run_key');
+      const storedName = this.#check.text(name, 'spans.name');
+      const w = this.#check.number(weight, 'spans.weight');
+      const n = this.#check.integer(spans, 'spans');
+      const total = run.roots.get(storedName);
+      if (total === undefined) run.roots.set(storedName, [w, n]);
+      else {
+        total[0] += w;
+        total[1] += n;
+      }
+      if (sampled !== null) run.renamed.addMany(storedName, sampled, w, n);
+    }
+    for (const [runKey, run] of perRun) {
+      const { missingTraces, recordedTraces } = rootEstimates(
+        run.counts,
+        [...run.roots].map(([name, [w, n]]): [string, number, number] => [name, w, n]),
+        run.renamed,
+      );
+      lost.set(runKey, { missingTraces, recordedTraces });
+    }
+    return lost;
+  }
+
+  /**
    * Summary rows from per-name accumulators: reads the run's count records, shares those of
    * renamed roots among the names they are stored under, scales the children by their local
    * root's factor (with `childWeightsByRoot` when the caller's own pass has them, else with a
-   * walk over the run), and estimates the calls. Returns the rows and the root names' factors
-   * (for the views that scale the same spans: the profile's stack tree).
+   * walk over the run), and estimates the calls. Returns the rows, the root names' factors
+   * (for the views that scale the same spans: the profile's stack tree) and the traces lost
+   * after sampling.
    */
   #finishSummary(
     runKey: number,
@@ -263,7 +362,7 @@ export class SqliteSpanReader implements SpanReader {
     truncatedChildren: number,
     renamed: RenamedRoots,
     childWeightsByRoot: ChildWeightsByRoot | undefined,
-  ): { rows: NameSummary[]; factors: Map<string, number> } {
+  ): { rows: NameSummary[]; factors: Map<string, number>; lost: LostTraces } {
     const run: CountTotals = { calls: 0, recorded: 0, dropped: 0 };
     const sampledCounts = readCountTotals(this.#db, runKey, this.#check);
     for (const { calls, recorded, dropped } of sampledCounts.values()) {
@@ -271,12 +370,14 @@ export class SqliteSpanReader implements SpanReader {
       run.recorded += recorded;
       run.dropped += dropped;
     }
-    const countsByName = countsByStoredName(
+    const estimates = rootEstimates(
       sampledCounts,
       [...byName].map(([name, a]): [string, number, number] => [name, a.rootWeight, a.rootSpans]),
       renamed,
     );
-    const factors = this.#scaleChildWeights(runKey, byName, countsByName, childWeightsByRoot);
+    const countsByName = estimates.counts;
+    const { factors } = estimates;
+    this.#scaleChildWeights(runKey, byName, factors, childWeightsByRoot);
     let storedRoots = 0;
     for (const a of byName.values()) storedRoots += a.rootSpans;
     // Spans of names the profiler does not count are exact only if the run provably lost
@@ -303,7 +404,8 @@ export class SqliteSpanReader implements SpanReader {
     const rows = summaries.sort(
       (x, y) => y.totalMs - x.totalMs || y.calls - x.calls || (x.name < y.name ? -1 : 1),
     );
-    return { rows, factors };
+    const { missingTraces, recordedTraces } = estimates;
+    return { rows, factors, lost: { missingTraces, recordedTraces } };
   }
 
   resolveRunId(spec: string): string {
@@ -489,7 +591,7 @@ export class SqliteSpanReader implements SpanReader {
   }
 
   /**
-   * Applies {@link rootNameFactors} to the children of the corrected root names, from the pairs
+   * Applies the root names' factors ({@link rootEstimates}) to their children, from the pairs
    * the caller collected or else from a walk over the run in start order (the one `analyze()`
    * makes): a child is scaled by the factor of its own local root, the root its parent chain
    * leads to (a trace can have several, OpenTelemetry spans under remote parents). Only runs that
@@ -498,17 +600,15 @@ export class SqliteSpanReader implements SpanReader {
   #scaleChildWeights(
     runKey: number,
     byName: Map<string, NameAccumulator>,
-    countsByName: Map<string, CountTotals>,
+    factors: ReadonlyMap<string, number>,
     childWeightsByRoot: ChildWeightsByRoot | undefined,
-  ): Map<string, number> {
-    const factors = rootNameFactors((name) => byName.get(name)?.rootWeight ?? 0, countsByName);
-    if (factors.size === 0) return factors;
+  ): void {
+    if (factors.size === 0) return;
     if (childWeightsByRoot !== undefined) {
       scaleByRootName(childWeightsByRoot, factors, byName);
-      return factors;
+      return;
     }
     scaleByRootName(childWeightsByWalk(this.#db, this.path, runKey, factors), factors, byName);
-    return factors;
   }
 
   #latestRun(): RunRow | undefined {
@@ -610,6 +710,7 @@ function toRunInfo(
   rootCalls: number,
   callsExact: boolean,
   metadata: RunMetadata | undefined,
+  lost: LostTraces,
 ): RunInfo {
   const info: RunInfo = {
     runId: row.run_id,
@@ -619,6 +720,8 @@ function toRunInfo(
     rootCalls,
     calls: rootCalls,
     callsExact,
+    recordedTraces: lost.recordedTraces,
+    missingTraces: lost.missingTraces,
   };
   if (row.service_name !== null) info.serviceName = row.service_name;
   if (metadata !== undefined) info.metadata = metadata;

@@ -49,6 +49,18 @@ export interface RunAnalysis {
   rows: AnalysisRow[];
   /** With `by`: how many spans (of the names matched) have the attribute; 0 → no span has it. */
   spansWithAttribute?: number;
+  /**
+   * Traces the count records say were recorded (kept by sampling) whose root span is not in the
+   * file: lost after sampling (the profiler's queue was full, the sink's writes failed, a
+   * process was killed before its spans were written). 0 when none is missing or the run has no
+   * count records. The estimates scale the stored traces up to stand for them.
+   */
+  missingTraces: number;
+  /**
+   * Traces the count records say were recorded (kept by sampling): their `recorded` summed; 0
+   * without count records. The stored ones are `recordedTraces - missingTraces`.
+   */
+  recordedTraces: number;
 }
 
 /** One frame of a {@link StackTree}: a span name at one call path. */

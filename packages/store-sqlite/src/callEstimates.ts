@@ -1,32 +1,103 @@
 // How many calls the stored spans and count records stand for: exact where count records cover
 // a name, Σ weight of the stored spans elsewhere.
 import { SAMPLED_NAME_ATTRIBUTE } from '@ferret/internal';
+import { STALL_SPAN_NAME } from '@ferret/profiler';
 import type { NameAccumulator } from './NameAccumulator.js';
 import type { NameSummary } from './readerTypes.js';
 
 /**
  * A root's weight is the calls ÷ recorded ratio in force when it was admitted, so it lags a
  * change of traffic: the first roots of a burst carry weight 1, and Σ weight undercounts the
- * calls. For root names the count records give the exact calls, so each root name has a
- * correction factor (exact calls ÷ Σ root weights); a child span is scaled by the factor of its
- * own local root's name, and so is the extrapolated time (`estimatedTotalMs`). A name whose count
- * records dropped nothing has factor 1: every call was recorded at weight 1 (roots missing from
- * the file were lost, not sampled away). `counts` are per stored name ({@link countsByStoredName}).
- * Returns the factors that differ from 1.
+ * calls. Roots recorded but lost before the file (a full queue, failed writes, a process killed
+ * before its spans were written) are missing from Σ weight too. For root names the count records
+ * give the exact calls, so each root name has a correction factor (exact calls ÷ Σ weight of its
+ * stored roots); a child span is scaled by the factor of its own local root's name, and so is the
+ * extrapolated time (`estimatedTotalMs`): the stored traces stand for the sampled-away ones and the
+ * lost ones alike.
+ *
+ * Two exceptions keep the weights as they are: a name with more stored roots than its count
+ * records say were recorded (count records were lost: their calls undercount), and, in an
+ * ambiguous file ({@link RootEstimates.ambiguous}), a name that dropped nothing by sampling: its
+ * missing roots may be stored under other names, so its children are not taken for them.
  */
-export function rootNameFactors(
-  rootWeightOf: (name: string) => number,
-  counts: ReadonlyMap<string, CountTotals>,
-): Map<string, number> {
+export interface RootEstimates {
+  /** The count records per stored name ({@link countsByStoredName}). */
+  counts: Map<string, CountTotals>;
+  /** Per stored root name, the factor that scales its children, where it differs from 1. */
+  factors: Map<string, number>;
+  /**
+   * Root spans the count records say were recorded (kept by sampling) that are not in the file:
+   * traces lost after sampling. Roots of uncounted names that may be renamed counted ones
+   * ({@link RootEstimates.ambiguous}) are taken off, so this is a lower bound.
+   */
+  missingTraces: number;
+  /** Traces the count records say were recorded (kept by sampling): their `recorded` summed. */
+  recordedTraces: number;
+  /**
+   * Parentless roots stored under a name with no count records and no `ferret.sampled_name`
+   * (other than the stall spans): a file written before the attribute existed, where an HTTP
+   * server root renamed after its route is not linked to the name it was counted under.
+   */
+  ambiguous: number;
+}
+
+/**
+ * The count records per stored name, the children's factors and the traces lost after
+ * sampling, from the run's count records per sampled name, the stored roots per stored name
+ * (`[name, Σ weight, spans]`, renamed ones included) and the renamed roots.
+ */
+export function rootEstimates(
+  sampledCounts: ReadonlyMap<string, CountTotals>,
+  roots: Iterable<[string, number, number]>,
+  renamed: RenamedRoots,
+): RootEstimates {
+  const rootList = [...roots];
+  /** Per stored name: its roots counted under another (text) name, and its roots under a remote parent. */
+  const renamedAway = new Map<string, number>();
+  const underRemote = new Map<string, number>();
+  /** Per sampled name: its roots stored under other names. */
+  const renamedTo = new Map<string, number>();
+  for (const [stored, sampled, , spans] of renamed.entries()) {
+    if (sampled === '') {
+      underRemote.set(stored, (underRemote.get(stored) ?? 0) + spans);
+      continue;
+    }
+    renamedAway.set(stored, (renamedAway.get(stored) ?? 0) + spans);
+    renamedTo.set(sampled, (renamedTo.get(sampled) ?? 0) + spans);
+  }
+  // Roots under a remote parent count for their own name when it has count records (`ferret run`
+  // counts them); without, they were never counted (a caller's decision), so no count misses them.
+  let ambiguous = 0;
+  const storedUnder = new Map<string, number>();
+  for (const [name, , spans] of rootList) {
+    const own = spans - (renamedAway.get(name) ?? 0);
+    if (own <= 0) continue;
+    if (sampledCounts.has(name)) storedUnder.set(name, own);
+    else if (name !== STALL_SPAN_NAME) ambiguous += own - (underRemote.get(name) ?? 0);
+  }
+  let missing = 0;
+  let recordedTraces = 0;
+  for (const [name, totals] of sampledCounts) {
+    recordedTraces += totals.recorded;
+    const stored = (storedUnder.get(name) ?? 0) + (renamedTo.get(name) ?? 0);
+    if (totals.recorded > stored) missing += totals.recorded - stored;
+  }
+  const counts = countsByStoredName(sampledCounts, rootList, renamed, ambiguous > 0);
   const factors = new Map<string, number>();
-  for (const [name, totals] of counts) {
-    if (totals.dropped === 0) continue;
-    const rootWeight = rootWeightOf(name);
-    if (rootWeight === 0) continue;
-    const factor = totals.calls / rootWeight;
+  for (const [name, weight, spans] of rootList) {
+    const totals = counts.get(name);
+    if (totals === undefined || weight === 0 || spans > totals.recorded) continue;
+    if (totals.dropped === 0 && ambiguous > 0) continue;
+    const factor = totals.calls / weight;
     if (Math.abs(factor - 1) > 1e-3) factors.set(name, factor);
   }
-  return factors;
+  return {
+    counts,
+    factors,
+    missingTraces: Math.max(0, missing - ambiguous),
+    recordedTraces,
+    ambiguous,
+  };
 }
 
 /**
@@ -57,6 +128,11 @@ export class RenamedRoots {
 
   /** One stored root; `sampledName` is {@link SAMPLED_NAME_COLUMN} as read (ignored unless text). */
   add(storedName: string, sampledName: unknown, weight: number): void {
+    this.addMany(storedName, sampledName, weight, 1);
+  }
+
+  /** Several stored roots of one (stored name, sampled name) pair at once. */
+  addMany(storedName: string, sampledName: unknown, weight: number, spans: number): void {
     if (typeof sampledName !== 'string' || sampledName === storedName) return;
     let bySampled = this.#byStored.get(storedName);
     if (bySampled === undefined) {
@@ -64,10 +140,10 @@ export class RenamedRoots {
       this.#byStored.set(storedName, bySampled);
     }
     const sums = bySampled.get(sampledName);
-    if (sums === undefined) bySampled.set(sampledName, [weight, 1]);
+    if (sums === undefined) bySampled.set(sampledName, [weight, spans]);
     else {
       sums[0] += weight;
-      sums[1]++;
+      sums[1] += spans;
     }
   }
 
@@ -84,15 +160,19 @@ export class RenamedRoots {
  * root had when it was sampled; a root renamed later (an HTTP server span named after its route)
  * carries that name as `ferret.sampled_name`. A sampled name whose roots are stored under other
  * names shares its count records among them in proportion to their Σ weight, scaled by its
- * factor (1 when nothing was dropped): each gets `calls = Σ weight × factor`, exact when the
- * name dropped nothing and every recorded root is stored. A sampled name with no root stored
- * under it any more keeps no line; one with no stored root at all keeps its own.
+ * factor (calls ÷ Σ weight of those roots, so the shares add up to the calls; 1 when more roots
+ * are stored than were recorded, or in an `ambiguous` file when the name dropped nothing): each
+ * gets `calls = Σ weight × factor`, exact when the name dropped nothing and every recorded root
+ * is stored. A sampled name with no root stored under it any more keeps no line; one with no
+ * stored root at all keeps its own.
  * @param roots - Σ weight and count of the stored roots per stored name (renamed ones included).
+ * @param ambiguous - See {@link RootEstimates.ambiguous}.
  */
 export function countsByStoredName(
   counts: ReadonlyMap<string, CountTotals>,
   roots: Iterable<[string, number, number]>,
   renamed: RenamedRoots,
+  ambiguous = false,
 ): Map<string, CountTotals> {
   if (renamed.size === 0) return new Map(counts);
   /** Per sampled name: the stored names its roots went to, with Σ weight and spans. */
@@ -147,7 +227,8 @@ export function countsByStoredName(
       weight += w;
       spans += n;
     }
-    const factor = totals.dropped === 0 ? 1 : totals.calls / weight;
+    const factor =
+      spans > totals.recorded || (totals.dropped === 0 && ambiguous) ? 1 : totals.calls / weight;
     const exact = totals.dropped === 0 && spans === totals.recorded;
     for (const [stored, [w, n]] of members) {
       const calls = w * factor;

@@ -28,6 +28,18 @@ export interface RunInfo {
    * stored root spans, rounded, i.e. the stored roots scaled up by their sampling weights.
    */
   callsExact: boolean;
+  /**
+   * Traces the count records say were recorded (kept by sampling) whose root span is not in the
+   * file: lost after sampling (the profiler's queue was full, the sink's writes failed, a
+   * process was killed before its spans were written). 0 when none is missing or the run has no
+   * count records. Estimates of child spans scale the stored traces up to stand for them.
+   */
+  missingTraces: number;
+  /**
+   * Traces the count records say were recorded (kept by sampling): their `recorded` summed; 0
+   * without count records. The stored ones are `recordedTraces - missingTraces`.
+   */
+  recordedTraces: number;
   /** `service.name` of the run's first OpenTelemetry span, when there is one. */
   serviceName?: string;
   /**

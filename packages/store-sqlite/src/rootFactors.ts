@@ -2,12 +2,7 @@
 // count records shared among the names roots are stored under, then exact calls ÷ Σ stored root
 // weight per root name (callEstimates.ts holds both rules).
 import type Database from 'better-sqlite3';
-import {
-  type CountTotals,
-  countsByStoredName,
-  type RenamedRoots,
-  rootNameFactors,
-} from './callEstimates.js';
+import { type CountTotals, type RenamedRoots, rootEstimates } from './callEstimates.js';
 import { BUDGET } from './QueryBudget.js';
 import { COUNT_TOTALS_COLUMNS, type RowChecker } from './rowChecks.js';
 
@@ -31,19 +26,15 @@ export function readCountTotals(
 }
 
 /**
- * The count records per stored name ({@link countsByStoredName}) and the factor of each root name
- * whose calls differ from its Σ stored root weight ({@link rootNameFactors}), from the count
- * records per sampled name, `[stored name, Σ weight, spans]` of the stored roots and the renamed
- * roots.
+ * The count records per stored name and the factor of each root name whose calls differ from its
+ * Σ stored root weight ({@link rootEstimates}), from the count records per sampled name,
+ * `[stored name, Σ weight, spans]` of the stored roots and the renamed roots.
  */
 export function rootFactors(
   sampledCounts: ReadonlyMap<string, CountTotals>,
   roots: Iterable<[string, number, number]>,
   renamed: RenamedRoots,
 ): { counts: Map<string, CountTotals>; factors: Map<string, number> } {
-  const rootList = [...roots];
-  const counts = countsByStoredName(sampledCounts, rootList, renamed);
-  const rootWeight = new Map(rootList.map(([name, weight]) => [name, weight]));
-  const factors = rootNameFactors((name) => rootWeight.get(name) ?? 0, counts);
+  const { counts, factors } = rootEstimates(sampledCounts, roots, renamed);
   return { counts, factors };
 }

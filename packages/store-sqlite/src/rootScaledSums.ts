@@ -5,7 +5,7 @@
  * Σ weight, Σ weight × duration and Σ weight × self time of the spans of one frame, split by the
  * name of each span's local root (`undefined` when it was not found). Most frames see one root
  * name; the others are kept aside. {@link RootScaledSums.scaled} multiplies each part by its root
- * name's factor (`rootNameFactors` in callEstimates.ts: exact calls ÷ Σ stored root weight), which is how
+ * name's factor (`rootEstimates` in callEstimates.ts: exact calls ÷ Σ stored root weight), which is how
  * `analyze()` and `summary()` scale the same spans, so every view gives one estimate per name.
  */
 export class RootScaledSums {

@@ -3,13 +3,7 @@
 // spans and root names, never with the number of spans.
 import type Database from 'better-sqlite3';
 import type { AnalysisRow, AnalyzeOptions, AttributeGroup } from './analysisTypes.js';
-import {
-  type CountTotals,
-  countsByStoredName,
-  RenamedRoots,
-  rootNameFactors,
-  toSummary,
-} from './callEstimates.js';
+import { type CountTotals, RenamedRoots, rootEstimates, toSummary } from './callEstimates.js';
 import { LocalRoots } from './localRoots.js';
 import { NameAccumulator, UNPACKED_NAMES } from './NameAccumulator.js';
 import { readCountTotals } from './rootFactors.js';
@@ -89,6 +83,10 @@ interface ResolvedOptions {
 export interface AnalysisResult {
   rows: AnalysisRow[];
   spansWithAttribute: number | undefined;
+  /** See {@link RunAnalysis.missingTraces}. */
+  missingTraces: number;
+  /** See {@link RunAnalysis.recordedTraces}. */
+  recordedTraces: number;
 }
 
 /**
@@ -245,7 +243,7 @@ export function analyzeRun(
     run.recorded += totals.recorded;
     run.dropped += totals.dropped;
   }
-  const counts = countsByStoredName(
+  const { counts, factors, missingTraces, recordedTraces } = rootEstimates(
     sampledCounts,
     [...rootWeights].map(([name, [weight, spans]]): [string, number, number] => [
       name,
@@ -254,7 +252,6 @@ export function analyzeRun(
     ]),
     renamed,
   );
-  const factors = rootNameFactors((name) => rootWeights.get(name)?.[0] ?? 0, counts);
   for (const row of all) applyFactors(row, factors, options.by !== undefined);
   const runLostNothing =
     counts.size > 0 && run.dropped === 0 && storedRoots === run.recorded && truncatedChildren === 0;
@@ -274,6 +271,8 @@ export function analyzeRun(
       (x, y) => y.totalMs - x.totalMs || y.calls - x.calls || (x.name < y.name ? -1 : 1),
     ),
     spansWithAttribute: options.by === undefined ? undefined : spansWithAttribute,
+    missingTraces,
+    recordedTraces,
   };
 }
 

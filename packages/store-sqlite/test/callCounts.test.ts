@@ -313,12 +313,18 @@ describe('roots renamed after they were sampled (HTTP server spans under `ferret
     expect(rows.middleware).toMatchObject({ calls: 12, callsExact: false });
   });
 
-  it('a recorded request lost before the file makes the routes estimates', async () => {
+  it('recorded requests lost before the file: the stored routes share every call, as estimates', async () => {
+    // 4 requests recorded, 2 of them lost after sampling: each stored route stands for two.
     const spans = [...routed('web', 'GET /a'), ...routed('web', 'GET /b')];
-    const rows = agreedRows(await write(spans, [count('web', 'GET', 3, 3)]));
-    expect(rows['GET /a']).toMatchObject({ calls: 1, callsExact: false });
-    expect(rows['GET /b']).toMatchObject({ calls: 1, callsExact: false });
+    const r = await write(spans, [count('web', 'GET', 4, 4)]);
+    const rows = agreedRows(r);
+    expect(rows['GET /a']).toMatchObject({ calls: 2, callsExact: false, recorded: 1 });
+    expect(rows['GET /b']).toMatchObject({ calls: 2, callsExact: false, recorded: 1 });
+    expect(rows.middleware).toMatchObject({ calls: 4, callsExact: false, recorded: 2 });
     expect(rows.GET).toBeUndefined();
+    expect(r.analyze().missingTraces).toBe(2);
+    expect(r.runs()[0]).toMatchObject({ missingTraces: 2 });
+    expect(r.profile().run).toMatchObject({ missingTraces: 2 });
   });
 
   it('a file without the attribute: a name that dropped nothing does not scale its children', async () => {
@@ -330,8 +336,11 @@ describe('roots renamed after they were sampled (HTTP server spans under `ferret
       ...routed('old', 'GET /a', 1, false),
       ...routed('old', 'GET /a', 1, false),
     ];
-    const rows = agreedRows(await write(spans, [count('old', 'GET', 4, 4)]));
+    const r = await write(spans, [count('old', 'GET', 4, 4)]);
+    const rows = agreedRows(r);
     expect(rows.middleware).toMatchObject({ calls: 4, recorded: 4 });
+    // The two 'GET' roots not stored under 'GET' are the renamed ones: none is missing.
+    expect(r.analyze().missingTraces).toBe(0);
   });
 });
 
@@ -451,11 +460,13 @@ describe('when estimates are exact', () => {
 
   it('not when an admitted trace never reached the file (its children went with it)', async () => {
     const spans = trace('lossy', 'job', 1, ['step']);
-    const rows = byName((await write(spans, [count('lossy', 'job', 2, 2)])).summary());
+    const r = await write(spans, [count('lossy', 'job', 2, 2)]);
+    const rows = agreedRows(r);
     expect(rows.job).toMatchObject({ calls: 2, callsExact: true, recorded: 1, dropped: 1 });
-    // job dropped nothing, so its factor is 1: the stored step is not taken for the lost trace's
-    // too (in a file written before `ferret.sampled_name`, the "lost" roots may be renamed ones).
-    expect(rows.step).toMatchObject({ calls: 1, callsExact: false });
+    // The stored trace stands for the lost one too (factor 2 ÷ 1), though job dropped nothing
+    // by sampling: an estimate.
+    expect(rows.step).toMatchObject({ calls: 2, callsExact: false, recorded: 1 });
+    expect(r.analyze().missingTraces).toBe(1);
   });
 
   it('not without count records (OpenTelemetry): nothing says how many calls were made', async () => {

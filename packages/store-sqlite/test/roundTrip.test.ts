@@ -156,6 +156,8 @@ describe('reader', () => {
         rootCalls: 10,
         calls: 10,
         callsExact: true,
+        recordedTraces: 2,
+        missingTraces: 0,
       },
       // No count records: one stored root of weight 1, an estimate.
       {
@@ -166,6 +168,8 @@ describe('reader', () => {
         rootCalls: 1,
         calls: 1,
         callsExact: false,
+        recordedTraces: 0,
+        missingTraces: 0,
       },
     ]);
     expect(reader.latestRunId()).toBe('late');

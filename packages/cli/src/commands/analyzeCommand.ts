@@ -4,6 +4,7 @@ import { type Command, Option } from 'commander';
 import { type CliContext, withReader, writeLines } from '../CliContext.js';
 import { CliError } from '../CliError.js';
 import { formatCount } from '../formatNumbers.js';
+import { lostTracesLine } from '../lostTraces.js';
 import { parseNonEmpty, parsePositiveInteger } from '../optionParsers.js';
 import type { SpanReader } from '../readerTypes.js';
 import { resolveRun, runOption } from '../runOption.js';
@@ -82,6 +83,8 @@ export function analyzeSummary(
       ...(options.name === undefined ? {} : { name: options.name }),
       rows: shown.map(toSummaryJsonRow),
       stalls,
+      recordedTraces: analysis.recordedTraces,
+      missingTraces: analysis.missingTraces,
     };
     context.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
     return;
@@ -126,6 +129,8 @@ export function analyzeSummary(
       ),
     );
   }
+  const lost = lostTracesLine(analysis);
+  if (lost !== undefined) lines.push(palette.style('yellow', lost));
   for (const line of summaryFootnote(shown)) lines.push(palette.style('dim', line));
   if (options.name === undefined) lines.push(...renderStalls(stalls, palette));
   writeLines(context.stdout, lines);

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { type CliContext, withReader, writeLines } from '../CliContext.js';
 import { formatCount } from '../formatNumbers.js';
+import { lostTracesLine } from '../lostTraces.js';
 import { parseNonEmpty } from '../optionParsers.js';
 import { assertOutputPath, STANDARD_OUTPUT, writeFileAtomically } from '../outputFile.js';
 import { renderReportHtml } from '../report/renderReportHtml.js';
@@ -61,9 +62,11 @@ export function registerReportCommand(program: Command, context: CliContext): vo
       }
       writeFileAtomically(options.output, html);
       const kib = Buffer.byteLength(html) / 1024;
+      const lost = lostTracesLine(profile.run);
       writeLines(context.stdout, [
         `Wrote the report of run ${data.run.runId} (${formatCount(profile.run.spanCount)} spans, ` +
           `${formatCount(profile.summary.length)} names, ${formatCount(kib)} KiB) to ${terminalText(resolve(options.output))}; open it in a browser`,
+        ...(lost === undefined ? [] : [context.palette.style('yellow', lost)]),
       ]);
     });
 }

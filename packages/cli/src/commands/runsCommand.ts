@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { type CliContext, withReader, writeLines } from '../CliContext.js';
 import { formatCalls, formatCount, formatDuration, formatTimestamp } from '../formatNumbers.js';
+import { lostTracesLine } from '../lostTraces.js';
 import type { RunMetadata } from '../readerTypes.js';
 import { TextTable } from '../TextTable.js';
 import { RUN_ID_CHARS, terminalText } from '../terminalText.js';
@@ -77,6 +78,14 @@ export function registerRunsCommand(program: Command, context: CliContext): void
             'incomplete: the run did not close cleanly (killed, crashed or still running); its counts may be short of what happened (≥)',
           ),
         );
+      }
+      for (const run of runs) {
+        const lost = lostTracesLine(run);
+        if (lost !== undefined) {
+          lines.push(
+            context.palette.style('yellow', `${terminalText(run.runId, RUN_ID_CHARS)}: ${lost}`),
+          );
+        }
       }
       if (runs.some((run) => !run.callsExact)) {
         lines.push(

@@ -1,4 +1,5 @@
 import { formatCount } from '../formatNumbers.js';
+import { lostTracesLine } from '../lostTraces.js';
 import type { RunProfile, StackFrame } from '../readerTypes.js';
 import { terminalText } from '../terminalText.js';
 import type { ReportData, ReportFrame, ReportSummaryRow } from './ReportData.js';
@@ -64,6 +65,8 @@ export function toReportData(
   }
   const { timeline } = profile;
   const notes: string[] = [];
+  const lost = lostTracesLine(run);
+  if (lost !== undefined) notes.push(`${lost}.`);
   const { omitted } = profile;
   if (omitted.spansInOtherFrames > 0) {
     notes.push(

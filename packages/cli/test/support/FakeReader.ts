@@ -90,7 +90,13 @@ export class FakeReader implements SpanReader {
     const rows = (this.data.summary ?? []).map(
       (row): AnalysisRow => ({ selfTotalMs: row.totalMs, selfP50Ms: row.p50Ms, ...row }),
     );
-    return { runId, rows };
+    const run = this.data.runs.find((r) => r.runId === runId);
+    return {
+      runId,
+      rows,
+      recordedTraces: run?.recordedTraces ?? 0,
+      missingTraces: run?.missingTraces ?? 0,
+    };
   }
   stackTree(options?: { runId?: string }): StackTree {
     this.calls.push({ method: 'stackTree', options });
