@@ -55,6 +55,7 @@ export { type ExitFlushable, ProcessExitRegistry } from './ProcessExitRegistry.j
 export { packageVersion } from './packageVersion.js';
 export { MAX_TRACE_LIMIT } from './readerLimits.js';
 export { MAX_RUN_ID_LENGTH, RUN_BUDGET_RANGE } from './runOptions.js';
+export { runTagOf } from './runTag.js';
 export { SAMPLED_NAME_ATTRIBUTE } from './spanAttributes.js';
 export {
   FERRET_TRACESTATE_KEY,

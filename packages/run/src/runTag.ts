@@ -3,7 +3,6 @@
 // a span under it asks the budget like a root and is counted, unless the parent's tracestate
 // carries this run's tag, i.e. the trace was decided by a process of the same `ferret run` (a
 // gateway and its backend started together, an app calling itself), which already counted it.
-import { createHash } from 'node:crypto';
 import {
   FERRET_TRACESTATE_KEY,
   ferretTraceStateValue,
@@ -13,14 +12,7 @@ import {
 } from '@ferret/internal';
 import { createTraceState, type SpanContext, type TraceState } from '@opentelemetry/api';
 
-/**
- * The tag of a run: 16 hex digits of SHA-256 over its id. Every process of one `ferret run`
- * shares the id (`FERRET_RUN_ID`), so they agree on the tag without talking to each other; the
- * default id is a random UUID, so a client cannot forge the tag of a run it does not know.
- */
-export function runTagOf(runId: string): string {
-  return createHash('sha256').update(`ferret run ${runId}`).digest('hex').slice(0, 16);
-}
+export { runTagOf } from '@ferret/internal';
 
 /** True when `traceState` carries `runTag` (the trace was decided by this run). Never throws. */
 export function isSameRun(traceState: TraceState | undefined, runTag: string | undefined): boolean {

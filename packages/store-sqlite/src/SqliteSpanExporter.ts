@@ -4,6 +4,7 @@ import {
   assertOptionsObject,
   assertTextOption,
   MAX_RUN_ID_LENGTH,
+  runTagOf,
 } from '@ferret/internal';
 import type { ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
@@ -21,7 +22,11 @@ const FAILED = 1;
 export interface SqliteSpanExporterOptions extends SqliteSpanStoreOptions {
   /**
    * The run the spans belong to. Default: the resource's `service.instance.id`, else an id
-   * generated once per exporter (`randomUUID()`).
+   * generated once per exporter (`randomUUID()`). With it, a span whose remote parent's
+   * tracestate carries this run's tag (`ferret=…;r:<tag>`, written by `ferret run`'s sampler in
+   * every process of the run) is stored as a child of that parent, not as the root of a local
+   * trace: the trace was decided and counted by the run itself (an app calling itself, two
+   * processes of one `ferret run`).
    */
   runId?: string;
 }
@@ -46,6 +51,7 @@ export interface SqliteSpanExporterOptions extends SqliteSpanStoreOptions {
 export class SqliteSpanExporter implements SpanExporter {
   readonly #store: SqliteSpanStore;
   readonly #runId: string | undefined;
+  readonly #runTag: string | undefined;
   readonly #generatedRunId = randomUUID();
   #shutdown = false;
 
@@ -59,6 +65,7 @@ export class SqliteSpanExporter implements SpanExporter {
     const { runId, ...storeOptions } = options ?? ({} as SqliteSpanExporterOptions);
     if (runId !== undefined) assertTextOption('runId', runId, MAX_RUN_ID_LENGTH);
     this.#runId = runId;
+    this.#runTag = runId === undefined ? undefined : runTagOf(runId);
     this.#store = new SqliteSpanStore(options === undefined ? options : storeOptions);
   }
 
@@ -80,7 +87,7 @@ export class SqliteSpanExporter implements SpanExporter {
     let firstProblem = '';
     for (const span of spans) {
       try {
-        const record = otelSpanRecord(span, this.#runId);
+        const record = otelSpanRecord(span, this.#runId, this.#runTag);
         if (record.runId === '') record.runId = this.#generatedRunId;
         records.push(record);
       } catch (error) {

@@ -2,7 +2,7 @@
 // Type-only imports: the OpenTelemetry packages are optional peers and must not be loaded at run
 // time by users of the profiler alone.
 import { threadId } from 'node:worker_threads';
-import { traceStateWeight } from '@ferret/internal';
+import { traceStateRunTag, traceStateWeight } from '@ferret/internal';
 import type { Attributes, SpanEventRecord } from '@ferret/profiler';
 import type { HrTime, Attributes as OtelAttributes, TraceState } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
@@ -24,7 +24,10 @@ export class BrokenSpanError extends Error {
 }
 
 /**
- * Maps a finished OpenTelemetry span onto a stored record: ids, remote-aware parent, kind,
+ * Maps a finished OpenTelemetry span onto a stored record: ids, remote-aware parent (a remote
+ * parent whose tracestate carries `runTag`, the tag of the run being written, is a parent in the
+ * same run: a process of the same `ferret run` decided the trace, so the span is a child, not
+ * the root of a local trace), kind,
  * times (HrTime to fractional epoch ms), status (its description kept as the
  * `otel.status_description` attribute), attributes, events, `service.name`, and the instrumentation
  * scope as `otel.scope.name`/`otel.scope.version`.
@@ -34,6 +37,7 @@ export class BrokenSpanError extends Error {
 export function otelSpanRecord(
   span: ReadableSpan,
   runIdFallback: string | undefined,
+  runTag?: string,
 ): StoredSpanRecord {
   const context = span.spanContext();
   const name = span.name;
@@ -74,7 +78,9 @@ export function otelSpanRecord(
   };
   if (parent !== undefined && SPAN_ID.test(parent.spanId)) {
     record.parentSpanId = parent.spanId;
-    if (parent.isRemote) record.parentIsRemote = true;
+    if (parent.isRemote && !(runTag !== undefined && isTaggedBy(parent.traceState, runTag))) {
+      record.parentIsRemote = true;
+    }
   }
   if (typeof serviceName === 'string') record.serviceName = serviceName;
   if (span.events?.length) {
@@ -158,4 +164,12 @@ function isAttributeValue(value: unknown): boolean {
     if (typeof element !== type) return false;
   }
   return true;
+}
+
+/** True when `traceState` carries the run tag `runTag` (see `runTagOf`). Never throws. */
+function isTaggedBy(traceState: TraceState | undefined, runTag: string): boolean {
+  if (traceState === undefined || traceState === null || typeof traceState.get !== 'function') {
+    return false;
+  }
+  return traceStateRunTag((key) => traceState.get(key)) === runTag;
 }
