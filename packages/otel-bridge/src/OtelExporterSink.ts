@@ -1,3 +1,4 @@
+import { assertKnownOptions, optionKeys } from '@ferret/internal';
 import type { CountRecord, SpanRecord, SpanSink } from '@ferret/profiler';
 import type { Attributes, MeterProvider } from '@opentelemetry/api';
 import { type Resource, resourceFromAttributes } from '@opentelemetry/resources';
@@ -43,6 +44,16 @@ export interface OtelExporterSinkOptions {
   /** Called with the bridge's own failures. Default: one `process.emitWarning` per error code. */
   onError?: (error: OtelBridgeError) => void;
 }
+
+/** Every key of {@link OtelExporterSinkOptions}: any other key is refused (a misspelt option). */
+const OTEL_EXPORTER_SINK_OPTION_KEYS = optionKeys<OtelExporterSinkOptions>({
+  exporter: true,
+  serviceName: true,
+  resourceAttributes: true,
+  meterProvider: true,
+  maxConcurrentExports: true,
+  onError: true,
+});
 
 /** What {@link OtelExporterSink.stats} returns: counters since construction. */
 export interface OtelExporterSinkStats {
@@ -114,6 +125,7 @@ export class OtelExporterSink implements SpanSink {
     if (options === null || typeof options !== 'object' || Array.isArray(options)) {
       throw new TypeError(`Expected \`options\` to be an object, got ${describe(options)}`);
     }
+    assertKnownOptions('OtelExporterSink', options, OTEL_EXPORTER_SINK_OPTION_KEYS);
     const { exporter, serviceName, resourceAttributes, meterProvider, onError } = options;
     if (typeof exporter !== 'function' && !isSpanExporter(exporter)) {
       throw new TypeError(

@@ -1,3 +1,4 @@
+import { assertKnownOptions, assertOptionsObject, optionKeys } from '@ferret/internal';
 import type { CountRecord, SpanRecord } from './SpanRecord.js';
 import type { SinkStats, SpanSink } from './SpanSink.js';
 
@@ -6,6 +7,11 @@ export interface InMemorySinkOptions {
   /** Most span records kept; later ones are dropped and counted in `lostSpans`. Default 100,000. */
   maxSpans?: number;
 }
+
+/** Every key of {@link InMemorySinkOptions}: any other key is refused (a misspelt option). */
+const IN_MEMORY_SINK_OPTION_KEYS = optionKeys<InMemorySinkOptions>({
+  maxSpans: true,
+});
 
 /** What {@link InMemorySink.stats} returns: counters since construction (or `clear()`). */
 export interface InMemorySinkStats extends SinkStats {
@@ -33,6 +39,8 @@ export class InMemorySink implements SpanSink {
   #closed = false;
 
   constructor(options: InMemorySinkOptions = {}) {
+    assertOptionsObject('options', options);
+    assertKnownOptions('InMemorySink', options, IN_MEMORY_SINK_OPTION_KEYS);
     const maxSpans = options.maxSpans ?? 100_000;
     if (!Number.isSafeInteger(maxSpans) || maxSpans < 1) {
       throw new RangeError(

@@ -1,6 +1,12 @@
 import { existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { reportError, WarnOnce } from '@ferret/internal';
+import {
+  assertKnownOptions,
+  assertOptionsObject,
+  optionKeys,
+  reportError,
+  WarnOnce,
+} from '@ferret/internal';
 import sonicBoom, { type SonicBoom as SonicBoomStream } from 'sonic-boom';
 import type { CountRecord, SpanRecord } from './SpanRecord.js';
 import type { SinkStats, SpanSink } from './SpanSink.js';
@@ -20,6 +26,13 @@ export interface JsonLinesSinkOptions {
   /** Called with write failures. Default: one `process.emitWarning`. */
   onError?: (error: Error) => void;
 }
+
+/** Every key of {@link JsonLinesSinkOptions}: any other key is refused (a misspelt option). */
+const JSON_LINES_SINK_OPTION_KEYS = optionKeys<JsonLinesSinkOptions>({
+  destination: true,
+  maxBufferedBytes: true,
+  onError: true,
+});
 
 /** What {@link JsonLinesSink.stats} returns: counters since construction. */
 export interface JsonLinesSinkStats extends SinkStats {
@@ -69,6 +82,8 @@ export class JsonLinesSink implements SpanSink {
   #errors = 0;
 
   constructor(options: JsonLinesSinkOptions = {}) {
+    assertOptionsObject('options', options);
+    assertKnownOptions('JsonLinesSink', options, JSON_LINES_SINK_OPTION_KEYS);
     const destination = options.destination ?? 1;
     if (
       !(typeof destination === 'string' && destination.length > 0) &&

@@ -1,4 +1,9 @@
-import { assertTimerMs } from '@ferret/internal';
+import {
+  assertKnownOptions,
+  assertOptionsObject,
+  assertTimerMs,
+  optionKeys,
+} from '@ferret/internal';
 import { ProfilerError } from './ProfilerError.js';
 import type { CountRecord, SpanRecord } from './SpanRecord.js';
 import { readSinkStats, type SinkStats, type SpanSink } from './SpanSink.js';
@@ -23,6 +28,13 @@ export interface TeeSinkOptions {
    */
   onError?: (error: ProfilerError, branch: number) => void;
 }
+
+/** Every key of {@link TeeSinkOptions}: any other key is refused (a misspelt option). */
+const TEE_SINK_OPTION_KEYS = optionKeys<TeeSinkOptions>({
+  branchTimeoutMs: true,
+  maxPendingPerBranch: true,
+  onError: true,
+});
 
 /** The counters of one branch of a {@link TeeSink}. */
 export interface TeeBranchStats {
@@ -87,6 +99,8 @@ export class TeeSink implements SpanSink {
 
   /** @throws TypeError / RangeError naming the option, for invalid arguments. */
   constructor(sinks: readonly SpanSink[], options: TeeSinkOptions = {}) {
+    assertOptionsObject('options', options);
+    assertKnownOptions('TeeSink', options, TEE_SINK_OPTION_KEYS);
     if (!Array.isArray(sinks) || sinks.length === 0) {
       throw new TypeError('Expected `sinks` to be a non-empty array of SpanSinks');
     }

@@ -3,11 +3,13 @@ import {
   assertFunction,
   assertIntegerAtLeast,
   assertKeyLengthBound,
+  assertKnownOptions,
   assertTakeCount,
   assertTimerMs,
   boundedKey,
   DEFAULT_MAX_KEY_LENGTH,
   describe,
+  optionKeys,
 } from '@ferret/internal';
 import {
   KeyedRateLimiter,
@@ -42,6 +44,20 @@ export interface RedisKeyedRateLimiterOptions {
   /** Called once per outage with the first Redis error. */
   onError?: (error: Error) => void;
 }
+
+/** Every key of {@link RedisKeyedRateLimiterOptions}: any other key is refused (a misspelt option). */
+const REDIS_KEYED_RATE_LIMITER_OPTION_KEYS = optionKeys<RedisKeyedRateLimiterOptions>({
+  redis: true,
+  prefix: true,
+  ratePerSecond: true,
+  burst: true,
+  capacity: true,
+  maxKeyLength: true,
+  enabled: true,
+  timeoutMs: true,
+  expectedReplicas: true,
+  onError: true,
+});
 
 /** Totals of a {@link RedisKeyedRateLimiter} instance. */
 export interface RedisKeyedLimiterStats {
@@ -99,6 +115,7 @@ export class RedisKeyedRateLimiter {
         `Expected \`options\` to be an object with \`redis\` and \`ratePerSecond\`, got ${describe(options)}`,
       );
     }
+    assertKnownOptions('RedisKeyedRateLimiter', options, REDIS_KEYED_RATE_LIMITER_OPTION_KEYS);
     const {
       prefix = DEFAULT_PREFIX,
       maxKeyLength = DEFAULT_MAX_KEY_LENGTH,

@@ -1,4 +1,10 @@
-import { assertNumberAtLeast, assertPositiveNumber, describe } from '@ferret/internal';
+import {
+  assertKnownOptions,
+  assertNumberAtLeast,
+  assertPositiveNumber,
+  describe,
+  optionKeys,
+} from '@ferret/internal';
 import type { RedisScriptClient } from './runBucketScript.js';
 
 /** Options every Redis-backed bucket takes. */
@@ -15,6 +21,15 @@ export interface RedisBucketOptions {
   capacity?: number;
 }
 
+/** Every key of {@link RedisBucketOptions} (a `RedisTokenBucket`'s options). */
+const BUCKET_OPTION_KEYS = optionKeys<RedisBucketOptions>({
+  redis: true,
+  key: true,
+  ratePerSecond: true,
+  burst: true,
+  capacity: true,
+});
+
 /** The checked essentials of {@link RedisBucketOptions}. */
 export interface CheckedBucketOptions {
   redis: RedisScriptClient;
@@ -23,13 +38,22 @@ export interface CheckedBucketOptions {
   capacity: number;
 }
 
-/** Checks the options shared by the Redis buckets; throws a TypeError/RangeError naming the option. */
-export function checkBucketOptions(options: unknown): CheckedBucketOptions {
+/**
+ * Checks the options shared by the Redis buckets; throws a TypeError/RangeError naming the
+ * option, and a TypeError for a key that is not in `known` (the options of `owner`, the class
+ * being built: a misspelt option).
+ */
+export function checkBucketOptions(
+  options: unknown,
+  owner = 'RedisTokenBucket',
+  known: readonly string[] = BUCKET_OPTION_KEYS,
+): CheckedBucketOptions {
   if (options === null || typeof options !== 'object') {
     throw new TypeError(
       `Expected \`options\` to be an object with \`redis\`, \`key\` and \`ratePerSecond\`, got ${describe(options)}`,
     );
   }
+  assertKnownOptions(owner, options, known);
   const o = options as Partial<RedisBucketOptions>;
   const redis = checkRedis(o.redis);
   const key = checkKey('key', o.key);

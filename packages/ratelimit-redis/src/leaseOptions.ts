@@ -3,6 +3,7 @@ import {
   assertIntegerAtLeast,
   assertPositiveNumber,
   assertTimerMs,
+  optionKeys,
 } from '@ferret/internal';
 import { checkBucketOptions, type RedisBucketOptions } from './bucketOptions.js';
 import type { RedisScriptClient } from './runBucketScript.js';
@@ -30,6 +31,21 @@ export interface LeasedTokenBucketOptions extends RedisBucketOptions {
   onError?: (error: Error) => void;
 }
 
+/** Every key of {@link LeasedTokenBucketOptions}: any other key is refused (a misspelt option). */
+const LEASE_OPTION_KEYS = optionKeys<LeasedTokenBucketOptions>({
+  redis: true,
+  key: true,
+  ratePerSecond: true,
+  burst: true,
+  capacity: true,
+  leaseSize: true,
+  leaseFraction: true,
+  leasePeriodMs: true,
+  expectedReplicas: true,
+  fallbackRatePerSecond: true,
+  onError: true,
+});
+
 /** The checked options with every default applied. */
 export interface ResolvedLeaseOptions {
   redis: RedisScriptClient;
@@ -51,7 +67,7 @@ const MIN_LEASE_PERIOD_MS = 10;
 
 /** Checks {@link LeasedTokenBucketOptions}; throws a TypeError/RangeError naming the option. */
 export function resolveLeaseOptions(options: unknown): ResolvedLeaseOptions {
-  const base = checkBucketOptions(options);
+  const base = checkBucketOptions(options, 'LeasedTokenBucket', LEASE_OPTION_KEYS);
   const o = options as LeasedTokenBucketOptions;
   if (o.leaseSize !== undefined && o.leaseFraction !== undefined) {
     throw new TypeError('Expected either `leaseSize` or `leaseFraction`, not both');

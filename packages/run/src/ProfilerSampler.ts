@@ -1,7 +1,9 @@
 import {
+  assertKnownOptions,
   assertOptionsObject,
   FERRET_TRACESTATE_KEY,
   ferretTraceStateValue,
+  optionKeys,
 } from '@ferret/internal';
 import type { Profiler } from '@ferret/profiler';
 import {
@@ -24,6 +26,11 @@ export interface ProfilerSamplerOptions {
    */
   runId?: string;
 }
+
+/** Every key of {@link ProfilerSamplerOptions}: any other key is refused (a misspelt option). */
+const PROFILER_SAMPLER_OPTION_KEYS = optionKeys<ProfilerSamplerOptions>({
+  runId: true,
+});
 
 /** The attribute the store reads a sampled root's weight from (its inverse). */
 const SAMPLING_PROBABILITY = 'ferret.sampling.probability';
@@ -74,6 +81,7 @@ export class ProfilerSampler implements Sampler {
    */
   constructor(profiler: Profiler, options: ProfilerSamplerOptions = {}) {
     assertOptionsObject('options', options);
+    assertKnownOptions('ProfilerSampler', options, PROFILER_SAMPLER_OPTION_KEYS);
     if (options.runId !== undefined && typeof options.runId !== 'string') {
       throw new TypeError(`Expected \`runId\` to be a string, got ${typeof options.runId}`);
     }

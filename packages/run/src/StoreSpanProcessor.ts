@@ -1,7 +1,9 @@
 import {
   assertIntegerAtLeast,
+  assertKnownOptions,
   assertOptionsObject,
   assertTimerMs,
+  optionKeys,
   SAMPLED_NAME_ATTRIBUTE,
 } from '@ferret/internal';
 import type { SqliteSpanExporter } from '@ferret/store-sqlite/otel';
@@ -23,6 +25,13 @@ export interface StoreSpanProcessorOptions {
    */
   runId?: string;
 }
+
+/** Every key of {@link StoreSpanProcessorOptions}: any other key is refused (a misspelt option). */
+const STORE_SPAN_PROCESSOR_OPTION_KEYS = optionKeys<StoreSpanProcessorOptions>({
+  maxQueueSize: true,
+  flushIntervalMs: true,
+  runId: true,
+});
 
 /**
  * Hands ended OpenTelemetry spans to a {@link SqliteSpanExporter} in batches. Unlike the SDK's
@@ -56,6 +65,7 @@ export class StoreSpanProcessor implements SpanProcessor {
 
   constructor(exporter: SqliteSpanExporter, options: StoreSpanProcessorOptions = {}) {
     assertOptionsObject('options', options);
+    assertKnownOptions('StoreSpanProcessor', options, STORE_SPAN_PROCESSOR_OPTION_KEYS);
     const { maxQueueSize = 4096, flushIntervalMs = 1000, runId } = options;
     if (runId !== undefined && typeof runId !== 'string') {
       throw new TypeError(`Expected \`runId\` to be a string, got ${typeof runId}`);

@@ -1,7 +1,9 @@
 import {
   assertFunction,
+  assertKnownOptions,
   assertOptionsObject,
   assertPositiveNumber,
+  optionKeys,
   parseOtValue,
   serializeOtValue,
   ZERO_THRESHOLD,
@@ -60,6 +62,14 @@ export interface ConsistentRateLimitingSamplerOptions {
   clock?: Clock;
 }
 
+/** Every key of {@link ConsistentRateLimitingSamplerOptions}: any other key is refused (a misspelt option). */
+const CONSISTENT_RATE_LIMITING_SAMPLER_OPTION_KEYS =
+  optionKeys<ConsistentRateLimitingSamplerOptions>({
+    targetTracesPerSecond: true,
+    adaptationTimeMs: true,
+    clock: true,
+  });
+
 const DROP: SamplingResult = Object.freeze({ decision: SamplingDecision.NOT_RECORD });
 const FOLLOW_SAMPLED: SamplingResult = Object.freeze({
   decision: SamplingDecision.RECORD_AND_SAMPLED,
@@ -105,6 +115,11 @@ export class ConsistentRateLimitingSampler implements Sampler {
   /** @throws TypeError / RangeError naming the option, for invalid options. */
   constructor(options: ConsistentRateLimitingSamplerOptions = {}) {
     assertOptionsObject('options', options);
+    assertKnownOptions(
+      'ConsistentRateLimitingSampler',
+      options,
+      CONSISTENT_RATE_LIMITING_SAMPLER_OPTION_KEYS,
+    );
     const {
       targetTracesPerSecond = DEFAULT_TARGET_TRACES_PER_SECOND,
       adaptationTimeMs = 1000,

@@ -1,5 +1,6 @@
 import {
   assertFunction,
+  assertKnownOptions,
   assertOptionsObject,
   assertPositiveNumber,
   checkRateAndCapacity,
@@ -7,6 +8,7 @@ import {
   FERRET_TRACESTATE_KEY,
   ferretTraceStateValue,
   MAX_SAMPLING_WEIGHT,
+  optionKeys,
 } from '@ferret/internal';
 import { type Clock, monotonicClock, type RateBucket, TokenBucket } from '@ferret/ratelimit';
 import {
@@ -78,6 +80,15 @@ export interface RateLimitingSamplerOptions {
   meterProvider?: MeterProvider;
 }
 
+/** Every key of {@link RateLimitingSamplerOptions}: any other key is refused (a misspelt option). */
+const RATE_LIMITING_SAMPLER_OPTION_KEYS = optionKeys<RateLimitingSamplerOptions>({
+  maxTracesPerSecond: true,
+  burst: true,
+  bucket: true,
+  clock: true,
+  meterProvider: true,
+});
+
 const DROP: SamplingResult = Object.freeze({ decision: SamplingDecision.NOT_RECORD });
 
 /**
@@ -132,6 +143,7 @@ export class RateLimitingSampler implements Sampler {
 
   constructor(options: RateLimitingSamplerOptions = {}) {
     assertOptionsObject('options', options);
+    assertKnownOptions('RateLimitingSampler', options, RATE_LIMITING_SAMPLER_OPTION_KEYS);
     const { bucket, clock = monotonicClock, meterProvider } = options;
     assertFunction('clock', clock);
     if (

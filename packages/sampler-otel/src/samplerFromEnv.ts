@@ -1,4 +1,9 @@
-import { readEnvNumber } from '@ferret/internal';
+import {
+  assertKnownOptions,
+  assertOptionsObject,
+  optionKeys,
+  readEnvNumber,
+} from '@ferret/internal';
 import type { Sampler } from '@opentelemetry/sdk-trace-base';
 import { ConsistentRateLimitingSampler } from './ConsistentRateLimitingSampler.js';
 import { createRateLimitedSampler } from './createRateLimitedSampler.js';
@@ -56,6 +61,8 @@ export function samplerFromEnv(
   env: Readonly<Record<string, string | undefined>> = process.env,
   options: Omit<RateLimitingSamplerOptions, 'maxTracesPerSecond' | 'bucket'> = {},
 ): Sampler {
+  assertOptionsObject('options', options);
+  assertKnownOptions('samplerFromEnv', options, SAMPLER_FROM_ENV_OPTION_KEYS);
   let name = env.OTEL_TRACES_SAMPLER?.trim().toLowerCase() ?? '';
   if (name.startsWith(PARENT_BASED_PREFIX)) name = name.slice(PARENT_BASED_PREFIX.length);
   const consistent = name === OTEL_TRACES_SAMPLER_FERRET_CONSISTENT;
@@ -73,6 +80,11 @@ export function samplerFromEnv(
   }
   return createRateLimitedSampler({ ...options, maxTracesPerSecond: rate });
 }
+
+/** The options {@link samplerFromEnv} takes (the rate comes from the environment). */
+const SAMPLER_FROM_ENV_OPTION_KEYS = optionKeys<
+  Omit<RateLimitingSamplerOptions, 'maxTracesPerSecond' | 'bucket'>
+>({ burst: true, clock: true, meterProvider: true });
 
 function readRate(
   env: Readonly<Record<string, string | undefined>>,

@@ -1,4 +1,9 @@
-import { assertTimerMs } from '@ferret/internal';
+import {
+  assertKnownOptions,
+  assertOptionsObject,
+  assertTimerMs,
+  optionKeys,
+} from '@ferret/internal';
 import type Database from 'better-sqlite3';
 import { describeError, FerretStoreError } from './FerretStoreError.js';
 import { SpanWriter } from './SpanWriter.js';
@@ -49,6 +54,11 @@ export interface RunLogOptions {
   busyTimeoutMs?: number;
 }
 
+/** Every key of {@link RunLogOptions}: any other key is refused (a misspelt option). */
+const RUN_LOG_OPTION_KEYS = optionKeys<RunLogOptions>({
+  busyTimeoutMs: true,
+});
+
 /**
  * Writes run metadata (command, start and end, exit status, the processes and whether each
  * closed cleanly) into a Ferret database, so readers can tell a complete run from one that was
@@ -74,6 +84,8 @@ export class RunLog {
         `Expected \`path\` to be a database file path, got ${typeof path === 'string' ? JSON.stringify(path) : typeof path}`,
       );
     }
+    assertOptionsObject('options', options);
+    assertKnownOptions('RunLog', options, RUN_LOG_OPTION_KEYS);
     const { busyTimeoutMs = 2_000 } = options;
     assertTimerMs('busyTimeoutMs', busyTimeoutMs, { allowZero: true, integer: true });
     this.path = path;

@@ -15,6 +15,7 @@ import { FerretStoreError } from './FerretStoreError.js';
 import { NameAccumulator, UNPACKED_NAMES } from './NameAccumulator.js';
 import { openFailure } from './openErrors.js';
 import { BUDGET, QueryBudget } from './QueryBudget.js';
+import { ANALYZE_OPTION_KEYS, assertQueryOptions, STACK_TREE_OPTION_KEYS } from './queryOptions.js';
 import type { ChildWeightsByRoot } from './RunProfileBuilder.js';
 import type { NameSummary, RunInfo, SpanReader, TraceTree } from './readerTypes.js';
 import { profileFromPass, profileLimits, readRunPass } from './readRunProfile.js';
@@ -171,7 +172,7 @@ export class SqliteSpanReader implements SpanReader {
   }
 
   summary(options: { runId?: string } = {}): NameSummary[] {
-    assertQueryOptions(options);
+    assertQueryOptions(options, 'summary', ['runId']);
     return this.#guard(() => {
       const runKey = this.#resolveRun(options.runId);
       const byName = new Map<string, NameAccumulator>();
@@ -209,7 +210,7 @@ export class SqliteSpanReader implements SpanReader {
   }
 
   profile(options: { runId?: string; limits?: Partial<RunProfileLimits> } = {}): RunProfile {
-    assertQueryOptions(options);
+    assertQueryOptions(options, 'profile', ['runId', 'limits']);
     const limits = profileLimits(options.limits);
     return this.#guard(() => {
       const runKey = this.#resolveRun(options.runId);
@@ -256,7 +257,7 @@ export class SqliteSpanReader implements SpanReader {
   }
 
   recent(options: { runId?: string; windowMs?: number; windowEnd?: number } = {}): RecentActivity {
-    assertQueryOptions(options);
+    assertQueryOptions(options, 'recent', ['runId', 'windowMs', 'windowEnd']);
     const { windowMs, windowEnd } = assertRecentOptions(options);
     return this.#guard(() => {
       const runKey = this.#resolveRun(options.runId);
@@ -416,7 +417,7 @@ export class SqliteSpanReader implements SpanReader {
   }
 
   analyze(options: AnalyzeOptions = {}): RunAnalysis {
-    assertQueryOptions(options);
+    assertQueryOptions(options, 'analyze', ANALYZE_OPTION_KEYS);
     const resolved = resolveAnalyzeOptions(options);
     return this.#guard(() => {
       const runKey = this.#resolveRun(options.runId);
@@ -426,7 +427,7 @@ export class SqliteSpanReader implements SpanReader {
   }
 
   stackTree(options: StackTreeOptions = {}): StackTree {
-    assertQueryOptions(options);
+    assertQueryOptions(options, 'stackTree', STACK_TREE_OPTION_KEYS);
     const maxStacks = options.maxStacks ?? DEFAULT_MAX_STACKS;
     assertIntegerAtLeast('maxStacks', maxStacks, 1);
     if (maxStacks > MAX_STACKS) {
@@ -440,7 +441,7 @@ export class SqliteSpanReader implements SpanReader {
   }
 
   stalls(options: { runId?: string } = {}): StallSummary[] {
-    assertQueryOptions(options);
+    assertQueryOptions(options, 'stalls', ['runId']);
     return this.#guard(() => {
       const runKey = this.#resolveRun(options.runId);
       return readStalls(this.#db, this.#runSource(runKey), runKey, this.#check);
@@ -448,7 +449,7 @@ export class SqliteSpanReader implements SpanReader {
   }
 
   slowestTraces(options: { runId?: string; limit?: number; name?: string } = {}): TraceTree[] {
-    assertQueryOptions(options);
+    assertQueryOptions(options, 'slowestTraces', ['runId', 'limit', 'name']);
     const { name } = options;
     if (name !== undefined && (typeof name !== 'string' || name.length === 0)) {
       throw new TypeError(
@@ -495,7 +496,7 @@ export class SqliteSpanReader implements SpanReader {
   }
 
   spans(options: { runId?: string; traceId?: string } = {}): IterableIterator<SpanRecord> {
-    assertQueryOptions(options);
+    assertQueryOptions(options, 'spans', ['runId', 'traceId']);
     const { traceId } = options;
     if (traceId !== undefined && typeof traceId !== 'string') {
       throw new TypeError(`Expected \`traceId\` to be a string, got ${describe(traceId)}`);
@@ -680,20 +681,6 @@ export class SqliteSpanReader implements SpanReader {
       }
       throw openFailure(this.path, error, 'read');
     }
-  }
-}
-
-function assertQueryOptions(options: unknown): void {
-  if (options === null || typeof options !== 'object') {
-    throw new TypeError(`Expected \`options\` to be an object, got ${describe(options)}`);
-  }
-  const { runId } = options as { runId?: unknown };
-  if (runId === undefined) return;
-  if (typeof runId !== 'string') {
-    throw new TypeError(`Expected \`runId\` to be a non-empty string, got ${describe(runId)}`);
-  }
-  if (runId.length === 0) {
-    throw new RangeError('Expected `runId` to be a non-empty string, got an empty string');
   }
 }
 

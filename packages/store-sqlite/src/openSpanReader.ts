@@ -1,7 +1,12 @@
 import { chmodSync, copyFileSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { assertFunction, assertOptionsObject } from '@ferret/internal';
+import {
+  assertFunction,
+  assertKnownOptions,
+  assertOptionsObject,
+  optionKeys,
+} from '@ferret/internal';
 import Database from 'better-sqlite3';
 import { assertReadableVersion, inspectDatabaseFile } from './databaseFile.js';
 import { describeError, FerretStoreError } from './FerretStoreError.js';
@@ -30,6 +35,12 @@ export interface OpenSpanReaderOptions {
   queryTimeoutMs?: number;
 }
 
+/** Every key of {@link OpenSpanReaderOptions}: any other key is refused (a misspelt option). */
+const OPEN_OPTION_KEYS = optionKeys<OpenSpanReaderOptions>({
+  onWarning: true,
+  queryTimeoutMs: true,
+});
+
 /**
  * Opens a Ferret database for reading. The file is opened read-only after its header was
  * checked, and is never modified. Its `runs`, `spans` and `counts` must be tables with the
@@ -53,6 +64,7 @@ export function openSpanReader(path: string, options: OpenSpanReaderOptions = {}
     );
   }
   assertOptionsObject('options', options);
+  assertKnownOptions('openSpanReader', options, OPEN_OPTION_KEYS);
   const { onWarning = defaultOnWarning } = options;
   assertFunction('onWarning', onWarning);
   const queryTimeoutMs = resolveQueryTimeout(options.queryTimeoutMs);
