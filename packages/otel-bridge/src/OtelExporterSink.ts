@@ -280,10 +280,13 @@ export class OtelExporterSink implements SpanSink {
     };
   }
 
-  /** `OtelExporterSink{exporter=..., serviceName=..., exported=..., failed=..., dropped=...}`. */
+  /**
+   * `OtelExporterSink{exporter=..., serviceName=..., maxConcurrentExports=..., exported=...,
+   * failed=..., dropped=...}`.
+   */
   toString(): string {
     const name = this.#exporter?.constructor?.name ?? 'none';
-    return `OtelExporterSink{exporter=${name}, serviceName=${this.#serviceName}, exported=${this.#exportedSpans}, failed=${this.#failedSpans}, dropped=${this.#droppedSpans}}`;
+    return `OtelExporterSink{exporter=${name}, serviceName=${this.#serviceName}, maxConcurrentExports=${this.#maxConcurrentExports}, exported=${this.#exportedSpans}, failed=${this.#failedSpans}, dropped=${this.#droppedSpans}}`;
   }
 
   #convert(records: readonly SpanRecord[]): ReadableSpan[] {

@@ -129,7 +129,7 @@ describe('OtelExporterSink', () => {
       /`meterProvider`/,
     );
     expect(String(new OtelExporterSink({ exporter, serviceName: 's' }))).toBe(
-      'OtelExporterSink{exporter=InMemorySpanExporter, serviceName=s, exported=0, failed=0, dropped=0}',
+      'OtelExporterSink{exporter=InMemorySpanExporter, serviceName=s, maxConcurrentExports=2, exported=0, failed=0, dropped=0}',
     );
   });
 

@@ -216,9 +216,13 @@ export class ProfilerPipeline {
     const admission = this.admission;
     return (
       `Profiler{enabled=${enabled}, maxSpansPerSecond=${admission.rate}, burst=${admission.burst}, ` +
-      `maxSpansPerTrace=${o.maxSpansPerTrace}, maxNames=${o.maxNames}, maxQueueSize=${o.maxQueueSize}, ` +
-      `maxBatchSize=${o.maxBatchSize}, flushIntervalMs=${o.flushIntervalMs}, sinkTimeoutMs=${o.sinkTimeoutMs}, ` +
-      `bucket=${admission.describeBucket()}, runId=${o.runId}}`
+      `maxSpansPerTrace=${o.maxSpansPerTrace}, maxNames=${o.maxNames}, windowMs=${o.windowMs}, ` +
+      `maxQueueSize=${o.maxQueueSize}, maxBatchSize=${o.maxBatchSize}, ` +
+      `flushIntervalMs=${o.flushIntervalMs}, sinkTimeoutMs=${o.sinkTimeoutMs}, ` +
+      `maxNameLength=${o.maxNameLength}, maxAttributes=${o.maxAttributes}, ` +
+      `maxAttributeKeyLength=${o.maxAttributeKeyLength}, ` +
+      `maxAttributeValueLength=${o.maxAttributeValueLength}, ` +
+      `stallThresholdMs=${o.stallThresholdMs ?? 'off'}, bucket=${admission.describeBucket()}, runId=${o.runId}}`
     );
   }
 

@@ -244,9 +244,9 @@ export class TeeSink implements SpanSink {
     return storedSpans === undefined ? { branches } : { branches, storedSpans, lostSpans };
   }
 
-  /** `TeeSink{branches=[...], branchTimeoutMs=...}`. */
+  /** `TeeSink{branches=[...], branchTimeoutMs=..., maxPendingPerBranch=...}`. */
   toString(): string {
-    return `TeeSink{branches=[${this.#stats.map((b) => b.sink).join(', ')}], branchTimeoutMs=${this.#branchTimeoutMs}}`;
+    return `TeeSink{branches=[${this.#stats.map((b) => b.sink).join(', ')}], branchTimeoutMs=${this.#branchTimeoutMs}, maxPendingPerBranch=${this.#maxPending}}`;
   }
 
   async #call(

@@ -78,10 +78,28 @@ describe('options are checked at the boundary', () => {
     );
   });
 
-  it('describes its configuration', () => {
+  it('describes its configuration, limits included', () => {
     const profiler = new Profiler({ maxSpansPerSecond: 50, runId: 'r', flushOnExit: false });
     open.push(profiler);
-    expect(String(profiler)).toContain('maxSpansPerSecond=50, burst=50, maxSpansPerTrace=1000');
+    expect(String(profiler)).toBe(
+      'Profiler{enabled=true, maxSpansPerSecond=50, burst=50, maxSpansPerTrace=1000, maxNames=1000, windowMs=1000, maxQueueSize=2048, maxBatchSize=512, flushIntervalMs=1000, sinkTimeoutMs=5000, maxNameLength=1024, maxAttributes=128, maxAttributeKeyLength=256, maxAttributeValueLength=4096, stallThresholdMs=off, bucket=own, runId=r}',
+    );
+    // Disabled: no watchdog thread is started for the stall threshold.
+    const limited = new Profiler({
+      enabled: false,
+      maxNameLength: 64,
+      maxAttributes: 8,
+      maxAttributeKeyLength: 32,
+      maxAttributeValueLength: 100,
+      maxQueueSize: 100,
+      stallThresholdMs: 250,
+      runId: 'r',
+      flushOnExit: false,
+    });
+    open.push(limited);
+    expect(String(limited)).toContain(
+      'maxQueueSize=100, maxBatchSize=100, flushIntervalMs=1000, sinkTimeoutMs=5000, maxNameLength=64, maxAttributes=8, maxAttributeKeyLength=32, maxAttributeValueLength=100, stallThresholdMs=250,',
+    );
   });
 });
 

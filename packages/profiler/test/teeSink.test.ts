@@ -184,3 +184,15 @@ describe('TeeSink', () => {
     expect(String(new TeeSink([new InMemorySink()]))).toMatch(/^TeeSink\{branches=\[InMemorySink/);
   });
 });
+
+describe('toString', () => {
+  it('TeeSink shows its branches and limits', () => {
+    const tee = new TeeSink([new InMemorySink({ maxSpans: 5 }), new InMemorySink()], {
+      branchTimeoutMs: 200,
+      maxPendingPerBranch: 3,
+    });
+    expect(String(tee)).toBe(
+      'TeeSink{branches=[InMemorySink{spans=0, counts=0, maxSpans=5}, InMemorySink{spans=0, counts=0, maxSpans=100000}], branchTimeoutMs=200, maxPendingPerBranch=3}',
+    );
+  });
+});

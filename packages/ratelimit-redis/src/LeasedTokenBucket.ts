@@ -249,9 +249,12 @@ export class LeasedTokenBucket implements RateBucket {
     };
   }
 
-  /** e.g. `LeasedTokenBucket{key="ferret:spans", ratePerSecond=200, burst=200, leaseSize=20, mode=lease}`. */
+  /**
+   * e.g. `LeasedTokenBucket{key="ferret:spans", ratePerSecond=200, burst=200, leaseSize=20,
+   * leasePeriodMs=1000, mode=lease}`.
+   */
   toString(): string {
-    return `LeasedTokenBucket{key=${JSON.stringify(this.#options.key)}, ratePerSecond=${this.ratePerSecond}, burst=${this.burst}, leaseSize=${this.#leaseSize}, mode=${this.mode}}`;
+    return `LeasedTokenBucket{key=${JSON.stringify(this.#options.key)}, ratePerSecond=${this.ratePerSecond}, burst=${this.burst}, leaseSize=${this.#leaseSize}, leasePeriodMs=${this.#options.leasePeriodMs}, mode=${this.mode}}`;
   }
 
   #takeShort(n: number): boolean {

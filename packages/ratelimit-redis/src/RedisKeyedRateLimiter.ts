@@ -254,9 +254,12 @@ export class RedisKeyedRateLimiter {
     };
   }
 
-  /** e.g. `RedisKeyedRateLimiter{prefix="ferret:rl:", ratePerSecond=5, burst=10, enabled=true}`. */
+  /**
+   * e.g. `RedisKeyedRateLimiter{prefix="ferret:rl:", ratePerSecond=5, burst=10, maxKeyLength=256,
+   * timeoutMs=1000, enabled=true}`.
+   */
   toString(): string {
-    return `RedisKeyedRateLimiter{prefix=${JSON.stringify(this.#prefix)}, ratePerSecond=${this.#rate}, burst=${this.#capacity}, enabled=${this.#enabled}}`;
+    return `RedisKeyedRateLimiter{prefix=${JSON.stringify(this.#prefix)}, ratePerSecond=${this.#rate}, burst=${this.#capacity}, maxKeyLength=${this.#maxKeyLength}, timeoutMs=${this.#timeoutMs}, enabled=${this.#enabled}}`;
   }
 
   #limitOf(key: string): { ratePerSecond: number; capacity: number } {

@@ -216,7 +216,7 @@ describe('LeasedTokenBucket', () => {
     expect(() => bucket.tryTake(0)).toThrow(RangeError);
     expect(() => bucket.tryTake(5)).toThrow(/leaseSize 4/);
     expect(String(bucket)).toBe(
-      'LeasedTokenBucket{key="k", ratePerSecond=10, burst=40, leaseSize=4, mode=lease}',
+      'LeasedTokenBucket{key="k", ratePerSecond=10, burst=40, leaseSize=4, leasePeriodMs=1000, mode=lease}',
     );
     void bucket.close();
   });

@@ -158,7 +158,7 @@ describe('RedisKeyedRateLimiter', () => {
     expect(() => limiter.check('k', 3)).toThrow(RangeError);
     expect(() => limiter.configure('k', { ratePerSecond: -1 })).toThrow(/`ratePerSecond`/);
     expect(String(limiter)).toBe(
-      'RedisKeyedRateLimiter{prefix="ferret:rl:", ratePerSecond=1, burst=2, enabled=true}',
+      'RedisKeyedRateLimiter{prefix="ferret:rl:", ratePerSecond=1, burst=2, maxKeyLength=256, timeoutMs=1000, enabled=true}',
     );
   });
 });

@@ -343,9 +343,9 @@ export class KeyedRateLimiter {
     });
   }
 
-  /** e.g. `KeyedRateLimiter{ratePerSecond=10, burst=20, maxKeys=100000, enabled=true}`. */
+  /** e.g. `KeyedRateLimiter{ratePerSecond=10, burst=20, maxKeys=100000, maxKeyLength=256, enabled=true}`. */
   toString(): string {
-    return `KeyedRateLimiter{ratePerSecond=${this.#defaultRate}, burst=${this.#defaultCapacity}, maxKeys=${this.#table.maxKeys}, enabled=${this.#enabled}}`;
+    return `KeyedRateLimiter{ratePerSecond=${this.#defaultRate}, burst=${this.#defaultCapacity}, maxKeys=${this.#table.maxKeys}, maxKeyLength=${this.#maxKeyLength}, enabled=${this.#enabled}}`;
   }
 
   #admit(key: string, now: number): number {

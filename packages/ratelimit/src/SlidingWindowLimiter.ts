@@ -242,9 +242,9 @@ export class SlidingWindowLimiter {
     });
   }
 
-  /** e.g. `SlidingWindowLimiter{limit=5, windowMs=60000, precision=10, maxKeys=100000}`. */
+  /** e.g. `SlidingWindowLimiter{limit=5, windowMs=60000, precision=10, maxKeys=100000, maxKeyLength=256, enabled=true}`. */
   toString(): string {
-    return `SlidingWindowLimiter{limit=${this.#limit}, windowMs=${this.#windowMs}, precision=${this.#precision}, maxKeys=${this.#table.maxKeys}}`;
+    return `SlidingWindowLimiter{limit=${this.#limit}, windowMs=${this.#windowMs}, precision=${this.#precision}, maxKeys=${this.#table.maxKeys}, maxKeyLength=${this.#maxKeyLength}, enabled=${this.#enabled}}`;
   }
 
   /** `key` as the table holds it: checked to be a string, bounded in length. */

@@ -198,7 +198,7 @@ describe('KeyedRateLimiter', () => {
   it('describes its configuration', () => {
     const limiter = new KeyedRateLimiter({ ratePerSecond: 10, capacity: 20, metrics: false });
     expect(String(limiter)).toBe(
-      'KeyedRateLimiter{ratePerSecond=10, burst=20, maxKeys=100000, enabled=true}',
+      'KeyedRateLimiter{ratePerSecond=10, burst=20, maxKeys=100000, maxKeyLength=256, enabled=true}',
     );
   });
 });

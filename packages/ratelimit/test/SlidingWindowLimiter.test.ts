@@ -174,7 +174,7 @@ describe('SlidingWindowLimiter', () => {
 
   it('describes its configuration', () => {
     expect(String(new SlidingWindowLimiter({ limit: 5, windowMs: 60_000, metrics: false }))).toBe(
-      'SlidingWindowLimiter{limit=5, windowMs=60000, precision=10, maxKeys=100000}',
+      'SlidingWindowLimiter{limit=5, windowMs=60000, precision=10, maxKeys=100000, maxKeyLength=256, enabled=true}',
     );
   });
 });

@@ -207,8 +207,9 @@ export class FerretRun {
     }
   }
 
+  /** e.g. `FerretRun{runId="…", db="ferret.db", budget=100, libs=http,express, drainTimeoutMs=3000}`. */
   toString(): string {
-    return `FerretRun(runId=${this.settings.runId}, db=${this.settings.db}, budget=${this.settings.budget}, libs=${this.#libraries?.instrumented.join(',') ?? 'none'})`;
+    return `FerretRun{runId=${JSON.stringify(this.settings.runId)}, db=${JSON.stringify(this.settings.db)}, budget=${this.settings.budget}, libs=${this.#libraries?.instrumented.join(',') ?? 'none'}, drainTimeoutMs=${this.#drainTimeoutMs}}`;
   }
 
   async #drain(): Promise<void> {

@@ -150,8 +150,9 @@ export class ProfilerSampler implements Sampler {
     return this.#lastRootName;
   }
 
+  /** e.g. `ProfilerSampler{maxSpansPerSecond=1000, bucket=profiler, runTag=none}` (the profiler's budget). */
   toString(): string {
-    return `ProfilerSampler{${this.#profiler.maxSpansPerSecond} spans/s shared with the profiler}`;
+    return `ProfilerSampler{maxSpansPerSecond=${this.#profiler.maxSpansPerSecond}, bucket=profiler, runTag=${this.#runTag ?? 'none'}}`;
   }
 
   /** A root under another service's (or a client's) span: decided and counted here. */

@@ -54,6 +54,7 @@ const STORE_SPAN_PROCESSOR_OPTION_KEYS = optionKeys<StoreSpanProcessorOptions>({
 export class StoreSpanProcessor implements SpanProcessor {
   readonly #exporter: SqliteSpanExporter;
   readonly #maxQueueSize: number;
+  readonly #flushIntervalMs: number;
   readonly #runTag: string | undefined;
   readonly #timer: ReturnType<typeof setInterval>;
   #queue: ReadableSpan[] = [];
@@ -74,6 +75,7 @@ export class StoreSpanProcessor implements SpanProcessor {
     assertTimerMs('flushIntervalMs', flushIntervalMs);
     this.#exporter = exporter;
     this.#maxQueueSize = maxQueueSize;
+    this.#flushIntervalMs = flushIntervalMs;
     this.#runTag = runId === undefined ? undefined : runTagOf(runId);
     this.#timer = setInterval(() => this.#handOff(), flushIntervalMs);
     this.#timer.unref();
@@ -142,8 +144,9 @@ export class StoreSpanProcessor implements SpanProcessor {
     await this.#exporter.shutdown();
   }
 
+  /** e.g. `StoreSpanProcessor{maxQueueSize=4096, flushIntervalMs=1000, queued=0, exported=12, dropped=0}`. */
   toString(): string {
-    return `StoreSpanProcessor(queued=${this.#queue.length}, exported=${this.#exported}, dropped=${this.#dropped})`;
+    return `StoreSpanProcessor{maxQueueSize=${this.#maxQueueSize}, flushIntervalMs=${this.#flushIntervalMs}, queued=${this.#queue.length}, exported=${this.#exported}, dropped=${this.#dropped}}`;
   }
 
   #handOff(): void {

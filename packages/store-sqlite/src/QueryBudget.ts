@@ -60,6 +60,11 @@ export class QueryBudget {
     this.#now = now;
   }
 
+  /** The bound on one reader call, ms. */
+  get timeoutMs(): number {
+    return this.#timeoutMs;
+  }
+
   /** `ferret_budget()` calls in the current (or last) reader call. */
   get checks(): number {
     return this.#checks;

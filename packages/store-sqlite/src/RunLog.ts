@@ -148,8 +148,9 @@ export class RunLog {
     });
   }
 
+  /** e.g. `RunLog{path="ferret.db", busyTimeoutMs=2000}`. */
   toString(): string {
-    return `RunLog(path=${this.path})`;
+    return `RunLog{path=${JSON.stringify(this.path)}, busyTimeoutMs=${this.#busyTimeoutMs}}`;
   }
 
   #write(work: (db: Database.Database) => void): void {

@@ -132,7 +132,8 @@ export class SqliteSpanExporter implements SpanExporter {
     return this.#store.close();
   }
 
+  /** e.g. `SqliteSpanExporter{path="ferret.db", runId=from resource}`. */
   toString(): string {
-    return `SqliteSpanExporter(path=${this.#store.path}, runId=${this.#runId ?? 'from resource'})`;
+    return `SqliteSpanExporter{path=${JSON.stringify(this.#store.path)}, runId=${this.#runId === undefined ? 'from resource' : JSON.stringify(this.#runId)}}`;
   }
 }

@@ -535,8 +535,9 @@ export class SqliteSpanReader implements SpanReader {
     this.#onClose?.();
   }
 
+  /** e.g. `SpanReader{path="ferret.db", queryTimeoutMs=60000}`. */
   toString(): string {
-    return `SpanReader(path=${this.path})`;
+    return `SpanReader{path=${JSON.stringify(this.path)}, queryTimeoutMs=${this.#budget.timeoutMs}}`;
   }
 
   *#mapRows(rows: IterableIterator<SpanRow>): IterableIterator<SpanRecord> {

@@ -56,6 +56,7 @@ export class SqliteSpanStore implements SpanSink {
   readonly #onError: ((error: FerretStoreError) => void) | undefined;
   readonly #maxPendingSpans: number;
   readonly #busyTimeoutMs: number;
+  readonly #exitFlushTimeoutMs: number;
   readonly #inThread: SpanWriter | undefined;
   readonly #thread: WriterThread | undefined;
   #fileReplacedReported = false;
@@ -83,6 +84,7 @@ export class SqliteSpanStore implements SpanSink {
     this.#onError = o.onError;
     this.#busyTimeoutMs = busyTimeoutMs;
     this.#maxPendingSpans = o.maxPendingSpans;
+    this.#exitFlushTimeoutMs = o.exitFlushTimeoutMs;
 
     if (!o.worker) {
       this.#inThread = new SpanWriter(path, { busyTimeoutMs });
@@ -153,8 +155,12 @@ export class SqliteSpanStore implements SpanSink {
     return this.#closing;
   }
 
+  /**
+   * e.g. `SqliteSpanStore{path="ferret.db", worker=true, busyTimeoutMs=10000,
+   * maxPendingSpans=200000, exitFlushTimeoutMs=5000}`.
+   */
   toString(): string {
-    return `SqliteSpanStore(path=${this.path}, worker=${this.#thread !== undefined}, busyTimeoutMs=${this.#busyTimeoutMs}, maxPendingSpans=${this.#maxPendingSpans})`;
+    return `SqliteSpanStore{path=${JSON.stringify(this.path)}, worker=${this.#thread !== undefined}, busyTimeoutMs=${this.#busyTimeoutMs}, maxPendingSpans=${this.#maxPendingSpans}, exitFlushTimeoutMs=${this.#exitFlushTimeoutMs}}`;
   }
 
   #hand(kind: RecordKind, records: readonly SpanRecord[] | readonly CountRecord[]): void {
