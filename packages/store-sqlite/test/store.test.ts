@@ -182,7 +182,7 @@ describe('SqliteSpanStore hand-over queue', () => {
   it('describes its configuration', () => {
     const store = new SqliteSpanStore({ path: ':memory:' });
     expect(String(store)).toBe(
-      'SqliteSpanStore(path=:memory:, worker=false, busyTimeoutMs=10000, maxPendingSpans=200000)',
+      'SqliteSpanStore{path=":memory:", worker=false, busyTimeoutMs=10000, maxPendingSpans=200000, exitFlushTimeoutMs=5000}',
     );
     void store.close();
   });
