@@ -313,7 +313,7 @@ describe('ferret export', () => {
     ]);
     expect(unwritable.code).toBe(1);
     expect(unwritable.stderr).toMatch(
-      /^ferret: cannot write \/nonexistent-dir\/t.json: ENOENT[^\n]*\n$/,
+      /^ferret: cannot write \/nonexistent-dir\/t.json: the directory \/nonexistent-dir does not exist\n$/,
     );
   });
 });
