@@ -86,6 +86,9 @@ export function buildStackTree(
     }
     return node;
   };
+  // Without count records no root name has a factor: the roots are not looked up at all.
+  const counts = readCountTotals(db, runKey, new RowChecker(path));
+  const scaled = counts.size > 0;
   const walk = new SelfTimeWalk<SpanSums>((span) => {
     const sums = span.data;
     sums.selfMs = span.selfMs;
@@ -120,6 +123,11 @@ export function buildStackTree(
       selfMs: -1,
     };
     walk.add(row.traceId, row.spanId, row.parentSpanId, row.start, row.durationMs, parent, sums);
+    if (!scaled) {
+      sums.root = undefined;
+      node.sums!.add(undefined, row.weight, row.durationMs * row.weight, 0);
+      return;
+    }
     roots.add(
       row.traceId,
       row.spanId,
@@ -134,7 +142,7 @@ export function buildStackTree(
   walk.finish();
   roots.finish();
   const { factors } = rootFactors(
-    readCountTotals(db, runKey, new RowChecker(path)),
+    counts,
     [...rootWeights].map(([name, [weight, spans]]): [string, number, number] => [
       name,
       weight,
