@@ -252,12 +252,18 @@ export function analyzeRun(
     ]),
     renamed,
   );
-  for (const row of all) applyFactors(row, factors, options.by !== undefined);
+  // With `by`, a name's count records are exact for its row only when that row holds all of its
+  // spans (one value, or none has the attribute); split over several rows, each is an estimate.
+  const rowsOfName = new Map<string, number>();
+  for (const row of all) rowsOfName.set(row.name, (rowsOfName.get(row.name) ?? 0) + 1);
+  const wholeName = (row: RowAccumulator) =>
+    options.by === undefined || rowsOfName.get(row.name) === 1;
+  for (const row of all) applyFactors(row, factors, !wholeName(row));
   const runLostNothing =
     counts.size > 0 && run.dropped === 0 && storedRoots === run.recorded && truncatedChildren === 0;
 
   const rows: AnalysisRow[] = all.map((row) =>
-    toRow(row, options.by === undefined ? counts.get(row.name) : undefined, runLostNothing),
+    toRow(row, wholeName(row) ? counts.get(row.name) : undefined, runLostNothing),
   );
   // Counted names with no stored span (every call dropped, or lost) still get a line.
   const stored = new Set(all.map((row) => row.name));
@@ -278,8 +284,9 @@ export function analyzeRun(
 
 /**
  * Scales a row's child weights and extrapolated time by the factor of their trace's root name,
- * and its roots' extrapolated time by its own. Per-value rows have no count records of their
- * own, so their roots' weights are scaled too (their calls are estimates).
+ * and its roots' extrapolated time by its own. A row holding only part of its name's spans (one
+ * of several `by` rows) has no count records of its own, so its roots' weights are scaled too
+ * (its calls are estimates).
  */
 function applyFactors(
   row: RowAccumulator,

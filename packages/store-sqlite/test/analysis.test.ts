@@ -63,6 +63,7 @@ function buildRun(): { spans: SpanRecord[]; counts: CountRecord[] } {
       duration: 4,
       weight: 2,
       runId: 'run-b',
+      attributes: { 'http.status': i % 3 === 0 ? 500 : 200 },
     });
     spans.push(
       root,
@@ -187,6 +188,21 @@ describe('reader analysis queries', () => {
     const unknown = reader.analyze({ by: 'no.such.key' });
     expect(unknown.spansWithAttribute).toBe(0);
     expect(unknown.rows.every((row) => row.group === 'none')).toBe(true);
+    // A name whose spans all fall in one row keeps its exact count records: every row when no
+    // span has the attribute, and the root names' (none) rows of `by: 'db.table'`.
+    const plain = new Map(reader.analyze().rows.map((row) => [row.name, row]));
+    for (const row of unknown.rows) {
+      expect([row.calls, row.callsExact], row.name).toEqual([
+        plain.get(row.name)!.calls,
+        plain.get(row.name)!.callsExact,
+      ]);
+    }
+    const orders = rows.find((row) => row.name === 'GET /orders')!;
+    expect([orders.group, orders.calls, orders.callsExact]).toEqual(['none', 40, true]);
+    // A root name split over several values: each row's calls are an estimate.
+    const split = reader.analyze({ by: 'http.status' }).rows.filter((r) => r.name === 'GET /users');
+    expect(split.length).toBeGreaterThan(1);
+    expect(split.every((row) => !row.callsExact)).toBe(true);
   });
 
   it('analyze --name: only matching names, self time still from every child', () => {
