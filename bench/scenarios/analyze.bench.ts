@@ -1,7 +1,7 @@
 // `ferret analyze --by`, the whole-run stack tree and `ferret report` over a 1,000,000-span run:
 // time and the peak RSS of a fresh process, with summary() over the same file as the anchor.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SpanRecord } from '@ferret/profiler';
@@ -150,12 +150,18 @@ await scenario('analyze: --by, the whole-run stack tree and ferret report', asyn
       rss('report'),
       'MiB',
     );
+    const pageKiB = report.record(
+      `size of the report page over ${spans} spans`,
+      statSync(join(dir, 'report.html')).size / 1024,
+      'KiB',
+    );
     report.absolute(`analyze --by over ${spans} spans, ms <= 3000`, analyzeMs, '<=', 3000);
     report.absolute('analyze --by peak RSS, MiB <= 199', analyzeRss, '<=', 199);
     report.ratio('analyze --by / summary() <= 3', analyzeMs, anchor, '<=', 3);
     report.ratio('stackTree / summary() <= 3', treeMs, anchor, '<=', 3);
     report.absolute(`ferret report over ${spans} spans, ms <= 3000`, reportMs, '<=', 3000);
     report.absolute('ferret report peak RSS, MiB <= 199', reportRss, '<=', 199);
+    report.absolute('ferret report page size, KiB < 2048', pageKiB, '<=', 2047);
     report.note(
       'Each call runs in a fresh process (open, query, close), so the RSS includes Node itself. analyze streams the run in start order through the (run_key, start_time) index and keeps only the spans in flight for self time; summary() scans the table without order. ferret report runs main() of @ferret/cli (one profile() pass in storage order, then the HTML page); this file stores each trace root first, the order that makes the profile remember every span for late children.',
     );

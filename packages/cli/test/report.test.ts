@@ -104,6 +104,46 @@ describe('ferret report', () => {
     );
   });
 
+  it('stays under 2 MB whatever the names: many distinct long names and deep stacks are cut, and the page says so', async () => {
+    // Names of 300 characters that the page's JSON escapes or encodes to 2 to 6 bytes each: 400
+    // traces of 3 spans with distinct names, and 12 traces 200 spans deep (a name per level).
+    const long = (tag: string) => `${tag}-${'<é&'.repeat(100)}`;
+    const spans: SpanRecord[] = [];
+    for (let i = 0; i < 400; i++) {
+      const root = span({ name: long(`root-${i}`), duration: 10 + (i % 50) });
+      const child = (name: string) =>
+        span({ name, traceId: root.traceId, parentSpanId: root.spanId, duration: 2 });
+      spans.push(child(long(`query-${i}`)), child(long(`render-${i}`)), root);
+    }
+    for (let t = 0; t < 12; t++) {
+      let parent = span({ name: long('deep-0'), duration: 500 + t });
+      const chain = [parent];
+      for (let d = 1; d < 200; d++) {
+        parent = span({
+          name: long(`deep-${d}`),
+          traceId: chain[0]!.traceId,
+          parentSpanId: parent.spanId,
+          duration: 500 - d,
+        });
+        chain.push(parent);
+      }
+      spans.push(...chain.reverse());
+    }
+    const db = await database('wide.db', spans);
+    const out = join(dir, 'wide.html');
+    expect(await main(['report', db, '-o', out], captureIo().io)).toBe(0);
+    expect(statSync(out).size).toBeLessThan(2 * 1024 * 1024);
+    const data = embeddedData(readFileSync(out, 'utf8'));
+    // What was cut is on the page.
+    expect(data.notes.join('\n')).toMatch(/ names are shortened to 40 characters/);
+    expect(data.notes.join('\n')).toMatch(/ spans of the slowest traces are not drawn/);
+    // The heaviest names keep their text (up to the display cut), later ones are shorter.
+    expect(data.summary[0]!.name.length).toBeGreaterThan(250);
+    expect(data.slowestTraces[0]!.spans.length).toBe(REPORT_LIMITS.waterfallSpans);
+    const lengths = data.names.map((name) => name.length);
+    expect(Math.min(...lengths)).toBeLessThanOrEqual(41);
+  });
+
   it('escapes <, >, & and line separators in the embedded JSON, which still parses to the same value', () => {
     const value = { name: '</script><!-- & \u2028\u2029' };
     const json = scriptSafeJson(value);

@@ -2,17 +2,22 @@ import { formatCount } from '../formatNumbers.js';
 import { lostTracesLine } from '../lostTraces.js';
 import type { RunProfile, StackFrame } from '../readerTypes.js';
 import { terminalText } from '../terminalText.js';
+import { MAX_DISPLAY_CHARS, NAME_BYTES, PageNames, SHORT_NAME_CHARS } from './pageNames.js';
 import type { ReportData, ReportFrame, ReportSummaryRow } from './ReportData.js';
 
-/** Longest string from the database the page shows (control characters escaped, then cut with `…`). */
-export const MAX_DISPLAY_CHARS = 300;
-
-/** Bounds on what the page embeds, so its size does not grow with the run. */
+/**
+ * Bounds on what the page embeds, so its size does not grow with the run: with the name budget
+ * ({@link NAME_BYTES}), the page stays under 2 MB whatever the names.
+ */
 export const REPORT_LIMITS = Object.freeze({
   /** Rows of the summary table (by total recorded time). */
-  summaryRows: 1_000,
+  summaryRows: 500,
   /** Names with a latency histogram in the page (the first rows of the summary). */
   latencyNames: 50,
+  /** Frames of the flame graph, the heaviest first level by level (the reader keeps 5,000). */
+  frames: 3_000,
+  /** Spans drawn per slowest trace, in depth-first order (the reader keeps 300). */
+  waterfallSpans: 150,
 });
 
 /** Turns a reader profile into the page's data: names cut and escaped, frames compact. */
@@ -21,13 +26,14 @@ export function toReportData(
   context: { file: string; generatedAt: Date },
 ): ReportData {
   const { run } = profile;
+  const pageNames = new PageNames();
   const names: string[] = [];
   const nameIndex = new Map<string, number>();
   const indexOf = (name: string): number => {
     let index = nameIndex.get(name);
     if (index === undefined) {
       index = names.length;
-      names.push(terminalText(name, MAX_DISPLAY_CHARS));
+      names.push(pageNames.text(name));
       nameIndex.set(name, index);
     }
     return index;
@@ -35,7 +41,7 @@ export function toReportData(
   const summary: ReportSummaryRow[] = profile.summary
     .slice(0, REPORT_LIMITS.summaryRows)
     .map((row) => ({
-      name: terminalText(row.name, MAX_DISPLAY_CHARS),
+      name: pageNames.text(row.name),
       calls: row.calls,
       callsExact: row.callsExact,
       recorded: row.recorded,
@@ -57,16 +63,54 @@ export function toReportData(
     const histogram = latencyByName.get(row.name);
     if (histogram === undefined) continue;
     latency.push({
-      name: terminalText(row.name, MAX_DISPLAY_CHARS),
+      name: pageNames.text(row.name),
       lowerMs: histogram.lowerMs,
       upperMs: histogram.upperMs,
       counts: histogram.counts,
     });
   }
+  const stacks = toReportFrame(profile.stacks, indexOf, REPORT_LIMITS.frames);
+  let spansNotDrawn = 0;
+  const slowestTraces = profile.slowestTraces.map((trace) => {
+    const drawn = trace.spans.slice(0, REPORT_LIMITS.waterfallSpans);
+    spansNotDrawn += trace.spans.length - drawn.length;
+    return {
+      traceId: terminalText(trace.traceId, 64),
+      startTime: trace.startTime,
+      durationMs: trace.durationMs,
+      spanCount: trace.spanCount,
+      spans: drawn.map((span) => ({
+        name: pageNames.text(span.name),
+        offsetMs: span.offsetMs,
+        durationMs: span.durationMs,
+        depth: span.depth,
+        error: span.status === 'error',
+      })),
+    };
+  });
   const { timeline } = profile;
   const notes: string[] = [];
   const lost = lostTracesLine(run);
   if (lost !== undefined) notes.push(`${lost}.`);
+  if (stacks.framesNotDrawn > 0) {
+    notes.push(
+      `${formatCount(stacks.framesNotDrawn)} smaller frames are not drawn (the page keeps the ${formatCount(REPORT_LIMITS.frames)} heaviest, level by level): their time stays in their parent's width.`,
+    );
+  }
+  if (spansNotDrawn > 0) {
+    notes.push(
+      `${formatCount(spansNotDrawn)} spans of the slowest traces are not drawn (at most ${formatCount(REPORT_LIMITS.waterfallSpans)} per trace).`,
+    );
+  }
+  if (pageNames.shortened > 0 || pageNames.hidden > 0) {
+    const hidden =
+      pageNames.hidden > 0
+        ? `, and ${formatCount(pageNames.hidden)} are shown as "…" in places`
+        : '';
+    notes.push(
+      `${formatCount(pageNames.shortened)} names are shortened to ${SHORT_NAME_CHARS} characters${hidden}, to keep the page under 2 MB (names take at most ${formatCount((NAME_BYTES.full + NAME_BYTES.short) / 1000)} kB of it).`,
+    );
+  }
   const { omitted } = profile;
   if (omitted.spansInOtherFrames > 0) {
     notes.push(
@@ -105,7 +149,7 @@ export function toReportData(
     summary,
     summaryOmitted: Math.max(profile.summary.length - summary.length, 0),
     names,
-    stacks: toReportFrame(profile.stacks, indexOf),
+    stacks: stacks.frame,
     timeline: {
       bucketMs: timeline.bucketMs,
       hasCounts: timeline.hasCounts,
@@ -116,19 +160,7 @@ export function toReportData(
       stored: timeline.buckets.map((b) => b.stored),
     },
     latency,
-    slowestTraces: profile.slowestTraces.map((trace) => ({
-      traceId: terminalText(trace.traceId, 64),
-      startTime: trace.startTime,
-      durationMs: trace.durationMs,
-      spanCount: trace.spanCount,
-      spans: trace.spans.map((span) => ({
-        name: terminalText(span.name, MAX_DISPLAY_CHARS),
-        offsetMs: span.offsetMs,
-        durationMs: span.durationMs,
-        depth: span.depth,
-        error: span.status === 'error',
-      })),
-    })),
+    slowestTraces,
     notes,
   };
 }
@@ -138,7 +170,15 @@ function round(value: number): number {
   return Math.round(value * 100) / 100;
 }
 
-function toReportFrame(root: StackFrame, indexOf: (name: string) => number): ReportFrame {
+/**
+ * The page's frames: the first `limit` of the tree level by level (children come heaviest
+ * first), the rest left out (their parent keeps its whole width).
+ */
+function toReportFrame(
+  root: StackFrame,
+  indexOf: (name: string) => number,
+  limit: number,
+): { frame: ReportFrame; framesNotDrawn: number } {
   const convert = (frame: StackFrame): ReportFrame => [
     indexOf(frame.name),
     round(frame.calls),
@@ -149,15 +189,33 @@ function toReportFrame(root: StackFrame, indexOf: (name: string) => number): Rep
     [],
   ];
   const out = convert(root);
-  // Iterative: a deep tree must not overflow the stack.
-  const stack: [StackFrame, ReportFrame][] = [[root, out]];
-  while (stack.length > 0) {
-    const [frame, converted] = stack.pop()!;
+  let kept = 1;
+  let framesNotDrawn = 0;
+  // Breadth first, iterative: a deep tree must not overflow the stack.
+  const queue: [StackFrame, ReportFrame][] = [[root, out]];
+  for (let head = 0; head < queue.length; head++) {
+    const [frame, converted] = queue[head]!;
     for (const child of frame.children) {
+      if (kept >= limit) {
+        framesNotDrawn += countFrames(child);
+        continue;
+      }
+      kept++;
       const convertedChild = convert(child);
       converted[6].push(convertedChild);
-      stack.push([child, convertedChild]);
+      queue.push([child, convertedChild]);
     }
   }
-  return out;
+  return { frame: out, framesNotDrawn };
+}
+
+/** Frames in a subtree, itself included. */
+function countFrames(root: StackFrame): number {
+  let count = 0;
+  const stack = [root];
+  while (stack.length > 0) {
+    count++;
+    stack.push(...stack.pop()!.children);
+  }
+  return count;
 }
