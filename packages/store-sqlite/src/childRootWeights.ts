@@ -32,16 +32,7 @@ export function childWeightsByWalk(
     }
   });
   streamRun(db, path, runKey, undefined, (row) => {
-    roots.add(
-      row.traceId,
-      row.spanId,
-      row.parentSpanId,
-      row.isRoot,
-      row.name,
-      row.start,
-      row.start + Math.max(0, row.durationMs),
-      row.isRoot ? undefined : [row.name, row.weight, row.weight * row.durationMs],
-    );
+    roots.addRow(row, row.isRoot ? undefined : [row.name, row.weight, row.weight * row.durationMs]);
   });
   roots.finish();
   const pairs: [string, string, number, number][] = [];

@@ -43,6 +43,17 @@ interface Waiting<T> {
  * Memory: fed in ascending start order, it holds the open spans (the stream has not passed their
  * end), the last `keepClosed` closed ones, and the spans waiting for a parent; never the run.
  */
+/** The fields of a stored span row that {@link LocalRoots.addRow} reads. */
+export interface LocalRootsRow {
+  readonly traceId: string;
+  readonly spanId: string;
+  readonly parentSpanId: string | null;
+  readonly isRoot: boolean;
+  readonly name: string;
+  readonly start: number;
+  readonly durationMs: number;
+}
+
 export class LocalRoots<T> {
   readonly #onPlaced: (payload: T, rootName: string | undefined) => void;
   readonly #keepClosed: number;
@@ -111,6 +122,20 @@ export class LocalRoots<T> {
     } else siblings.push(waiting);
     this.#waitingSpans++;
     while (this.#waitingSpans > this.#maxWaiting) this.#giveUpOldest();
+  }
+
+  /** Adds one span as a stored row gives it (its end is start plus a non-negative duration). */
+  addRow(row: LocalRootsRow, payload: T): void {
+    this.add(
+      row.traceId,
+      row.spanId,
+      row.parentSpanId,
+      row.isRoot,
+      row.name,
+      row.start,
+      row.start + Math.max(0, row.durationMs),
+      payload,
+    );
   }
 
   /** Ends the stream: spans still waiting for a parent are placed without a root. */

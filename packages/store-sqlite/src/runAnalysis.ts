@@ -202,14 +202,8 @@ export function analyzeRun(
         if (options.sampleSize > 0)
           accumulator.addSample(row.durationMs, options.sampleSize, random);
       }
-      roots.add(
-        row.traceId,
-        row.spanId,
-        row.parentSpanId,
-        row.isRoot,
-        row.name,
-        row.start,
-        row.start + Math.max(0, row.durationMs),
+      roots.addRow(
+        row,
         accumulator !== undefined && !row.isRoot
           ? [accumulator, row.weight, row.weight * row.durationMs]
           : undefined,

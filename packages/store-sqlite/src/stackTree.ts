@@ -128,16 +128,7 @@ export function buildStackTree(
       node.sums!.add(undefined, row.weight, row.durationMs * row.weight, 0);
       return;
     }
-    roots.add(
-      row.traceId,
-      row.spanId,
-      row.parentSpanId,
-      row.isRoot,
-      row.name,
-      row.start,
-      row.start + Math.max(0, row.durationMs),
-      sums,
-    );
+    roots.addRow(row, sums);
   });
   walk.finish();
   roots.finish();
